@@ -1,0 +1,217 @@
+"""The façade: everything the CLI and the app need, and nothing else of the package.
+
+A ``Run`` is one model with what it was fitted to: created by ``prepare`` (from clips) or
+``load`` (from a checkpoint), trained by ``fit``, rendered by ``render``, written by ``save``.
+"""
+
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import checkpoints
+from .baselines import classical_rebuild
+from .checkpoints import ClipInfo
+from .coords import scaled_size
+from .dataset import PixelSet, make_pixel_set
+from .export import write_clip
+from .fit import FitConfig, Record, fit as fit_loop, make_optimizer
+from .io import Clip, ClipError, load_clip
+from .metrics import mse_to_psnr
+from .model import Field
+from .presets import ARCHS, DEFAULT_ARCH, caps, fit_config, model_config
+from .render import render_uint8
+from .report import run_card, write_comparison, write_curves, write_run_card
+
+__all__ = ["ARCHS", "DEFAULT_ARCH", "Clip", "ClipError", "Record", "Run", "default_device",
+           "device_name", "export", "fit", "load", "load_clips", "prepare", "render", "run_card", "save",
+           "summary", "write_comparison", "write_curves", "write_run_card"]
+
+MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
+
+
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def device_name(device: str) -> str:
+    if device.startswith("cuda"):
+        return f"GPU: {torch.cuda.get_device_name(torch.device(device))}"
+    return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def check_device(device: str | None) -> str:
+    device = device or default_device()
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise ValueError(f"device must be cpu or cuda, got {device!r}")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("device cuda was asked for, but PyTorch sees no CUDA GPU here")
+    return device
+
+
+@dataclass
+class Run:
+    model: Field
+    clips: list[ClipInfo]
+    arch: str
+    device: str
+    fit_cfg: FitConfig | None = None
+    holdout: str = "every2"
+    frames: list[np.ndarray] | None = None  # uint8 (T, H, W, 3) each, while the clips are known
+    data: PixelSet | None = None
+    baseline: dict[str, float] | None = None  # classical rebuild of the held-out pixels, dB
+    history: list[Record] = field(default_factory=list)
+    steps: int = 0
+    seconds: float = 0.0
+    optimizer: torch.optim.Optimizer | None = None
+
+    @property
+    def params(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+
+def load_clips(paths: list[str | Path], max_frames: int | None = None, max_size: int | None = None,
+               device: str | None = None) -> list[Clip]:
+    """Read clips, capped to the device's defaults unless caps are given (0 means no cap)."""
+    limits = caps(check_device(device))
+    max_frames = limits["max_frames"] if max_frames is None else (max_frames or None)
+    max_size = limits["max_size"] if max_size is None else (max_size or None)
+    return [load_clip(p, max_frames=max_frames, max_size=max_size) for p in paths]
+
+
+def prepare(clips: list[Clip], arch: str = DEFAULT_ARCH, sigma: float | None = None,
+            holdout: str = "every2", device: str | None = None, seed: int = 0, **fit_overrides) -> Run:
+    """A fresh model for these clips, its data on the device and the classical baseline."""
+    device = check_device(device)
+    if not clips:
+        raise ValueError("a fit needs at least one clip")
+    frames = [c.frames for c in clips]
+    fit_cfg = fit_config(arch, device, holdout=holdout, seed=seed, **fit_overrides)
+    cfg = model_config(arch, [f.shape[:3] for f in frames], holdout, sigma)
+    torch.manual_seed(seed)  # network init; grids and Fourier matrices have their own seeds
+    model = Field(cfg).to(device)
+    data = make_pixel_set(frames, holdout, seed, device)
+    infos = [ClipInfo(c.name, *c.frames.shape[:3], fps=c.fps) for c in clips]
+    run = Run(model, infos, arch, device, fit_cfg, holdout, frames, data)
+    run.baseline = _baseline(frames, data, holdout)
+    return run
+
+
+def _baseline(frames: list[np.ndarray], data: PixelSet, holdout: str) -> dict[str, float] | None:
+    """Classical rebuild PSNR over the held-out pixels of all clips (MSE pooled by pixel count)."""
+    pooled: dict[str, list[float]] = {}
+    for clip, mask in zip(frames, data.masks):
+        scores = classical_rebuild(torch.from_numpy(clip).float() / 255, mask, holdout)
+        if scores is None:
+            return None
+        weight = int((~mask).sum())
+        for name, db in scores.items():
+            pooled.setdefault(name, []).append((10 ** (-db / 10)) * weight)
+    total = sum(int((~m).sum()) for m in data.masks)
+    return {name: mse_to_psnr(sum(v) / total) for name, v in pooled.items()}
+
+
+def fit(run: Run, cfg: FitConfig | None = None) -> Iterator[Record]:
+    """Train the run's model, yielding Records; stop iterating to stop (the model is kept).
+
+    Calling it again continues the same model and optimizer (a resume).
+    """
+    if run.data is None:
+        raise ValueError("this run has no clip data to fit (a loaded checkpoint): prepare one from clips")
+    cfg = cfg or run.fit_cfg
+    run.fit_cfg = cfg
+    run.optimizer = run.optimizer or make_optimizer(run.model, cfg)
+    base_steps, base_seconds = run.steps, run.seconds
+    for rec in fit_loop(run.model, run.data, cfg, clips=run.frames, optimizer=run.optimizer):
+        rec = Record(**{**asdict(rec), "step": base_steps + rec.step, "seconds": base_seconds + rec.seconds})
+        run.steps, run.seconds = rec.step, rec.seconds
+        run.history.append(rec)
+        yield rec
+
+
+def summary(run: Run) -> dict:
+    """The figures a fit reports: PSNR on training and held-out pixels beside the classical rebuild."""
+    final = next((r for r in reversed(run.history) if r.final), None)
+    last = final or (run.history[-1] if run.history else None)
+    pixels = sum(c.frames * c.height * c.width for c in run.clips)
+    out = {
+        "arch": run.arch,
+        "device": run.device,
+        "holdout": run.holdout,
+        "train_psnr": last.train_psnr if last else None,
+        "heldout_psnr": last.heldout_psnr if last else None,
+        "scored_on": "every pixel" if final else "probe frames",
+        "bilinear_psnr": run.baseline["bilinear"] if run.baseline else None,
+        "bicubic_psnr": run.baseline["bicubic"] if run.baseline else None,
+        "steps": run.steps,
+        "seconds": round(run.seconds, 3),
+        "params": run.params,
+        "model_bytes": run.params * 4,
+        "bits_per_pixel": run.params * 32 / pixels,
+    }
+    out["verdict"] = verdict(out)
+    return out
+
+
+def verdict(s: dict) -> str:
+    """One honest sentence: does the INR beat the classical rebuild on held-out pixels?"""
+    if s["heldout_psnr"] is None or s["bicubic_psnr"] is None:
+        return "no pixels were held out, so generalisation was not measured"
+    best_name = "bicubic" if s["bicubic_psnr"] >= s["bilinear_psnr"] else "bilinear"
+    best = s[f"{best_name}_psnr"]
+    gap = s["heldout_psnr"] - best
+    if gap >= 0:
+        return f"beats the {best_name} rebuild on held-out pixels by {gap:.2f} dB"
+    return f"loses to the {best_name} rebuild on held-out pixels by {-gap:.2f} dB"
+
+
+def save(run: Run, path: str | Path) -> Path:
+    extra = {"arch": run.arch, "holdout": run.holdout, "steps": run.steps, "seconds": run.seconds,
+             "fit": asdict(run.fit_cfg) if run.fit_cfg else None}
+    return checkpoints.save(path, run.model, run.clips, extra)
+
+
+def load(path: str | Path, device: str | None = None) -> Run:
+    """A Run from a checkpoint: renders at once; fitting it needs clips (``attach``)."""
+    device = check_device(device)
+    model, clips, extra = checkpoints.load(path, device)
+    model.eval()
+    return Run(model, clips, str(extra.get("arch", "grid")), device, holdout=str(extra.get("holdout", "every2")),
+               steps=int(extra.get("steps", 0)), seconds=float(extra.get("seconds", 0.0)))
+
+
+def output_size(run: Run, clip: int = 0, spatial_scale: float = 1.0, temporal_scale: float = 1.0,
+                width: int | None = None, height: int | None = None,
+                frames: int | None = None) -> tuple[int, int, int]:
+    """(T, H, W) of a render: the clip's size at these scales, or an explicit size."""
+    if not 0 <= clip < len(run.clips):
+        raise ValueError(f"clip must be in 0..{len(run.clips) - 1}, got {clip}")
+    shape = scaled_size(run.clips[clip].shape, spatial_scale, temporal_scale)
+    custom = (frames, height, width)
+    for name, value in zip(("frames", "height", "width"), custom):
+        if value is not None and not (isinstance(value, int) and value >= 1):
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    shape = tuple(v if v is not None else s for v, s in zip(custom, shape))
+    if math.prod(shape) > MAX_RENDER_PIXELS:
+        raise ValueError(f"render of {shape[0]} frames of {shape[2]}x{shape[1]} exceeds the limit of "
+                         f"{MAX_RENDER_PIXELS:,} pixels")
+    return shape
+
+
+def render(run: Run, clip: int = 0, spatial_scale: float = 1.0, temporal_scale: float = 1.0,
+           width: int | None = None, height: int | None = None, frames: int | None = None,
+           mix_with: int | None = None, mix: float = 0.0) -> tuple[Iterator[np.ndarray], tuple[int, int, int], float]:
+    """(uint8 frame iterator, (T, H, W), fps). The clip keeps its duration: fps scales with frames."""
+    shape = output_size(run, clip, spatial_scale, temporal_scale, width, height, frames)
+    info = run.clips[clip]
+    fps = info.fps * (shape[0] - 1) / (info.frames - 1) if info.frames > 1 and shape[0] > 1 else info.fps
+    frames_iter = render_uint8(run.model, shape, clip=clip, mix_with=mix_with, mix=mix)
+    return frames_iter, shape, fps
+
+
+def export(path: str | Path, frames, fps: float) -> Path:
+    """Write frames (uint8 array or iterator) to a .gif or .mp4, atomically."""
+    return write_clip(path, frames, fps)

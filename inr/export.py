@@ -1,0 +1,122 @@
+"""Writing clips: GIF and browser-playable MP4, streamed frame by frame and written atomically.
+
+Frames are uint8 RGB: a whole clip (T, H, W, 3) or any iterable of (H, W, 3) frames, so a long
+render can be encoded as it is produced. A file appears at its name only once complete; a failed
+write leaves whatever was there before.
+"""
+
+import math
+import numbers
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import imageio.v2 as iio2
+import imageio.v3 as iio
+import numpy as np
+
+MP4_QUALITY = 8  # imageio's 0-10 scale; for libx264 it becomes CRF 10, visually lossless
+GIF_MIN_DELAY_MS = 20  # browsers play shorter GIF delays at 100 ms, far slower than asked
+GIF_MAX_DELAY_MS = 655_350  # GIF stores the delay as 16 bits of 10 ms
+
+
+def gif_delay_ms(fps: float) -> int:
+    """Per-frame delay of a GIF at `fps`: 1000 / fps ms, to the nearest of the 10 ms steps GIF stores."""
+    # Rounded here because Pillow would truncate to 10 ms instead, making every GIF play fast.
+    return min(GIF_MAX_DELAY_MS, max(GIF_MIN_DELAY_MS, 10 * math.floor(100 / fps + 0.5)))
+
+
+def pad_to_even(frame: np.ndarray) -> np.ndarray:
+    """(H, W, 3) -> (H + H % 2, W + W % 2, 3), repeating the last row/column: yuv420p needs even sides."""
+    height, width = frame.shape[:2]
+    return np.pad(frame, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
+
+
+def _check_fps(fps: float) -> float:
+    if isinstance(fps, bool) or not isinstance(fps, numbers.Real) or not (math.isfinite(fps) and fps > 0):
+        raise ValueError(f"fps must be a finite number > 0, got {fps!r}")
+    return float(fps)
+
+
+def _checked(frames) -> Iterator[np.ndarray]:
+    """`frames` as an iterator of checked frames; the container is checked now, each frame as it comes."""
+    if isinstance(frames, np.ndarray) and (frames.ndim != 4 or frames.shape[3] != 3 or frames.dtype != np.uint8):
+        raise ValueError(f"frames must be a uint8 array (T, H, W, 3), got {frames.dtype} {frames.shape}")
+    if not isinstance(frames, Iterable):
+        raise ValueError(f"frames must be a uint8 array or an iterable of frames, got {type(frames).__name__}")
+    return _each_checked(frames)
+
+
+def _each_checked(frames: Iterable) -> Iterator[np.ndarray]:
+    """Each frame, checked to be uint8 (H, W, 3) and of one size; ValueError if there are none."""
+    size = None
+    for i, frame in enumerate(frames):
+        if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+            got = f"{frame.dtype} {frame.shape}" if isinstance(frame, np.ndarray) else type(frame).__name__
+            raise ValueError(f"frame {i} must be a uint8 array (H, W, 3), got {got}")
+        if size is None:
+            size = frame.shape
+        elif frame.shape != size:
+            raise ValueError(f"frame {i} is {frame.shape[1]}x{frame.shape[0]}, but frame 0 is {size[1]}x{size[0]}")
+        yield frame
+    if size is None:
+        raise ValueError("frames must hold at least one frame, got none")
+
+
+@contextmanager
+def _atomic(path: Path, suffix: str):
+    """A temporary `suffix` file beside `path` to write; renamed onto `path` only if the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Same folder, so the rename is atomic; the format's suffix, as ffmpeg picks its container by name.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; an export is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_gif(path: str | Path, frames, fps: float) -> Path:
+    """Write uint8 RGB `frames` as a GIF that loops forever at `fps` (see gif_delay_ms); returns `path`."""
+    path, delay_ms = Path(path), gif_delay_ms(_check_fps(fps))
+    frames = _checked(frames)
+    with _atomic(path, ".gif") as tmp:
+        # Not a true stream: imageio's Pillow writer keeps every frame until close, then saves them in
+        # one call. GIF suits short clips; long renders go to MP4.
+        with iio.imopen(tmp, "w", plugin="pillow", extension=".gif") as file:
+            for frame in frames:
+                file.write(frame, is_batch=False, duration=delay_ms, loop=0)
+    return path
+
+
+def write_mp4(path: str | Path, frames, fps: float) -> Path:
+    """Write uint8 RGB `frames` as H.264 MP4 (yuv420p, plays in browsers), streaming; returns `path`.
+
+    Odd sides are padded by one repeated row/column, never resized."""
+    path, fps = Path(path), _check_fps(fps)
+    frames = _checked(frames)
+    with _atomic(path, ".mp4") as tmp:
+        # macro_block_size=1: imageio would otherwise resize to multiples of 16 and blur every frame.
+        writer = iio2.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264", pixelformat="yuv420p",
+                                 quality=MP4_QUALITY, macro_block_size=1)
+        with closing(writer):  # not `with writer`: imageio leaves ffmpeg running when the block raises
+            for frame in frames:
+                writer.append_data(pad_to_even(frame))
+    return path
+
+
+WRITERS = {".gif": write_gif, ".mp4": write_mp4}
+
+
+def write_clip(path: str | Path, frames, fps: float) -> Path:
+    """Write `frames` as the format its suffix names (.gif or .mp4); returns `path`."""
+    path = Path(path)
+    writer = WRITERS.get(path.suffix.lower())
+    if writer is None:
+        raise ValueError(f"output must end in {' or '.join(WRITERS)}, got {path.name!r}")
+    return writer(path, frames, fps)

@@ -1,0 +1,222 @@
+"""The one fitting loop: a generator of small records, shared by the CLI, the app, bench and tests.
+
+The caller prints, plots, checkpoints, or stops by not asking for more; the model it passed in
+holds the weights so far at every yield.
+"""
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .coords import frame_times, pixel_centres
+from .dataset import PixelSet
+from .metrics import mse_to_psnr
+from .model import Field
+from .render import render_frames, to_uint8
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    steps: int | None = None  # stop after this many steps ...
+    seconds: float | None = 30.0  # ... or after this much wall time, whichever comes first
+    batch: int = 2**15  # pixels a step; presets pick it per device
+    lr: float = 1e-3  # network and latent codes
+    encoding_lr: float | None = 1e-2  # grids learn fastest at ~10x the network's rate (instant-ngp)
+    final_lr_ratio: float = 0.05  # exponential decay to this share of lr by the end of the budget
+    seed: int = 0  # weights init, batch order and held-out split
+    holdout: str = "every2"  # see holdout.py
+    log_seconds: float = 0.5  # a curve point at most this often (each costs a host sync)
+    preview_seconds: float | None = None  # a preview frame at most this often (None: never)
+
+    def __post_init__(self):
+        if self.steps is None and self.seconds is None:
+            raise ValueError("a fit needs a budget: steps or seconds")
+        if self.steps is not None and self.steps < 0:
+            raise ValueError(f"steps must be >= 0, got {self.steps}")
+        if self.seconds is not None and not (math.isfinite(self.seconds) and self.seconds >= 0):
+            raise ValueError(f"seconds must be a finite number >= 0, got {self.seconds}")
+        if self.batch < 1:
+            raise ValueError(f"batch must be >= 1, got {self.batch}")
+        for name in ("lr", "encoding_lr"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value}")
+
+
+@dataclass(frozen=True)
+class Record:
+    step: int
+    loss: float  # mean squared error of the last batch (training pixels)
+    train_psnr: float  # dB on training pixels (of a few probe frames; of every frame when final)
+    heldout_psnr: float | None  # dB on held-out pixels, likewise; None when nothing is held out
+    seconds: float  # wall time since the fit started
+    steps_per_second: float
+    preview: np.ndarray | None = None  # uint8 (H, W, 3): the middle frame of clip 0
+    final: bool = False  # scored on every pixel, after the last step
+
+
+def make_optimizer(model: Field, cfg: FitConfig) -> torch.optim.Optimizer:
+    encoding = list(model.encoding.parameters())
+    rest = [p for n, p in model.named_parameters() if not n.startswith("encoding.")]
+    groups = [{"params": rest, "lr": cfg.lr}]
+    if encoding:
+        groups.append({"params": encoding, "lr": cfg.encoding_lr or cfg.lr})
+    # eps 1e-15 and beta2 0.99: instant-ngp's settings; grid entries see rare, sparse gradients.
+    return torch.optim.Adam(groups, betas=(0.9, 0.99), eps=1e-15)
+
+
+def _psnr_pair(sums: list[float], counts: list[int]) -> tuple[float, float | None]:
+    train = mse_to_psnr(sums[0] / (3 * counts[0]))
+    heldout = mse_to_psnr(sums[1] / (3 * counts[1])) if counts[1] else None
+    return train, heldout
+
+
+@torch.no_grad()
+def probe_psnr(model: Field, data: PixelSet) -> tuple[float, float | None]:
+    """(train PSNR, held-out PSNR) on the probe frames of every clip: the live curves."""
+    sums, counts = [0.0, 0.0], [0, 0]
+    model.eval()
+    for k, which in enumerate(data.probes):
+        frames = data.clip_frames(k)
+        device = frames.device
+        height, width = frames.shape[1:3]
+        t = frame_times(len(frames))[which].to(device)
+        pred = model.lattice(t, pixel_centres(height, device), pixel_centres(width, device),
+                             model.latents[k]).clamp(0, 1)
+        err = ((pred - frames[which.to(device)].float() / 255) ** 2).sum(-1)  # (n, H, W)
+        mask = data.masks[k][which].to(device)
+        sums[0] += err[mask].sum().item()
+        sums[1] += err[~mask].sum().item()
+        counts[0] += int(mask.sum())
+        counts[1] += int((~mask).sum())
+    model.train()
+    return _psnr_pair(sums, counts)
+
+
+@torch.no_grad()
+def full_psnr(model: Field, data: PixelSet, clips: list[np.ndarray]) -> tuple[float, float | None]:
+    """(train PSNR, held-out PSNR) on every pixel of every clip, rendered frame by frame."""
+    sums, counts = [0.0, 0.0], [0, 0]
+    for k, clip in enumerate(clips):
+        for t, frame in enumerate(render_frames(model, clip.shape[:3], clip=k)):
+            err = ((frame - torch.from_numpy(clip[t]).float() / 255) ** 2).sum(-1)  # (H, W)
+            mask = data.masks[k][t]
+            sums[0] += err[mask].sum().item()
+            sums[1] += err[~mask].sum().item()
+            counts[0] += int(mask.sum())
+            counts[1] += int((~mask).sum())
+    return _psnr_pair(sums, counts)
+
+
+def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | None = None,
+        optimizer: torch.optim.Optimizer | None = None) -> Iterator[Record]:
+    """Train `model` on `data`, yielding a Record at most every cfg.log_seconds.
+
+    With `clips` (the uint8 arrays behind `data`), a last Record scores every pixel (final=True).
+    Pass an `optimizer` to resume a fit with its state.
+    """
+    device = data.colors.device
+    optimizer = optimizer or make_optimizer(model, cfg)
+    base_lrs = [g["lr"] for g in optimizer.param_groups]
+    generator = torch.Generator(device=device).manual_seed(cfg.seed)
+    running = torch.zeros((), device=device)  # loss summed on the device: no sync per step
+    since_log = 0
+    last_loss = math.nan
+    log_gap = cfg.log_seconds
+    start = last_log = time.perf_counter()
+    last_preview = -math.inf
+    step = 0
+
+    def record(final: bool = False) -> Record:
+        nonlocal since_log, last_log, last_loss, log_gap
+        elapsed = time.perf_counter() - start
+        if since_log:
+            last_loss = running.item() / since_log
+        loss = last_loss
+        running.zero_()
+        since_log = 0
+        last_log = time.perf_counter()  # from here, the time this record takes
+        if final:
+            train, heldout = full_psnr(model, data, clips)
+        else:
+            train, heldout = probe_psnr(model, data)
+        preview = None
+        if cfg.preview_seconds is not None and (final or elapsed - last_preview >= cfg.preview_seconds):
+            preview = _preview(model, data)
+        # Scoring costs a host sync and a forward pass over the probe frames: keep it under ~20%
+        # of the fit by spacing the records at least 4x the time one takes.
+        log_gap = max(cfg.log_seconds, 4 * (time.perf_counter() - last_log))
+        last_log = time.perf_counter()
+        return Record(step, loss, train, heldout, elapsed, step / max(elapsed, 1e-9), preview, final)
+
+    step_loss = _lattice_step if hasattr(model.encoding, "lattice") else _point_step
+    host_random = torch.Generator().manual_seed(cfg.seed)  # host-side choices: no device sync
+    model.train()
+    while True:
+        elapsed = time.perf_counter() - start
+        progress = max(step / cfg.steps if cfg.steps else 0.0,
+                       elapsed / cfg.seconds if cfg.seconds else 0.0)
+        if progress >= 1.0 or cfg.steps == 0 or cfg.seconds == 0:
+            break
+        for group, lr in zip(optimizer.param_groups, base_lrs):
+            group["lr"] = lr * cfg.final_lr_ratio ** progress
+        loss = step_loss(model, data, cfg.batch, generator, host_random)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        running += loss.detach()
+        since_log += 1
+        step += 1
+        if step == 1 or time.perf_counter() - last_log >= log_gap:
+            rec = record()
+            if rec.preview is not None:
+                last_preview = rec.seconds
+            yield rec
+    if since_log or step == 0:
+        yield record()
+    if clips is not None:
+        yield record(final=True)
+
+
+def _point_step(model: Field, data: PixelSet, batch: int, generator: torch.Generator,
+                host_random: torch.Generator) -> torch.Tensor:
+    """Loss on `batch` training pixels drawn at random from all clips."""
+    draw = torch.randint(len(data.train), (batch,), device=data.train.device, generator=generator)
+    index = data.train[draw]
+    coords, clip = data.coords(index)
+    return F.mse_loss(model(coords, model.latents[clip]), data.targets(index))
+
+
+def _lattice_step(model: Field, data: PixelSet, batch: int, generator: torch.Generator,
+                  host_random: torch.Generator) -> torch.Tensor:
+    """Loss on the training lattice of a random set of frames of one random clip.
+
+    Grids read a lattice with matrix products, so whole frames cost far less than the same
+    number of scattered pixels. About `batch` pixels a step, at least one frame.
+    """
+    k = int(torch.randint(data.clip_count, (1,), generator=host_random))
+    lattice = data.lattices[k]
+    frames = data.clip_frames(k)
+    count = min(len(frames), max(1, batch // (len(lattice.rows) * len(lattice.cols))))
+    which = torch.randperm(len(frames), generator=host_random)[:count].sort().values
+    height, width = frames.shape[1:3]
+    t = frame_times(len(frames))[which].to(frames.device)
+    y = pixel_centres(height, frames.device)[lattice.rows]
+    x = pixel_centres(width, frames.device)[lattice.cols]
+    pred = model.lattice(t, y, x, model.latents[k])  # (n, h, w, 3)
+    target = frames[which.to(frames.device)][:, lattice.rows][:, :, lattice.cols].float() / 255
+    if lattice.mask is None:
+        return F.mse_loss(pred, target)
+    err = ((pred - target) ** 2).sum(-1) * lattice.mask
+    return err.sum() / (lattice.mask.sum() * 3 * count)
+
+
+def _preview(model: Field, data: PixelSet) -> np.ndarray:
+    frames, height, width = (int(v) for v in data.shapes[0])
+    # A one-frame render at the middle instant of clip 0: render_frames of a 1-frame clip sits at t=0.
+    return to_uint8(next(render_frames(model, (1, height, width), clip=0)))

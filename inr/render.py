@@ -1,0 +1,48 @@
+"""Chunked rendering: any output size in bounded memory, one frame at a time."""
+
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+from .coords import frame_times, pixel_centres
+from .model import Field
+
+CHUNK = 2**17  # points per forward pass: ~100 MB of activations for the largest presets
+
+
+@torch.no_grad()
+def render_frames(model: Field, shape: tuple[int, int, int], clip: int = 0,
+                  mix_with: int | None = None, mix: float = 0.0,
+                  chunk: int = CHUNK) -> Iterator[torch.Tensor]:
+    """Yield the T frames of a render of size shape = (T, H, W): each (H, W, 3) float in [0, 1], CPU.
+
+    The model is sampled at the package's coordinate convention (see ``coords``), so any size
+    samples the same continuous function.
+    """
+    frames, height, width = shape
+    if min(shape) < 1:
+        raise ValueError(f"render size must be at least 1x1x1, got T, H, W = {shape}")
+    device = model.latents.device
+    code = model.code(clip, mix_with, mix)
+    was_training = model.training
+    model.eval()
+    try:
+        x = pixel_centres(width, device)
+        rows = max(1, chunk // width)  # bands of rows bound the memory of any frame size
+        for time in frame_times(frames, device):
+            bands = [model.lattice(time[None], y, x, code)[0] for y in pixel_centres(height, device).split(rows)]
+            yield torch.cat(bands).clamp(0, 1).float().cpu()
+    finally:
+        model.train(was_training)
+
+
+def to_uint8(frame: torch.Tensor) -> np.ndarray:
+    """(..., 3) float in [0, 1] -> uint8 numpy, rounded."""
+    return (frame * 255 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
+
+
+def render_uint8(model: Field, shape: tuple[int, int, int], **kwargs) -> Iterator[np.ndarray]:
+    """Like ``render_frames`` but yields uint8 (H, W, 3) numpy frames, ready to encode."""
+    for frame in render_frames(model, shape, **kwargs):
+        yield to_uint8(frame)

@@ -1,0 +1,82 @@
+"""What a fit leaves on disk besides its checkpoint: curves, comparison frames, a run card."""
+
+import json
+import platform
+from dataclasses import asdict
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from .baselines import upsample_every2
+from .checkpoints import atomic_write_bytes
+from .coords import frame_times, pixel_centres
+from .plots import curves_figure
+from .render import to_uint8
+
+
+def write_curves(path: str | Path, runs: dict[str, list], baseline: dict | None) -> Path:
+    """A self-contained plotly HTML (plotly.js written beside it: no CDN, works offline)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    curves_figure(runs, baseline).write_html(path, include_plotlyjs="directory", full_html=True)
+    return path
+
+
+def _labelled(image: np.ndarray, text: str) -> np.ndarray:
+    pil = Image.fromarray(image)
+    draw = ImageDraw.Draw(pil)
+    draw.rectangle([0, 0, 8 + 6 * len(text), 13], fill=(0, 0, 0))
+    draw.text((3, 1), text, fill=(255, 255, 255))
+    return np.asarray(pil)
+
+
+def comparison_frame(run, clip: int = 0, frame: int | None = None) -> np.ndarray:
+    """uint8 (H, 4W, 3): ground truth | INR | bicubic rebuild (every2 only) | INR error x5."""
+    truth = run.frames[clip]  # uint8 (T, H, W, 3)
+    t = len(truth) // 2 if frame is None else frame
+    frames, height, width = truth.shape[:3]
+    with torch.no_grad():
+        pred = run.model.lattice(frame_times(frames, run.device)[t : t + 1], pixel_centres(height, run.device),
+                                 pixel_centres(width, run.device), run.model.code(clip))
+    pred = pred.clamp(0, 1)[0].cpu()
+    target = torch.from_numpy(truth[t]).float() / 255
+    panels = [_labelled(truth[t], "ground truth"), _labelled(to_uint8(pred), "INR")]
+    if run.holdout == "every2":
+        rebuild = upsample_every2(target[None, ::2, ::2], height, width, "bicubic")[0]
+        panels.append(_labelled(to_uint8(rebuild), "bicubic from training px"))
+    error = ((pred - target).abs() * 5).clamp(0, 1)
+    panels.append(_labelled(to_uint8(error), "INR error x5"))
+    return np.concatenate(panels, axis=1)
+
+
+def write_comparison(path: str | Path, run) -> Path:
+    """A PNG with one comparison row per clip (the middle frame of each)."""
+    path = Path(path)
+    rows = [comparison_frame(run, k) for k in range(len(run.frames))]
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
+    atomic_write_bytes(path, iio.imwrite("<bytes>", np.concatenate(rows), extension=".png"))
+    return path
+
+
+def run_card(run, summary: dict) -> dict:
+    """Everything needed to reproduce a fit: seed, configs, device, wall time, figures."""
+    return {
+        "summary": summary,
+        "arch": run.arch,
+        "model_config": json.loads(run.model.cfg.to_json()),
+        "fit_config": asdict(run.fit_cfg) if run.fit_cfg else None,
+        "clips": [asdict(c) for c in run.clips],
+        "device": run.device,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def write_run_card(path: str | Path, run, summary: dict) -> Path:
+    path = Path(path)
+    atomic_write_bytes(path, json.dumps(run_card(run, summary), indent=2).encode())
+    return path

@@ -1,0 +1,27 @@
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+sys.path.insert(0, str(ROOT))
+
+torch.set_num_threads(2)  # the CI machine's cores; also keeps timings of local runs comparable
+
+
+@pytest.fixture(scope="session")
+def plant():
+    """A real clip, small enough for CPU tests: 12 frames of office_plant.mp4 at 48x36."""
+    from inr.io import load_clip
+
+    return load_clip(ASSETS / "office_plant.mp4", max_frames=12, max_size=48)
+
+
+@pytest.fixture(scope="session")
+def jelly():
+    """12 frames of the shipped jelly clip at 64x36."""
+    from inr.io import load_clip
+
+    return load_clip(ASSETS / "jelly_small.mp4", max_frames=12, max_size=64)

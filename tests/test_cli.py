@@ -1,0 +1,80 @@
+import json
+import subprocess
+import sys
+
+import imageio.v3 as iio
+import pytest
+
+from conftest import ASSETS, ROOT
+
+
+def run_cli(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "inr", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fit")
+    result = run_cli("fit", ASSETS / "office_plant.mp4", "--out", out, "--steps", "60", "--max-frames", "8",
+                     "--max-size", "48", "--holdout", "every2", "--device", "cpu", "--json")
+    assert result.returncode == 0, result.stderr
+    return out, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_fit_json_has_the_contract_keys_and_writes_its_files(fitted):
+    out, summary = fitted
+    for key in ("train_psnr", "heldout_psnr", "bilinear_psnr", "bicubic_psnr", "steps", "seconds", "params",
+                "checkpoint"):
+        assert key in summary, key
+    assert summary["steps"] == 60 and summary["train_psnr"] > 20
+    assert (out / "model.safetensors").is_file() and (out / "curves.html").is_file()
+    assert (out / "comparison.png").is_file() and json.loads((out / "run.json").read_text())["fit_config"]["seed"] == 0
+
+
+def test_render_writes_a_scaled_gif_and_mp4(fitted, tmp_path):
+    out, summary = fitted
+    gif = tmp_path / "x.gif"
+    result = run_cli("render", summary["checkpoint"], "--out", gif, "--spatial-scale", "2", "--temporal-scale", "1.5")
+    assert result.returncode == 0, result.stderr
+    frames = iio.imread(gif, index=None)
+    assert frames.shape[:3] == (round(7 * 1.5) + 1, 72, 96)
+    mp4 = tmp_path / "x.mp4"
+    assert run_cli("render", summary["checkpoint"], "--out", mp4, "--width", "33", "--height", "21",
+                   "--frames", "4").returncode == 0
+    assert iio.imread(mp4, plugin="FFMPEG").shape[:3] == (4, 22, 34)  # padded to even sizes
+
+
+def test_compare_reports_one_run_per_sigma(tmp_path):
+    result = run_cli("compare", ASSETS / "jelly_small.mp4", "--sigmas", "none,10", "--out", tmp_path,
+                     "--steps", "20", "--max-frames", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    runs = json.loads(result.stdout.strip().splitlines()[-1])["runs"]
+    assert [r["sigma"] for r in runs] == [None, 10.0]
+    assert all(r["heldout_psnr"] is not None for r in runs)
+    assert (tmp_path / "sigma_10.gif").is_file() and (tmp_path / "sigma_none.gif").is_file()
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda p: p.write_text("hello, not a video"), "not a video or image"),
+    (lambda p: p.write_bytes(b""), "empty"),
+    (lambda p: p.write_bytes((ASSETS / "office_plant.mp4").read_bytes()[:3000]), ""),
+])
+def test_bad_clips_give_one_line_and_exit_code_2(tmp_path, make, reason):
+    bad = tmp_path / "clip with space.mp4"
+    make(bad)
+    result = run_cli("fit", bad, "--out", tmp_path / "o", "--steps", "1")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "clip with space.mp4" in lines[0] and reason in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_checkpoint_and_bad_scale_give_one_line(tmp_path):
+    fake = tmp_path / "model.safetensors"
+    fake.write_bytes(b"\x80\x04K\x01.")  # a pickle
+    result = run_cli("render", fake, "--out", tmp_path / "x.gif")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    result = run_cli("render", fake, "--out", tmp_path / "x.gif", "--spatial-scale", "-2")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "spatial-scale" in result.stderr
