@@ -11,7 +11,7 @@ import torch
 
 from .holdout import train_mask
 
-PROBE_PIXELS = 2**16  # pixels per clip behind the live curves: stable to ~0.1 dB, cheap to score
+PROBE_PIXELS = 2**16  # pixels per clip behind the live curves (4 frames at least): cheap to score
 
 
 @dataclass
@@ -26,9 +26,10 @@ class PixelSet:
     lattices: list["TrainLattice"]  # per clip: the training pixels as a product lattice
 
     def clip_frames(self, k: int) -> torch.Tensor:
-        """uint8 (T, H, W, 3) of clip k, a view into `colors`."""
-        frames, height, width = (int(v) for v in self.shapes[k])
-        return self.colors[int(self.offsets[k]):int(self.offsets[k + 1])].view(frames, height, width, 3)
+        """uint8 (T, H, W, 3) of clip k, a view into `colors` (host-side sizes: no device sync)."""
+        frames, height, width = (int(v) for v in self.masks[k].shape)
+        start = sum(m.numel() for m in self.masks[:k])
+        return self.colors[start:start + frames * height * width].view(frames, height, width, 3)
 
     @property
     def clip_count(self) -> int:
@@ -90,7 +91,8 @@ def make_pixel_set(clips: list[np.ndarray], holdout: str, seed: int, device) -> 
     train, heldout = all_index[flat_mask], all_index[~flat_mask]
 
     def probe(frames: int, height: int, width: int) -> torch.Tensor:
-        count = min(frames, max(1, PROBE_PIXELS // (height * width)))
+        # At least 4 frames spread over the clip: one frame can be far easier than the rest.
+        count = min(frames, max(4, PROBE_PIXELS // (height * width)))
         return torch.linspace(0, frames - 1, count).round().long().unique()
 
     colors = torch.cat([torch.from_numpy(np.ascontiguousarray(c)).reshape(-1, 3) for c in clips])

@@ -1,11 +1,14 @@
 """Plotly figures of fit curves: PSNR on training and held-out pixels, loss, and the baseline."""
 
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+def curves_figure(runs: dict[str, list], baseline: dict[str, float] | None = None):
+    """runs: name -> list of fit Records (non-final); baseline: {"bilinear": dB, "bicubic": dB}.
 
-def curves_figure(runs: dict[str, list], baseline: dict[str, float] | None = None) -> go.Figure:
-    """runs: name -> list of fit Records (non-final); baseline: {"bilinear": dB, "bicubic": dB}."""
+    Returns a plotly Figure; plotly is imported here, so fitting and rendering work without it.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
     fig = make_subplots(rows=1, cols=2, subplot_titles=("PSNR (dB)", "training loss (MSE)"))
     for name, records in runs.items():
         live = [r for r in records if not r.final]
@@ -17,9 +20,9 @@ def curves_figure(runs: dict[str, list], baseline: dict[str, float] | None = Non
                                      mode="lines", line={"dash": "dot"}), 1, 1)
         fig.add_trace(go.Scatter(x=t, y=[r.loss for r in live], name=f"{prefix}loss", mode="lines",
                                  showlegend=False), 1, 2)
-    for name, value in (baseline or {}).items():
+    for (name, value), where in zip((baseline or {}).items(), ("bottom left", "bottom right")):
         fig.add_hline(y=value, line={"dash": "dash", "color": "grey"}, row=1, col=1,
-                      annotation_text=f"{name} rebuild (held-out) {value:.2f} dB", annotation_position="bottom right")
+                      annotation_text=f"{name} (held-out) {value:.2f} dB", annotation_position=where)
     fig.update_xaxes(title_text="seconds")
     fig.update_yaxes(type="log", row=1, col=2)
     fig.update_layout(height=380, margin={"l": 40, "r": 20, "t": 40, "b": 40}, legend={"orientation": "h"})
