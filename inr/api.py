@@ -17,17 +17,19 @@ from .baselines import classical_rebuild
 from .checkpoints import ClipInfo
 from .coords import scaled_size
 from .dataset import PixelSet, make_pixel_set
+from .diagnostics import estimate, frame_psnrs, predict_frame, preview_triplet
 from .export import write_clip
 from .fit import FitConfig, Record, fit as fit_loop, make_optimizer
-from .io import Clip, ClipError, load_clip
+from .io import Clip, ClipError, load_clip, resize
 from .metrics import mse_to_psnr
 from .model import Field
 from .presets import ARCHS, DEFAULT_ARCH, caps, fit_config, model_config
+from .plots import curves_figure
 from .render import render_uint8
 from .report import run_card, write_comparison, write_curves, write_run_card
 
 __all__ = ["ARCHS", "DEFAULT_ARCH", "Clip", "ClipError", "Record", "Run", "default_device",
-           "device_name", "export", "fit", "load", "load_clips", "prepare", "render", "run_card", "save",
+           "attach_clips", "common_size", "curves_figure", "device_name", "estimate", "export", "fit", "frame_psnrs", "predict_frame", "preview_triplet", "load", "load_clips", "prepare", "render", "run_card", "save",
            "summary", "write_comparison", "write_curves", "write_run_card"]
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
@@ -67,10 +69,24 @@ class Run:
     steps: int = 0
     seconds: float = 0.0
     optimizer: torch.optim.Optimizer | None = None
+    saved_summary: dict | None = None  # the figures stored with a loaded checkpoint
 
     @property
     def params(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
+
+
+def common_size(clips: list[Clip]) -> list[Clip]:
+    """Clips cut to the shortest length and area-resized to the first clip's size (for blends)."""
+    frames = min(c.frames.shape[0] for c in clips)
+    height, width = clips[0].frames.shape[1:3]
+    out = []
+    for c in clips:
+        data = c.frames[:frames]
+        if data.shape[1:3] != (height, width):
+            data = np.stack([resize(f, height, width) for f in data])
+        out.append(Clip(data, c.fps, c.name, c.notes))
+    return out
 
 
 def load_clips(paths: list[str | Path], max_frames: int | None = None, max_size: int | None = None,
@@ -170,8 +186,32 @@ def verdict(s: dict) -> str:
 
 def save(run: Run, path: str | Path) -> Path:
     extra = {"arch": run.arch, "holdout": run.holdout, "steps": run.steps, "seconds": run.seconds,
-             "fit": asdict(run.fit_cfg) if run.fit_cfg else None}
+             "fit": asdict(run.fit_cfg) if run.fit_cfg else None,
+             "summary": summary(run) if run.history else run.saved_summary,
+             "history": _thin([_record_row(r) for r in run.history])}
     return checkpoints.save(path, run.model, run.clips, extra)
+
+
+HISTORY_POINTS = 400  # curve points kept in a checkpoint: enough to redraw its plot
+
+
+def _record_row(r: Record) -> list:
+    return [r.step, r.loss, r.train_psnr, r.heldout_psnr, r.seconds, r.steps_per_second, r.final]
+
+
+def _thin(rows: list[list]) -> list[list]:
+    if len(rows) <= HISTORY_POINTS:
+        return rows
+    keep = np.linspace(0, len(rows) - 1, HISTORY_POINTS).round().astype(int)
+    return [rows[i] for i in sorted(set(keep.tolist()))]
+
+
+def _records(rows: list, path) -> list[Record]:
+    try:
+        return [Record(int(a), float(b), float(c), None if d is None else float(d), float(e), float(f),
+                       None, bool(g)) for a, b, c, d, e, f, g in rows]
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path}: checkpoint holds an unreadable fit history ({err})") from err
 
 
 def load(path: str | Path, device: str | None = None) -> Run:
@@ -179,8 +219,27 @@ def load(path: str | Path, device: str | None = None) -> Run:
     device = check_device(device)
     model, clips, extra = checkpoints.load(path, device)
     model.eval()
-    return Run(model, clips, str(extra.get("arch", "grid")), device, holdout=str(extra.get("holdout", "every2")),
-               steps=int(extra.get("steps", 0)), seconds=float(extra.get("seconds", 0.0)))
+    try:
+        fit_cfg = FitConfig(**extra["fit"]) if extra.get("fit") else None
+    except TypeError as err:
+        raise ValueError(f"{path}: checkpoint holds an unreadable fit config ({err})") from err
+    return Run(model, clips, str(extra.get("arch", "grid")), device, fit_cfg=fit_cfg,
+               holdout=str(extra.get("holdout", "every2")),
+               steps=int(extra.get("steps", 0)), seconds=float(extra.get("seconds", 0.0)),
+               saved_summary=extra.get("summary"), history=_records(extra.get("history") or [], path))
+
+
+def attach_clips(run: Run, clips: list[Clip], seed: int = 0) -> Run:
+    """Give a loaded model its clips back: previews gain ground truth, and it can be fitted further."""
+    shapes = [c.frames.shape[:3] for c in clips]
+    expected = [c.shape for c in run.clips]
+    if shapes != expected:
+        raise ValueError(f"clips of shapes {shapes} do not match the model's clips {expected}")
+    run.frames = [c.frames for c in clips]
+    run.data = make_pixel_set(run.frames, run.holdout, seed, run.device)
+    run.baseline = _baseline(run.frames, run.data, run.holdout)
+    run.fit_cfg = run.fit_cfg or fit_config(run.arch, run.device, holdout=run.holdout, seed=seed)
+    return run
 
 
 def output_size(run: Run, clip: int = 0, spatial_scale: float = 1.0, temporal_scale: float = 1.0,

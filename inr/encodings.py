@@ -38,7 +38,7 @@ class GridConfig:
     coarsest: tuple[int, int, int] = (4, 4, 4)  # a few nodes carry the smooth, global colour
     levels: int = 4  # octaves between coarsest and finest
     features: int = 3  # per level; 3 lets a linear head read rgb straight from the grids
-    kernel: str = "cubic"  # "linear" (tent, C0) or "cubic" (cubic B-spline, C2: smoother between pixels)
+    kernel: str = "cubic"  # "linear" (tent, C0), "cubic" (B-spline, C2) or "quintic" (B-spline, C4)
     # Where the end nodes sit on each axis (t, y, x). Presets put them on the first and last
     # training pixels, so the finest level's nodes coincide with training pixels.
     span: tuple[tuple[float, float], ...] = ((-1.0, 1.0), (-1.0, 1.0), (-1.0, 1.0))
@@ -103,7 +103,7 @@ class FourierFeatures(nn.Module):
         return torch.cat([angles.sin(), angles.cos()], dim=-1)
 
 
-KERNEL_SUPPORT = {"linear": 2, "cubic": 4}
+KERNEL_SUPPORT = {"linear": 2, "cubic": 4, "quintic": 6}
 
 
 def _kernel(name: str, d: torch.Tensor) -> torch.Tensor:
@@ -111,8 +111,14 @@ def _kernel(name: str, d: torch.Tensor) -> torch.Tensor:
     d = d.abs()
     if name == "linear":
         return (1 - d).clamp(min=0)
-    # Cubic B-spline: partition of unity, twice differentiable, support (-2, 2).
-    return torch.where(d < 1, (4 - 6 * d**2 + 3 * d**3) / 6, ((2 - d).clamp(min=0) ** 3) / 6)
+    if name == "cubic":
+        # Cubic B-spline: partition of unity, twice differentiable, support (-2, 2).
+        return torch.where(d < 1, (4 - 6 * d**2 + 3 * d**3) / 6, ((2 - d).clamp(min=0) ** 3) / 6)
+    # Quintic B-spline: four times differentiable, support (-3, 3); closer to band-limited.
+    outer = (3 - d).clamp(min=0) ** 5 / 120
+    middle = (51 + 75 * d - 210 * d**2 + 150 * d**3 - 45 * d**4 + 5 * d**5) / 120
+    inner = (66 - 60 * d**2 + 30 * d**4 - 10 * d**5) / 120
+    return torch.where(d < 1, inner, torch.where(d < 2, middle, outer))
 
 
 def _node_units(p: torch.Tensor, nodes: int, span: tuple[float, float]) -> torch.Tensor:
@@ -131,7 +137,7 @@ def _support(p: torch.Tensor, nodes: int, kernel: str,
     """
     s = KERNEL_SUPPORT[kernel]
     u = _node_units(p, nodes, span)
-    first = u.floor().long() - (s // 2 - 1)
+    first = u.floor().long() - (s // 2 - 1)  # the s nodes around u: floor(u) - s/2 + 1 ...
     index = first[:, None] + torch.arange(s, device=p.device)  # (N, s)
     weight = _kernel(kernel, u[:, None] - index)
     return index.clamp(0, nodes - 1), weight

@@ -154,7 +154,6 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
         last_log = time.perf_counter()
         return Record(step, loss, train, heldout, elapsed, step / max(elapsed, 1e-9), preview, final)
 
-    step_loss = _lattice_step if hasattr(model.encoding, "lattice") else _point_step
     host_random = torch.Generator().manual_seed(cfg.seed)  # host-side choices: no device sync
     model.train()
     while True:
@@ -181,6 +180,13 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
         yield record()
     if clips is not None:
         yield record(final=True)
+
+
+def step_loss(model: Field, data: PixelSet, batch: int, generator: torch.Generator,
+              host_random: torch.Generator) -> torch.Tensor:
+    """The loss of one training step: whole frames for grids, random pixels for the rest."""
+    step = _lattice_step if hasattr(model.encoding, "lattice") else _point_step
+    return step(model, data, batch, generator, host_random)
 
 
 def _point_step(model: Field, data: PixelSet, batch: int, generator: torch.Generator,

@@ -20,11 +20,11 @@ CAPS = {"cpu": {"max_size": 160, "max_frames": 100}, "cuda": {"max_size": 512, "
 
 # Fit settings per (arch, device): batch in pixels a step, learning rates, default budget.
 FIT = {
-    ("grid", "cpu"): dict(batch=2**17, lr=1e-2, encoding_lr=3e-2, seconds=60.0),
+    ("grid", "cpu"): dict(batch=2**15, lr=1e-2, encoding_lr=3e-2, final_lr_ratio=0.2, seconds=60.0),
     ("grid", "cuda"): dict(batch=2**21, lr=1e-2, encoding_lr=3e-2, seconds=20.0),
     ("hash", "cpu"): dict(batch=2**14, lr=1e-2, encoding_lr=1e-2, seconds=60.0),
     ("hash", "cuda"): dict(batch=2**18, lr=1e-2, encoding_lr=1e-2, seconds=20.0),
-    ("fourier", "cpu"): dict(batch=2**12, lr=1e-3, encoding_lr=None, seconds=60.0),
+    ("fourier", "cpu"): dict(batch=2**11, lr=3e-3, encoding_lr=None, seconds=60.0),
     ("fourier", "cuda"): dict(batch=2**16, lr=1e-3, encoding_lr=None, seconds=30.0),
     ("siren", "cpu"): dict(batch=2**12, lr=1e-4, encoding_lr=None, seconds=60.0),
     ("siren", "cuda"): dict(batch=2**16, lr=1e-4, encoding_lr=None, seconds=30.0),

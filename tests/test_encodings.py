@@ -6,7 +6,7 @@ from inr.encodings import (FourierConfig, FourierFeatures, GridConfig, HashConfi
                            SeparableGrid, _kernel, interpolation_matrix)
 
 
-@pytest.mark.parametrize("kernel", ["linear", "cubic"])
+@pytest.mark.parametrize("kernel", ["linear", "cubic", "quintic"])
 def test_grid_lattice_fast_path_matches_pointwise(kernel):
     cfg = GridConfig(finest=(6, 9, 11), coarsest=(2, 3, 3), levels=3, kernel=kernel, init_scale=1.0,
                      span=((-1, 1), (-0.9, 0.7), (-0.95, 0.95)))
@@ -17,9 +17,10 @@ def test_grid_lattice_fast_path_matches_pointwise(kernel):
     assert torch.allclose(fast, slow, atol=1e-5)
 
 
-def test_cubic_b_spline_is_a_partition_of_unity():
+@pytest.mark.parametrize("kernel", ["linear", "cubic", "quintic"])
+def test_b_splines_are_partitions_of_unity(kernel):
     d = torch.linspace(0, 1, 11)
-    total = sum(_kernel("cubic", d - k) for k in range(-2, 3))
+    total = sum(_kernel(kernel, d - k) for k in range(-3, 4))
     assert torch.allclose(total, torch.ones_like(d), atol=1e-6)
     rows = interpolation_matrix(torch.linspace(-1, 1, 50), 8, "cubic")
     assert torch.allclose(rows.sum(1), torch.ones(50), atol=1e-6)

@@ -1,0 +1,582 @@
+"""The studio: a Gradio app over ``inr.api``. Run ``python app.py`` and open the printed URL.
+
+Plain handler functions first, then the layout, then the wiring. Every handler turns widget values
+into arguments, calls the façade, and formats what it returns. Per-browser state lives in a
+``Session`` held by ``gr.State``; nothing is shared between users.
+"""
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry, no version check
+
+import functools
+import inspect
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+
+from inr import api
+
+ROOT = Path(__file__).resolve().parent
+ASSETS = ROOT / "assets"
+CHECKPOINTS = ROOT / "checkpoints"
+EXAMPLES = sorted(p.name for p in ASSETS.iterdir() if p.suffix.lower() in (".mp4", ".gif", ".png", ".jpg"))
+DEFAULT_EXAMPLE = "jelly_small.mp4"
+SIGMA_CHOICES = ["none", "1", "10", "100"]
+# A Fourier MLP learns slowly on a CPU: the Compare and Blend views use small clips.
+SIGMA_CAPS = {"max_frames": 8, "max_size": 96}
+BLEND_CAPS = {"max_frames": 8, "max_size": 96}
+DISPLAY_SCALE = 3  # the small Compare and Blend clips are shown rendered at 3x: an INR renders any size
+FIT_CONCURRENCY = 2  # fits at once across all users; the rest wait in the queue
+SESSIONS_ROOT = Path(tempfile.gettempdir()) / "inr-studio"
+
+
+@dataclass
+class Session:
+    """One browser session's models and files."""
+
+    run: api.Run | None = None  # the Fit tab's model, also what the Render tab renders
+    name: str = ""
+    sigma_runs: dict[str, api.Run] = field(default_factory=dict)
+    blend: api.Run | None = None
+    stop: bool = False
+    folder: Path = field(default_factory=lambda: SESSIONS_ROOT / uuid.uuid4().hex)
+
+    def path(self, name: str) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self.folder / name
+
+
+def _ensure(session) -> "Session":
+    """The session's state, created on first use (an API client may never trigger the page load)."""
+    return session if isinstance(session, Session) else Session()
+
+
+def _delete_session(session: "Session | None") -> None:
+    if isinstance(session, Session):
+        shutil.rmtree(session.folder, ignore_errors=True)
+
+
+def friendly(fn):
+    """Turn ValueError (bad input, refused request) into a message in the page, not a crash."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except ValueError as err:
+                raise gr.Error(str(err)) from err
+        return gen
+
+    @functools.wraps(fn)
+    def plain(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as err:
+            raise gr.Error(str(err)) from err
+    return plain
+
+
+# ---------------------------------------------------------------- formatting
+
+def _db(value) -> str:
+    return "–" if value is None else f"{value:.2f} dB"
+
+
+def stats_markdown(run: api.Run, name: str, notes=(), rec: api.Record | None = None) -> str:
+    s = api.summary(run) if run.baseline is not None or not run.saved_summary else run.saved_summary
+    info = run.clips[0]
+    lines = [f"**{name}** · {info.frames} frames of {info.width}×{info.height} · `{run.arch}` · "
+             f"{s['params']:,} parameters ({s['model_bytes'] / 1e6:.2f} MB, {s['bits_per_pixel']:.2f} bits per pixel)"]
+    lines += [f"- {n}" for n in notes]
+    if rec is not None:
+        lines.append(f"step {rec.step} · {rec.seconds:.1f} s · {rec.steps_per_second:.1f} steps/s")
+    where = "every pixel" if s.get("scored_on") == "every pixel" else "probe frames"
+    lines.append(f"**training pixels** {_db(s['train_psnr'])} · **held-out pixels** {_db(s['heldout_psnr'])} "
+                 f"({where}) · classical rebuild of the held-out pixels: bilinear {_db(s['bilinear_psnr'])}, "
+                 f"bicubic {_db(s['bicubic_psnr'])}")
+    if s["heldout_psnr"] is not None and s["bicubic_psnr"] is not None:
+        lines.append(f"**The INR {api.verdict(s)}.**")
+    return "\n\n".join(lines)
+
+
+def curves_plot(runs: dict, baseline) -> go.Figure:
+    return api.curves_figure(runs, baseline)
+
+
+def frame_strip(run: api.Run) -> go.Figure | None:
+    if run.frames is None:
+        return None
+    train, heldout = api.frame_psnrs(run)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=train, name="training pixels"))
+    if heldout and heldout[0] is not None:
+        fig.add_trace(go.Bar(y=heldout, name="held-out pixels"))
+    fig.update_layout(height=220, barmode="group", title="PSNR per frame (dB)", xaxis_title="frame",
+                      margin={"l": 40, "r": 10, "t": 40, "b": 30}, legend={"orientation": "h"})
+    fig.update_yaxes(range=[max(0, min(v for v in train + heldout if v is not None) - 2), None])
+    return fig
+
+
+def preview_images(run: api.Run, frame: int):
+    frame = int(min(max(frame, 0), run.clips[0].frames - 1))
+    return api.preview_triplet(run, frame)
+
+
+# ---------------------------------------------------------------- Fit tab
+
+def example_path(name: str) -> Path:
+    if name not in EXAMPLES:
+        raise ValueError(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
+    return ASSETS / name
+
+
+def load_pretrained(session: Session, name: str) -> api.Run | None:
+    """The shipped model of an example, with its clip attached (None if none ships)."""
+    path = CHECKPOINTS / f"{Path(name).stem}.safetensors"
+    if not path.is_file():
+        return None
+    run = api.load(path)
+    clip = api.load_clips([example_path(name)], device=run.device)
+    return api.attach_clips(run, clip)
+
+
+def _fit_outputs(session, run, name, notes=(), rec=None, strip=True, files=None):
+    pred, truth, error = preview_images(run, run.clips[0].frames // 2)
+    slider = gr.Slider(minimum=0, maximum=run.clips[0].frames - 1, value=run.clips[0].frames // 2, step=1)
+    return (stats_markdown(run, name, notes, rec), curves_plot({run.arch: run.history}, run.baseline),
+            pred, truth, error, slider, frame_strip(run) if strip else gr.skip(),
+            files if files is not None else gr.skip(), session)
+
+
+@friendly
+def on_load(session: Session | None):
+    """First launch: the default example's pretrained model is ready in every view."""
+    session = _ensure(session)
+    run = load_pretrained(session, DEFAULT_EXAMPLE)
+    if run is None:
+        return ("No pretrained model ships for the default example: pick a clip and press **Start**.",
+                None, None, None, None, gr.skip(), None, None, session)
+    session.run, session.name = run, DEFAULT_EXAMPLE
+    return _fit_outputs(session, run, f"{DEFAULT_EXAMPLE} (pretrained)", files=[])
+
+
+def _chosen_clip(example: str | None, upload: str | None) -> tuple[Path, str]:
+    if upload:
+        return Path(upload), Path(upload).name
+    if not example:
+        raise ValueError("choose an example or upload a clip first")
+    return example_path(example), example
+
+
+def _sigma_value(text) -> float | None:
+    if text in (None, "", "none"):
+        return None
+    value = float(text)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"sigma must be a number > 0 or 'none', got {text!r}")
+    return value
+
+
+@friendly
+def on_estimate(example, upload, arch, sigma, holdout, max_size):
+    path, name = _chosen_clip(example, upload)
+    clips = api.load_clips([path], max_size=int(max_size))
+    run = api.prepare(clips, arch=arch, sigma=_sigma_value(sigma), holdout=holdout)
+    e = api.estimate(run)
+    notes = "; ".join(clips[0].notes) or "used as it is"
+    t, h, w = clips[0].frames.shape[:3]
+    return (f"**Before you start:** {name}: {t} frames of {w}×{h} ({notes}). `{arch}` has {e['params']:,} parameters; "
+            f"the fit needs about {e['memory_bytes'] / 2**20:.0f} MB and "
+            f"{e['seconds_per_1000_steps']:.1f} s per 1,000 steps on {api.device_name(run.device)}.")
+
+
+@friendly
+def on_fit(session: Session, example, upload, arch, sigma, holdout, seconds, max_size):
+    session = _ensure(session)
+    path, name = _chosen_clip(example, upload)
+    clips = api.load_clips([path], max_size=int(max_size))
+    run = api.prepare(clips, arch=arch, sigma=_sigma_value(sigma), holdout=holdout, seconds=float(seconds),
+                      preview_seconds=None)
+    session.run, session.name, session.stop = run, name, False
+    notes = clips[0].notes
+    yield _fit_outputs(session, run, name, notes, strip=False, files=[])
+    for rec in api.fit(run):
+        if session.stop:
+            notes = (*notes, f"stopped at step {rec.step}: the model so far is kept")
+            break
+        if not rec.final:
+            yield _fit_outputs(session, run, name, notes, rec, strip=False)
+    yield _fit_outputs(session, run, name, notes, run.history[-1], files=save_outputs(session, run))
+
+
+def save_outputs(session: Session, run: api.Run) -> list[str]:
+    """Checkpoint, run card, GIF and MP4 of the current model, in the session's folder."""
+    stem = Path(session.name).stem or "clip"
+    ckpt = api.save(run, session.path(f"{stem}.safetensors"))
+    card = api.write_run_card(session.path(f"{stem}_run.json"), run, api.summary(run))
+    frames, _, fps = api.render(run)
+    frames = np.stack(list(frames))
+    gif = api.export(session.path(f"{stem}.gif"), frames, fps)
+    mp4 = api.export(session.path(f"{stem}.mp4"), frames, fps)
+    return [str(p) for p in (gif, mp4, ckpt, card)]
+
+
+def on_stop(session: Session):
+    if isinstance(session, Session):
+        session.stop = True
+    return session
+
+
+@friendly
+def on_frame(session: Session, frame):
+    if not isinstance(session, Session) or session.run is None:
+        return None, None, None
+    return preview_images(session.run, int(frame))
+
+
+@friendly
+def on_load_checkpoint(session: Session, file):
+    session = _ensure(session)
+    if not file:
+        raise ValueError("choose a .safetensors checkpoint to load")
+    run = api.load(file)
+    session.run, session.name = run, Path(file).name
+    return _fit_outputs(session, run, f"{Path(file).name} (loaded)", strip=False, files=[])
+
+
+# ---------------------------------------------------------------- Compare σ tab
+
+def _sigma_label(sigma: float | None) -> str:
+    return "none" if sigma is None else f"{sigma:g}"
+
+
+def _sigma_view(session: Session, label: str):
+    run = session.sigma_runs[label]
+    s = run.saved_summary if run.data is None and run.saved_summary else api.summary(run)
+    gif = session.path(f"sigma_{label}.gif")
+    if not gif.exists():
+        frames, _, fps = api.render(run, spatial_scale=DISPLAY_SCALE)
+        api.export(gif, np.stack(list(frames)), fps)
+    text = (f"**σ = {label}**: training pixels {_db(s.get('train_psnr'))}, held-out pixels "
+            f"{_db(s.get('heldout_psnr'))} (bicubic rebuild {_db(s.get('bicubic_psnr'))})")
+    return str(gif), text
+
+
+def _sigma_table(session: Session) -> str:
+    rows = ["| σ | training pixels | held-out pixels | gap |", "|---|---|---|---|"]
+    for label, run in session.sigma_runs.items():
+        s = run.saved_summary if run.data is None and run.saved_summary else api.summary(run)
+        tr, ho = s.get("train_psnr"), s.get("heldout_psnr")
+        gap = f"{tr - ho:.2f} dB" if tr is not None and ho is not None else "–"
+        rows.append(f"| {label} | {_db(tr)} | {_db(ho)} | {gap} |")
+    return "\n".join(rows)
+
+
+@friendly
+def on_sigma_fit(session: Session, example, upload, chosen, custom, seconds):
+    session = _ensure(session)
+    path, name = _chosen_clip(example, upload)
+    sigmas = [_sigma_value(c) for c in chosen]
+    if custom not in (None, ""):
+        sigmas.append(_sigma_value(custom))
+    if not sigmas:
+        raise ValueError("tick at least one σ (or type a custom one)")
+    clips = api.load_clips([path], **SIGMA_CAPS)
+    session.sigma_runs = {}
+    for old in session.folder.glob("sigma_*.gif") if session.folder.exists() else []:
+        old.unlink()
+    histories = {}
+    for sigma in sigmas:
+        label = _sigma_label(sigma)
+        run = api.prepare(clips, arch="fourier", sigma=sigma, holdout="every2", seconds=float(seconds))
+        session.sigma_runs[label] = run
+        for rec in api.fit(run):
+            histories[f"σ {label}"] = run.history
+            if not rec.final:
+                yield (curves_plot(histories, run.baseline), gr.skip(), gr.skip(), gr.skip(),
+                       f"fitting σ = {label} on {name}: step {rec.step}, {rec.seconds:.1f} s", session)
+    labels = list(session.sigma_runs)
+    gif, text = _sigma_view(session, labels[0])
+    yield (curves_plot(histories, run.baseline), gr.Radio(choices=labels, value=labels[0]), gif, text,
+           _sigma_table(session), session)
+
+
+@friendly
+def on_sigma_pick(session: Session, label):
+    if not isinstance(session, Session) or label not in session.sigma_runs:
+        return None, ""
+    return _sigma_view(session, label)
+
+
+def load_sigma_pretrained(session: Session):
+    session = _ensure(session)
+    for path in sorted(CHECKPOINTS.glob("sigma_*.safetensors"), key=lambda p: _sigma_sort(p.stem[6:])):
+        session.sigma_runs[path.stem[6:]] = api.load(path)
+    if not session.sigma_runs:
+        return gr.skip(), None, "", "", None
+    labels = list(session.sigma_runs)
+    gif, text = _sigma_view(session, labels[min(2, len(labels) - 1)])
+    curves = curves_plot({f"σ {k}": r.history for k, r in session.sigma_runs.items()}, None)
+    return (gr.Radio(choices=labels, value=labels[min(2, len(labels) - 1)]), gif, text, _sigma_table(session),
+            curves)
+
+
+def _sigma_sort(label: str) -> float:
+    return -1.0 if label == "none" else float(label)
+
+
+# ---------------------------------------------------------------- Blend tab
+
+def _blend_choices(run: api.Run) -> list[tuple[str, int]]:
+    return [(f"{i}: {c.name}", i) for i, c in enumerate(run.clips)]
+
+
+@friendly
+def on_blend_fit(session: Session, examples, uploads, seconds):
+    session = _ensure(session)
+    paths = [example_path(e) for e in (examples or [])] + [Path(u) for u in (uploads or [])]
+    if len(paths) < 2:
+        raise ValueError("a blend needs at least two clips or images: tick examples or upload files")
+    clips = api.load_clips(paths, **BLEND_CAPS)
+    clips = api.common_size(clips)
+    run = api.prepare(clips, arch="fourier", sigma=10.0, holdout="none", seconds=float(seconds))
+    session.blend = run
+    for rec in api.fit(run):
+        if not rec.final:
+            yield (f"fitting {len(clips)} clips in one model: step {rec.step}, {rec.seconds:.1f} s, "
+                   f"{rec.train_psnr:.2f} dB on training pixels", gr.skip(), gr.skip(), session)
+    choices = _blend_choices(run)
+    yield (f"{len(clips)} clips in one model: {api.summary(run)['train_psnr']:.2f} dB on training pixels",
+           gr.Dropdown(choices=choices, value=0), gr.Dropdown(choices=choices, value=1), session)
+
+
+def load_blend_pretrained(session: Session):
+    session = _ensure(session)
+    path = CHECKPOINTS / "blend.safetensors"
+    if not path.is_file():
+        return "No pretrained blend ships: tick two examples and press **Fit blend**.", gr.skip(), gr.skip()
+    session.blend = api.load(path)
+    choices = _blend_choices(session.blend)
+    return (f"Pretrained blend of {len(choices)} clips loaded.", gr.Dropdown(choices=choices, value=0),
+            gr.Dropdown(choices=choices, value=1))
+
+
+@friendly
+def on_blend_preview(session: Session, a, b, alpha):
+    if not isinstance(session, Session) or session.blend is None or a is None or b is None:
+        return None
+    info = session.blend.clips[int(a)]
+    size = (info.height * DISPLAY_SCALE, info.width * DISPLAY_SCALE)
+    return api.predict_frame(session.blend, info.frames // 2, clip=int(a), mix_with=int(b), mix=float(alpha), size=size)
+
+
+@friendly
+def on_blend_render(session: Session, a, b, alpha):
+    if not isinstance(session, Session) or session.blend is None or a is None or b is None:
+        return None, None
+    frames, _, fps = api.render(session.blend, clip=int(a), mix_with=int(b), mix=float(alpha),
+                                spatial_scale=DISPLAY_SCALE)
+    gif = api.export(session.path(f"blend_{int(a)}_{int(b)}_{alpha:.2f}.gif"), np.stack(list(frames)), fps)
+    return str(gif), str(gif)
+
+
+# ---------------------------------------------------------------- Render tab
+
+def _custom(value) -> int | None:
+    return int(value) if value not in (None, "") and int(value) > 0 else None
+
+
+def _render_args(spatial, temporal, width, height, frames) -> dict:
+    return dict(spatial_scale=float(spatial), temporal_scale=float(temporal), width=_custom(width),
+                height=_custom(height), frames=_custom(frames))
+
+
+def _need_model(session) -> api.Run:
+    if not isinstance(session, Session) or session.run is None:
+        raise ValueError("no model yet: fit a clip or load a checkpoint in the Fit tab")
+    return session.run
+
+
+@friendly
+def on_render_preview(session: Session, spatial, temporal, width, height, frames):
+    run = _need_model(session)
+    t, h, w = api.output_size(run, **_render_args(spatial, temporal, width, height, frames))
+    mid = api.predict_frame(run, run.clips[0].frames // 2, size=(h, w))
+    fps = run.clips[0].fps * (t - 1) / (run.clips[0].frames - 1) if run.clips[0].frames > 1 and t > 1 else run.clips[0].fps
+    return mid, f"output: {t} frames of {w}×{h} at {fps:.3g} fps (preview: the middle frame)"
+
+
+@friendly
+def on_render(session: Session, spatial, temporal, width, height, frames, progress=gr.Progress()):
+    run = _need_model(session)
+    frames_iter, shape, fps = api.render(run, **_render_args(spatial, temporal, width, height, frames))
+    stem = f"{Path(session.name).stem or 'render'}_{shape[2]}x{shape[1]}x{shape[0]}"
+    rendered = []
+    for frame in progress.tqdm(frames_iter, total=shape[0], desc="rendering"):
+        rendered.append(frame)
+    gif = api.export(session.path(f"{stem}.gif"), np.stack(rendered), fps)
+    mp4 = api.export(session.path(f"{stem}.mp4"), np.stack(rendered), fps)
+    return str(mp4), [str(gif), str(mp4)]
+
+
+def render_source(session: Session) -> str:
+    if not isinstance(session, Session) or session.run is None:
+        return "No model yet: fit a clip or load a checkpoint in the Fit tab."
+    info = session.run.clips[0]
+    return (f"Rendering **{session.name}** (`{session.run.arch}`, fitted at {info.frames} frames of "
+            f"{info.width}×{info.height}, {info.fps:.3g} fps).")
+
+
+# ---------------------------------------------------------------- layout and wiring
+
+THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                          font_mono=["ui-monospace", "monospace"])  # system fonts: no font CDN
+
+
+def build() -> gr.Blocks:
+    with gr.Blocks(title="Neural video studio", analytics_enabled=False) as demo:
+        session = gr.State(None, delete_callback=_delete_session)
+        gr.Markdown(f"# Neural video studio\nFit a coordinate network to a clip, watch it learn, render it "
+                    f"at any size. Running on **{api.device_name(api.default_device())}**.")
+        with gr.Tabs():
+            with gr.Tab("Fit"):
+                with gr.Row():
+                    with gr.Column(scale=1):
+                        example = gr.Dropdown(EXAMPLES, value=DEFAULT_EXAMPLE, label="Example clip")
+                        upload = gr.File(label="…or upload a clip (video, GIF, image)", type="filepath")
+                        arch = gr.Radio(list(api.ARCHS), value=api.DEFAULT_ARCH, label="Network",
+                                        info="grid: multiresolution grid (fastest); fourier: Fourier-feature MLP; "
+                                             "siren: sine MLP; hash: hash grid; relu: plain MLP")
+                        sigma = gr.Textbox("10", label="σ for fourier ('none' for raw coordinates)")
+                        holdout = gr.Radio(["every2", "random", "none"], value="every2", label="Held-out pixels",
+                                           info="every2: train on even rows and columns, score on the rest")
+                        seconds = gr.Slider(2, 300, value=30, step=1, label="Seconds to train", elem_id="fit-seconds")
+                        max_size = gr.Slider(32, 512, value=api.caps(api.default_device())["max_size"], step=8,
+                                             label="Longest side (px): larger clips are downscaled")
+                        estimate = gr.Markdown()
+                        with gr.Row():
+                            start = gr.Button("Start", variant="primary", elem_id="fit-start")
+                            stop = gr.Button("Stop", variant="stop", elem_id="fit-stop")
+                        ckpt_in = gr.File(label="Load a checkpoint (.safetensors)", type="filepath")
+                    with gr.Column(scale=2):
+                        stats = gr.Markdown(elem_id="fit-stats")
+                        curves = gr.Plot(label="Curves", elem_id="fit-curves")
+                        with gr.Row():
+                            pred_img = gr.Image(label="INR", interactive=False, height=200)
+                            truth_img = gr.Image(label="Ground truth", interactive=False, height=200)
+                            err_img = gr.Image(label="Error ×5", interactive=False, height=200)
+                        frame = gr.Slider(0, 1, value=0, step=1, label="Frame")
+                        strip = gr.Plot(label="PSNR per frame")
+                        downloads = gr.File(label="Downloads: GIF, MP4, checkpoint, run card", file_count="multiple",
+                                            elem_id="fit-downloads")
+            with gr.Tab("Compare σ"):
+                gr.Markdown("One Fourier-feature MLP per σ on the same clip (8 frames, 96 px), trained on even "
+                            "rows and columns. Small σ blurs; large σ memorises the training pixels and "
+                            "fails between them.")
+                with gr.Row():
+                    sigmas = gr.CheckboxGroup(SIGMA_CHOICES, value=SIGMA_CHOICES, label="σ values")
+                    custom_sigma = gr.Textbox("", label="Custom σ (optional)")
+                    sigma_seconds = gr.Slider(2, 120, value=15, step=1, label="Seconds per σ")
+                sigma_go = gr.Button("Fit all σ", variant="primary")
+                sigma_status = gr.Markdown()
+                sigma_pick = gr.Radio([], label="Show σ")
+                with gr.Row():
+                    sigma_gif = gr.Image(label="Render", interactive=False, type="filepath", height=300)
+                    with gr.Column():
+                        sigma_text = gr.Markdown(elem_id="sigma-text")
+                        sigma_table = gr.Markdown()
+                sigma_curves = gr.Plot(label="All curves")
+            with gr.Tab("Blend"):
+                gr.Markdown("Several clips in one model, each with a learned latent code; α blends two codes.")
+                with gr.Row():
+                    blend_examples = gr.CheckboxGroup(EXAMPLES, label="Examples to blend")
+                    blend_uploads = gr.File(label="…and/or uploads", file_count="multiple", type="filepath")
+                    blend_seconds = gr.Slider(5, 300, value=30, step=1, label="Seconds to train")
+                blend_go = gr.Button("Fit blend", variant="primary")
+                blend_status = gr.Markdown()
+                with gr.Row():
+                    clip_a = gr.Dropdown([], label="Clip A (α = 0)")
+                    clip_b = gr.Dropdown([], label="Clip B (α = 1)")
+                alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="blend-alpha")
+                with gr.Row():
+                    blend_preview = gr.Image(label="Preview (middle frame, while dragging)", interactive=False,
+                                             elem_id="blend-preview", height=300)
+                    blend_gif = gr.Image(label="Blend (on release)", interactive=False, type="filepath",
+                                         elem_id="blend-gif", height=300)
+                blend_file = gr.File(label="Download GIF")
+            with gr.Tab("Render"):
+                source = gr.Markdown()
+                with gr.Row():
+                    spatial = gr.Slider(0.25, 4, value=2.5, step=0.05, label="Spatial scale", elem_id="render-spatial")
+                    temporal = gr.Slider(0.25, 8, value=4, step=0.05, label="Temporal scale", elem_id="render-temporal")
+                with gr.Row():
+                    out_w = gr.Number(0, label="Width (0: from scale)", precision=0)
+                    out_h = gr.Number(0, label="Height (0: from scale)", precision=0)
+                    out_t = gr.Number(0, label="Frames (0: from scale)", precision=0)
+                render_info = gr.Markdown(elem_id="render-info")
+                render_preview = gr.Image(label="Preview", interactive=False, height=360)
+                render_go = gr.Button("Render", variant="primary", elem_id="render-go")
+                render_video = gr.Video(label="Render", height=360)
+                render_files = gr.File(label="Download GIF and MP4", file_count="multiple", elem_id="render-files")
+
+        fit_outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, session]
+        render_inputs = [session, spatial, temporal, out_w, out_h, out_t]
+        demo.load(on_load, [session], fit_outputs).then(
+            load_sigma_pretrained, [session], [sigma_pick, sigma_gif, sigma_text, sigma_table, sigma_curves]).then(
+            load_blend_pretrained, [session], [blend_status, clip_a, clip_b]).then(
+            render_source, [session], [source]).then(
+            on_render_preview, render_inputs, [render_preview, render_info])
+        fit_inputs = [example, upload, arch, sigma, holdout, max_size]
+        for trigger in (example.change, upload.change, arch.change, holdout.change, max_size.release):
+            trigger(on_estimate, fit_inputs, [estimate], concurrency_limit=FIT_CONCURRENCY)
+        fit_event = start.click(on_fit, [session, example, upload, arch, sigma, holdout, seconds, max_size],
+                                fit_outputs, concurrency_limit=FIT_CONCURRENCY, concurrency_id="fit")
+        fit_event.then(render_source, [session], [source]).then(
+            on_render_preview, render_inputs, [render_preview, render_info])
+        stop.click(on_stop, [session], [session], queue=False)
+        frame.change(on_frame, [session, frame], [pred_img, truth_img, err_img], show_progress="hidden")
+        ckpt_in.upload(on_load_checkpoint, [session, ckpt_in], fit_outputs).then(render_source, [session], [source]).then(
+            on_render_preview, render_inputs, [render_preview, render_info])
+
+        sigma_go.click(on_sigma_fit, [session, example, upload, sigmas, custom_sigma, sigma_seconds],
+                       [sigma_curves, sigma_pick, sigma_gif, sigma_text, sigma_table, session],
+                       concurrency_limit=FIT_CONCURRENCY, concurrency_id="fit")
+        sigma_pick.change(on_sigma_pick, [session, sigma_pick], [sigma_gif, sigma_text])
+
+        blend_go.click(on_blend_fit, [session, blend_examples, blend_uploads, blend_seconds],
+                       [blend_status, clip_a, clip_b, session], concurrency_limit=FIT_CONCURRENCY,
+                       concurrency_id="fit")
+        alpha.change(on_blend_preview, [session, clip_a, clip_b, alpha], [blend_preview],
+                     show_progress="hidden", trigger_mode="always_last")
+        alpha.release(on_blend_render, [session, clip_a, clip_b, alpha], [blend_gif, blend_file])
+        for dropdown in (clip_a, clip_b):
+            dropdown.change(on_blend_preview, [session, clip_a, clip_b, alpha], [blend_preview])
+
+        for control in (spatial, temporal):
+            control.change(on_render_preview, render_inputs, [render_preview, render_info],
+                           show_progress="hidden", trigger_mode="always_last")
+        for control in (out_w, out_h, out_t):
+            control.change(on_render_preview, render_inputs, [render_preview, render_info])
+        render_go.click(on_render, render_inputs, [render_video, render_files], concurrency_limit=FIT_CONCURRENCY)
+    return demo
+
+
+def main() -> None:
+    SESSIONS_ROOT.mkdir(parents=True, exist_ok=True)
+    demo = build()
+    # server_name/port None: Gradio reads GRADIO_SERVER_NAME / GRADIO_SERVER_PORT, else 127.0.0.1:7860.
+    demo.queue(default_concurrency_limit=4).launch(
+        share=False, ssr_mode=False, max_file_size="200mb", theme=THEME, show_error=True,
+        allowed_paths=[str(SESSIONS_ROOT)],
+    )
+
+
+if __name__ == "__main__":
+    main()

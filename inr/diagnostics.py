@@ -1,0 +1,82 @@
+"""What the studio shows beside a fit: frame previews with error maps, per-frame PSNR, estimates."""
+
+import time
+
+import numpy as np
+import torch
+
+from .coords import frame_times, pixel_centres
+from .fit import make_optimizer, step_loss
+from .metrics import mse_to_psnr
+from .render import to_uint8
+
+ERROR_GAIN = 5  # error maps are |prediction - truth| x 5: small errors stay visible
+
+
+@torch.no_grad()
+def predict_frame(run, frame: int, clip: int = 0, mix_with: int | None = None, mix: float = 0.0,
+                  size: tuple[int, int] | None = None) -> np.ndarray:
+    """uint8 (H, W, 3): the model's frame `frame` of `clip` (at the clip's size unless `size`)."""
+    info = run.clips[clip]
+    if not 0 <= frame < info.frames:
+        raise ValueError(f"frame must be in 0..{info.frames - 1}, got {frame}")
+    height, width = size or (info.height, info.width)
+    t = frame_times(info.frames, run.device)[frame : frame + 1]
+    rgb = run.model.lattice(t, pixel_centres(height, run.device), pixel_centres(width, run.device),
+                            run.model.code(clip, mix_with, mix))
+    return to_uint8(rgb[0].clamp(0, 1).float().cpu())
+
+
+def preview_triplet(run, frame: int, clip: int = 0) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(INR frame, ground truth, error map x ERROR_GAIN); the last two are None without the clip."""
+    pred = predict_frame(run, frame, clip)
+    if run.frames is None:
+        return pred, None, None
+    truth = run.frames[clip][frame]
+    error = np.abs(pred.astype(np.int16) - truth.astype(np.int16)) * ERROR_GAIN
+    return pred, truth, np.clip(error, 0, 255).astype(np.uint8)
+
+
+@torch.no_grad()
+def frame_psnrs(run, clip: int = 0) -> tuple[list[float], list[float | None]]:
+    """Per-frame PSNR (dB) on training and on held-out pixels of one clip."""
+    truth = run.frames[clip]
+    mask = run.data.masks[clip]
+    train, heldout = [], []
+    for t in range(len(truth)):
+        err = ((predict_frame(run, t, clip).astype(np.float32) - truth[t]) / 255.0) ** 2
+        err = torch.from_numpy(err.sum(-1))
+        train.append(mse_to_psnr(err[mask[t]].mean().item() / 3))
+        held = ~mask[t]
+        heldout.append(mse_to_psnr(err[held].mean().item() / 3) if held.any() else None)
+    return train, heldout
+
+
+def estimate(run, trial_steps: int = 3) -> dict:
+    """Memory (bytes) of the fit and the time per 1,000 steps, timed on a copy of a few steps."""
+    params = sum(p.numel() for p in run.model.parameters())
+    data_bytes = run.data.colors.numel() + 8 * (len(run.data.train) + len(run.data.heldout))
+    model_bytes = params * 4 * 4  # weights, gradients and Adam's two moments
+    batch = run.fit_cfg.batch
+    width = max(run.model.encoding.out_dim, getattr(run.model.cfg.network, "width", 0))
+    activation_bytes = batch * width * 4 * (run.model.cfg.network.depth + 2) * 3
+    state = {k: v.clone() for k, v in run.model.state_dict().items()}
+    optimizer = make_optimizer(run.model, run.fit_cfg)
+    generator = torch.Generator(device=run.data.colors.device).manual_seed(0)
+    host = torch.Generator().manual_seed(0)
+    timings = []
+    for _ in range(trial_steps + 1):  # the first step warms up allocators and caches
+        start = time.perf_counter()
+        loss = step_loss(run.model, run.data, batch, generator, host)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if run.device.startswith("cuda"):
+            torch.cuda.synchronize()
+        timings.append(time.perf_counter() - start)
+    run.model.load_state_dict(state)  # the trial leaves the model as it was
+    return {
+        "params": params,
+        "memory_bytes": data_bytes + model_bytes + activation_bytes,
+        "seconds_per_1000_steps": 1000 * float(np.median(timings[1:])),
+    }

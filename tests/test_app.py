@@ -1,0 +1,107 @@
+"""The studio's event functions called directly, and the running app through gradio_client."""
+
+import socket
+
+import gradio as gr
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+import app
+from conftest import ASSETS
+
+
+def _drain(gen):
+    out = None
+    for out in gen:
+        pass
+    return out
+
+
+def test_first_launch_has_a_pretrained_model_in_every_view():
+    outputs = app.on_load(None)
+    stats, session = outputs[0], outputs[-1]
+    assert "pretrained" in stats and "bicubic" in stats and "held-out" in stats
+    assert session.run is not None and outputs[2].shape[2] == 3  # an INR preview frame
+    pick = app.load_sigma_pretrained(session)
+    assert session.sigma_runs and pick[1].endswith(".gif")
+    status, a, b = app.load_blend_pretrained(session)
+    assert session.blend is not None and len(session.blend.clips) >= 2
+    frame = app.on_blend_preview(session, 0, 1, 0.5)
+    assert frame.dtype == np.uint8 and frame.ndim == 3
+
+
+def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
+    session = app.Session(folder=tmp_path / "s")
+    gen = app.on_fit(session, "office_plant.mp4", None, "grid", "10", "every2", 30, 48)
+    first = next(gen)
+    assert first[-1] is session and session.run is not None
+    live = next(gen)
+    assert "steps/s" in live[0]
+    session.stop = True  # what the Stop button does
+    final = _drain(gen)
+    assert "stopped at step" in final[0]
+    assert session.run.steps < 10_000 and session.run.history
+    files = final[7]
+    assert {p.rsplit(".", 1)[1] for p in files} == {"gif", "mp4", "safetensors", "json"}
+    gif = next(p for p in files if p.endswith(".gif"))
+    assert iio.imread(gif, index=None).shape[0] == session.run.clips[0].frames
+
+
+def test_estimate_names_memory_and_time_per_1000_steps():
+    text = app.on_estimate("office_plant.mp4", None, "grid", "10", "every2", 64)
+    assert "MB" in text and "per 1,000 steps" in text and "downscaled" in text
+
+
+def test_bad_upload_is_a_message_not_a_crash(tmp_path):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    with pytest.raises(gr.Error, match="notes.mp4"):
+        next(app.on_fit(app.Session(folder=tmp_path / "s"), None, str(bad), "grid", "10", "every2", 5, 64))
+    with pytest.raises(gr.Error, match="sigma"):
+        app.on_estimate("office_plant.mp4", None, "fourier", "-3", "every2", 64)
+
+
+def test_render_preview_and_full_render(tmp_path):
+    session = app.on_load(None)[-1]
+    session.folder = tmp_path / "s"
+    image, info = app.on_render_preview(session, 2.0, 3.0, 0, 0, 0)
+    t, h, w = session.run.clips[0].shape
+    assert image.shape == (2 * h, 2 * w, 3) and f"{3 * (t - 1) + 1} frames" in info
+    video, files = app.on_render(session, 1.0, 1.0, 40, 30, 5)
+    gif = next(f for f in files if f.endswith(".gif"))
+    assert iio.imread(gif, index=None).shape[:3] == (5, 30, 40)
+    with pytest.raises(gr.Error, match="limit"):
+        app.on_render_preview(session, 1.0, 1.0, 7680, 4320, 1000)
+
+
+def test_sessions_do_not_share_models(tmp_path):
+    a = app.on_load(None)[-1]
+    b = app.on_load(None)[-1]
+    assert a is not b and a.run is not b.run and a.folder != b.folder
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_running_app_through_gradio_client():
+    from gradio_client import Client
+
+    demo = app.build()
+    port = _free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False,
+                        quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        text = client.predict("carphone.gif", None, "grid", "10", "every2", 48, api_name="/on_estimate")
+        assert "per 1,000 steps" in text
+        result = client.predict("carphone.gif", None, "grid", "10", "every2", 3, 48, api_name="/on_fit")
+        stats, files = result[0], result[7]
+        assert "training pixels" in stats
+        gif = next(f for f in files if str(f).endswith(".gif"))
+        assert iio.imread(gif, index=None).shape[0] == 48
+    finally:
+        demo.close()

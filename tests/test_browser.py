@@ -1,0 +1,159 @@
+"""The studio in a real browser: Debian's chromium driven by Playwright (never `playwright install`).
+
+Screenshots land in runs/screenshots/ for a person to look at.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import imageio.v3 as iio
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "runs" / "screenshots"
+
+playwright = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    env.pop("GRADIO_SERVER_NAME", None)
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"app exited: {proc.stdout.read()}")
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("app did not start in 120 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _reachable_beyond_loopback(port: int) -> bool:
+    """Whether the server answers on this machine's own network address (it must not by default)."""
+    try:  # a UDP connect sends nothing; it only picks the interface a route would use
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            address = probe.getsockname()[0]
+    except OSError:
+        return False
+    if address.startswith("127."):
+        return False
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex((address, port)) == 0
+
+
+def _curve_points(page) -> int:
+    return page.evaluate(
+        "() => { const p = document.querySelector('#fit-curves .js-plotly-plot');"
+        " return p && p.data && p.data.length ? p.data[0].x.length : 0; }")
+
+
+def test_studio_in_a_browser(server, tmp_path):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    port = urlparse(server).port
+    assert not _reachable_beyond_loopback(port)
+    outside = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+
+        def note(request):
+            host = urlparse(request.url).hostname
+            if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in ("127.0.0.1", "localhost"):
+                outside.append(request.url)
+
+        page.on("request", note)
+        page.goto(server)
+        page.locator("#fit-stats").get_by_text("pretrained").wait_for(timeout=90_000)
+        page.wait_for_function("() => document.querySelector('#fit-curves .js-plotly-plot') !== null",
+                               timeout=30_000)
+        page.screenshot(path=str(SHOTS / "1_fit_first_launch.png"), full_page=True)
+
+        # Fit the example for a few seconds and watch the curve gain points.
+        seconds = page.locator("#fit-seconds input[type=number]")
+        seconds.fill("6")
+        seconds.press("Enter")
+        page.click("#fit-start")
+        page.locator("#fit-stats").get_by_text("steps/s").wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => { const p = document.querySelector('#fit-curves .js-plotly-plot');"
+            " return p && p.data && p.data.length && p.data[0].x.length >= 2; }", timeout=30_000)
+        first = _curve_points(page)
+        page.locator("#fit-downloads").get_by_text(re.compile(r"\.gif")).wait_for(timeout=120_000)
+        assert _curve_points(page) > first
+        page.screenshot(path=str(SHOTS / "2_fit_done.png"), full_page=True)
+
+        # Blend: drag the alpha slider; a preview appears while dragging, the GIF on release.
+        page.get_by_role("tab", name="Blend").click()
+        slider = page.locator("#blend-alpha input[type=range]")
+        slider.wait_for()
+        box = slider.bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] * 0.2, y)
+        page.mouse.down()
+        for f in (0.3, 0.5, 0.7):
+            page.mouse.move(box["x"] + box["width"] * f, y, steps=4)
+        page.mouse.up()
+        page.locator("#blend-preview img").wait_for(timeout=60_000)
+        page.locator("#blend-gif img").wait_for(timeout=60_000)
+        page.screenshot(path=str(SHOTS / "3_blend.png"), full_page=True)
+
+        # Render at the default scales and download the GIF.
+        page.get_by_role("tab", name="Render").click()
+        page.locator("#render-info").get_by_text("frames of").wait_for(timeout=60_000)
+        for elem, value in (("#render-spatial", "1.5"), ("#render-temporal", "2")):
+            box = page.locator(f"{elem} input[type=number]")
+            box.fill(value)
+            box.press("Enter")
+        page.locator("#render-info").get_by_text("240×135").wait_for(timeout=60_000)
+        info = page.locator("#render-info").inner_text()
+        frames = int(re.search(r"(\d+) frames of", info).group(1))
+        page.click("#render-go")
+        row = page.locator("#render-files tr").filter(has_text=re.compile(r"\.gif"))
+        row.first.wait_for(timeout=240_000)
+        link = row.first.locator("a")
+        with page.expect_download() as download:
+            link.first.click()
+        saved = tmp_path / "render.gif"
+        download.value.save_as(saved)
+        assert iio.imread(saved, index=None).shape[0] == frames
+        page.screenshot(path=str(SHOTS / "4_render.png"), full_page=True)
+
+        # Compare sigma shows the pretrained runs side by side.
+        page.get_by_role("tab", name="Compare σ").click()
+        page.locator("#sigma-text").get_by_text("held-out pixels").wait_for(timeout=60_000)
+        page.screenshot(path=str(SHOTS / "5_compare_sigma.png"), full_page=True)
+        browser.close()
+    assert not outside, f"the page reached outside this machine: {outside[:5]}"
