@@ -13,6 +13,7 @@ import functools
 import inspect
 import shutil
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,12 +208,21 @@ def on_fit(session: Session, example, upload, arch, sigma, holdout, seconds, max
     session.run, session.name, session.stop = run, name, False
     notes = clips[0].notes
     yield _fit_outputs(session, run, name, notes, strip=False, files=[])
+    next_strip, strip_cost = 2.0, 0.0
     for rec in api.fit(run):
         if session.stop:
             notes = (*notes, f"stopped at step {rec.step}: the model so far is kept")
             break
         if not rec.final:
-            yield _fit_outputs(session, run, name, notes, rec, strip=False)
+            # The per-frame strip renders the whole clip: refresh it only as often as keeps its
+            # cost under ~10% of the fit (grids: every few seconds; large MLPs: rarely).
+            strip = rec.seconds >= next_strip
+            started = time.perf_counter()
+            outputs = _fit_outputs(session, run, name, notes, rec, strip=strip)
+            if strip:
+                strip_cost = time.perf_counter() - started
+                next_strip = rec.seconds + max(3.0, 10 * strip_cost)
+            yield outputs
     yield _fit_outputs(session, run, name, notes, run.history[-1], files=save_outputs(session, run))
 
 

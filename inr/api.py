@@ -21,7 +21,7 @@ from .diagnostics import estimate, frame_psnrs, predict_frame, preview_triplet
 from .export import write_clip
 from .fit import FitConfig, Record, fit as fit_loop, make_optimizer
 from .io import Clip, ClipError, load_clip, resize
-from .metrics import mse_to_psnr
+from .metrics import mse_to_psnr, ssim
 from .model import Field
 from .presets import ARCHS, DEFAULT_ARCH, caps, fit_config, model_config
 from .plots import curves_figure
@@ -29,7 +29,7 @@ from .render import render_uint8
 from .report import run_card, write_comparison, write_curves, write_run_card
 
 __all__ = ["ARCHS", "DEFAULT_ARCH", "Clip", "ClipError", "Record", "Run", "default_device",
-           "attach_clips", "common_size", "curves_figure", "device_name", "estimate", "export", "fit", "frame_psnrs", "predict_frame", "preview_triplet", "load", "load_clips", "prepare", "render", "run_card", "save",
+           "attach_clips", "clip_ssim", "common_size", "curves_figure", "device_name", "estimate", "export", "fit", "frame_psnrs", "predict_frame", "preview_triplet", "load", "load_clips", "prepare", "render", "run_card", "save",
            "summary", "write_comparison", "write_curves", "write_run_card"]
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
@@ -146,6 +146,17 @@ def fit(run: Run, cfg: FitConfig | None = None) -> Iterator[Record]:
         run.steps, run.seconds = rec.step, rec.seconds
         run.history.append(rec)
         yield rec
+
+
+def clip_ssim(run: Run) -> float:
+    """Mean SSIM of the model's 1x render against its clips, on every pixel (training and held-out)."""
+    if run.frames is None:
+        raise ValueError("SSIM needs the clips the model was fitted to")
+    scores = []
+    for k, clip in enumerate(run.frames):
+        pred = torch.from_numpy(np.stack(list(render_uint8(run.model, clip.shape[:3], clip=k)))).float() / 255
+        scores.append(ssim(pred, torch.from_numpy(clip).float() / 255))
+    return float(np.mean(scores))
 
 
 def summary(run: Run) -> dict:

@@ -126,6 +126,8 @@ def _describe(s: dict) -> str:
     if s["heldout_psnr"] is not None:
         lines.append(f"held-out pixels: {s['heldout_psnr']:.2f} dB  |  classical rebuild of the same pixels: "
                      f"bilinear {s['bilinear_psnr']:.2f} dB, bicubic {s['bicubic_psnr']:.2f} dB")
+    if s.get("ssim") is not None:
+        lines.append(f"SSIM of the 1x render against the clip (all pixels): {s['ssim']:.4f}")
     lines.append(f"verdict: the INR {s['verdict']}")
     return "\n".join(lines)
 
@@ -138,6 +140,7 @@ def cmd_fit(args) -> dict:
                       seed=args.seed, steps=args.steps, seconds=args.seconds)
     print(f"fitting {args.arch} ({run.params:,} parameters) on {api.device_name(run.device)}", file=sys.stderr)
     summary = _fit(run)
+    summary["ssim"] = api.clip_ssim(run)  # every pixel of the 1x render, training and held-out alike
     summary["checkpoint"] = str(api.save(run, out / "model.safetensors"))
     summary["curves"] = str(api.write_curves(out / "curves.html", {args.arch: run.history}, run.baseline))
     summary["comparison"] = str(api.write_comparison(out / "comparison.png", run))

@@ -28,6 +28,7 @@ def test_fit_json_has_the_contract_keys_and_writes_its_files(fitted):
                 "checkpoint"):
         assert key in summary, key
     assert summary["steps"] == 60 and summary["train_psnr"] > 20
+    assert 0.3 < summary["ssim"] <= 1
     assert (out / "model.safetensors").is_file() and (out / "curves.html").is_file()
     assert (out / "comparison.png").is_file() and json.loads((out / "run.json").read_text())["fit_config"]["seed"] == 0
 

@@ -35,3 +35,12 @@ def test_training_coordinates_equal_a_1x_render_grid():
     coords, ids = data.coords(data.train)
     assert torch.equal(ids, torch.zeros_like(ids))
     assert torch.allclose(coords, grid(3, 5, 7).view(-1, 3), atol=1e-6)
+
+
+def test_ssim_is_one_for_identical_clips_and_drops_with_noise():
+    from inr.metrics import psnr, ssim
+
+    clip = torch.rand(2, 24, 32, 3, generator=torch.Generator().manual_seed(0))
+    assert abs(ssim(clip, clip) - 1) < 1e-6
+    noisy = (clip + 0.1 * torch.randn(clip.shape, generator=torch.Generator().manual_seed(1))).clamp(0, 1)
+    assert ssim(noisy, clip) < 0.95 and 15 < psnr(noisy, clip) < 25
