@@ -28,7 +28,7 @@ def test_records_come_live_and_curves_improve(plant):
     run = api.prepare([plant], arch="grid", device="cpu", steps=60, seconds=None, log_seconds=0.0)
     records = list(api.fit(run))
     live = [r for r in records if not r.final]
-    assert live[0].step == 1 and len(live) >= 10
+    assert live[0].step == 1 and len(live) >= 5  # records are spaced so scoring stays under ~20%
     assert live[-1].train_psnr > live[0].train_psnr + 10
     assert all(math.isfinite(r.loss) for r in live)
 
@@ -37,11 +37,11 @@ def test_stopping_early_keeps_the_model_and_resuming_improves_it(plant):
     run = api.prepare([plant], arch="grid", device="cpu", steps=400, seconds=None, log_seconds=0.0)
     for rec in api.fit(run):
         if rec.step >= 20:
-            break  # a stop: the generator is abandoned midway
-    assert run.steps == 20
+            break  # a stop: the generator is abandoned midway (records come every few steps)
+    assert run.steps == rec.step < 400
     stopped = run.history[-1].train_psnr
     records = list(api.fit(run, FitConfig(steps=40, seconds=None, lr=1e-2, encoding_lr=3e-2, log_seconds=0.0)))
-    assert records[-1].step == 60
+    assert records[-1].step == rec.step + 40
     assert records[-1].train_psnr > stopped
 
 
