@@ -34,6 +34,7 @@ SIGMA_CHOICES = ["none", "1", "10", "100"]
 SIGMA_CAPS = {"max_frames": 8, "max_size": 96}
 BLEND_CAPS = {"max_frames": 8, "max_size": 96}
 DISPLAY_SCALE = 3  # the small Compare and Blend clips are shown rendered at 3x: an INR renders any size
+UI_UPDATE_SECONDS = 1.0  # at most one live update of the Fit view a second
 FIT_CONCURRENCY = 2  # fits at once across all users; the rest wait in the queue
 SESSIONS_ROOT = Path(tempfile.gettempdir()) / "inr-studio"
 
@@ -208,12 +209,15 @@ def on_fit(session: Session, example, upload, arch, sigma, holdout, seconds, max
     session.run, session.name, session.stop = run, name, False
     notes = clips[0].notes
     yield _fit_outputs(session, run, name, notes, strip=False, files=[])
-    next_strip, strip_cost = 2.0, 0.0
+    next_strip, strip_cost, next_update = 2.0, 0.0, 0.0
     for rec in api.fit(run):
         if session.stop:
             notes = (*notes, f"stopped at step {rec.step}: the model so far is kept")
             break
-        if not rec.final:
+        # The browser redraws every plot we send, on the same cores as the fit: one update a
+        # second keeps the page live without slowing the fit (the first point goes out at once).
+        if not rec.final and rec.seconds >= next_update:
+            next_update = rec.seconds + UI_UPDATE_SECONDS
             # The per-frame strip renders the whole clip: refresh it only as often as keeps its
             # cost under ~10% of the fit (grids: every few seconds; large MLPs: rarely).
             strip = rec.seconds >= next_strip
