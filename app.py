@@ -92,7 +92,7 @@ def _db(value) -> str:
 
 
 def stats_markdown(run: api.Run, name: str, notes=(), rec: api.Record | None = None) -> str:
-    s = api.summary(run) if run.baseline is not None or not run.saved_summary else run.saved_summary
+    s = api.summary(run)
     info = run.clips[0]
     lines = [f"**{name}** · {info.frames} frames of {info.width}×{info.height} · `{run.arch}` · "
              f"{s['params']:,} parameters ({s['model_bytes'] / 1e6:.2f} MB, {s['bits_per_pixel']:.2f} bits per pixel)"]
@@ -273,7 +273,7 @@ def _sigma_label(sigma: float | None) -> str:
 
 def _sigma_view(session: Session, label: str):
     run = session.sigma_runs[label]
-    s = run.saved_summary if run.data is None and run.saved_summary else api.summary(run)
+    s = api.summary(run)
     gif = session.path(f"sigma_{label}.gif")
     if not gif.exists():
         frames, _, fps = api.render(run, spatial_scale=DISPLAY_SCALE)
@@ -286,7 +286,7 @@ def _sigma_view(session: Session, label: str):
 def _sigma_table(session: Session) -> str:
     rows = ["| σ | training pixels | held-out pixels | gap |", "|---|---|---|---|"]
     for label, run in session.sigma_runs.items():
-        s = run.saved_summary if run.data is None and run.saved_summary else api.summary(run)
+        s = api.summary(run)
         tr, ho = s.get("train_psnr"), s.get("heldout_psnr")
         gap = f"{tr - ho:.2f} dB" if tr is not None and ho is not None else "–"
         rows.append(f"| {label} | {_db(tr)} | {_db(ho)} | {gap} |")
@@ -423,7 +423,7 @@ def on_render_preview(session: Session, spatial, temporal, width, height, frames
     run = _need_model(session)
     t, h, w = api.output_size(run, **_render_args(spatial, temporal, width, height, frames))
     mid = api.predict_frame(run, run.clips[0].frames // 2, size=(h, w))
-    fps = run.clips[0].fps * (t - 1) / (run.clips[0].frames - 1) if run.clips[0].frames > 1 and t > 1 else run.clips[0].fps
+    fps = api.output_fps(run, t)
     return mid, f"output: {t} frames of {w}×{h} at {fps:.3g} fps (preview: the middle frame)"
 
 

@@ -28,9 +28,11 @@ from .plots import curves_figure
 from .render import render_uint8
 from .report import run_card, write_comparison, write_curves, write_run_card
 
-__all__ = ["ARCHS", "DEFAULT_ARCH", "Clip", "ClipError", "Record", "Run", "default_device",
-           "attach_clips", "clip_ssim", "common_size", "curves_figure", "device_name", "estimate", "export", "fit", "frame_psnrs", "predict_frame", "preview_triplet", "load", "load_clips", "prepare", "render", "run_card", "save",
-           "summary", "write_comparison", "write_curves", "write_run_card"]
+__all__ = ["ARCHS", "attach_clips", "Clip", "clip_ssim", "ClipError", "common_size",
+           "curves_figure", "DEFAULT_ARCH", "default_device", "device_name", "estimate", "export",
+           "fit", "frame_psnrs", "load", "load_clips", "output_fps", "predict_frame", "prepare",
+           "preview_triplet", "Record", "render", "Run", "run_card", "save", "summary",
+           "write_comparison", "write_curves", "write_run_card"]
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
 
@@ -160,7 +162,13 @@ def clip_ssim(run: Run) -> float:
 
 
 def summary(run: Run) -> dict:
-    """The figures a fit reports: PSNR on training and held-out pixels beside the classical rebuild."""
+    """The figures a fit reports: PSNR on training and held-out pixels beside the classical rebuild.
+
+    A loaded checkpoint whose clips are not attached has no baseline to recompute: it reports the
+    figures saved with it.
+    """
+    if run.baseline is None and run.saved_summary:
+        return run.saved_summary
     final = next((r for r in reversed(run.history) if r.final), None)
     last = final or (run.history[-1] if run.history else None)
     pixels = sum(c.frames * c.height * c.width for c in run.clips)
@@ -198,7 +206,7 @@ def verdict(s: dict) -> str:
 def save(run: Run, path: str | Path) -> Path:
     extra = {"arch": run.arch, "holdout": run.holdout, "steps": run.steps, "seconds": run.seconds,
              "fit": asdict(run.fit_cfg) if run.fit_cfg else None,
-             "summary": summary(run) if run.history else run.saved_summary,
+             "summary": summary(run),
              "history": _thin([_record_row(r) for r in run.history])}
     return checkpoints.save(path, run.model, run.clips, extra)
 
@@ -271,13 +279,18 @@ def output_size(run: Run, clip: int = 0, spatial_scale: float = 1.0, temporal_sc
     return shape
 
 
+def output_fps(run: Run, frames: int, clip: int = 0) -> float:
+    """Frame rate of a render with this many frames: the clip keeps its duration."""
+    info = run.clips[clip]
+    return info.fps * (frames - 1) / (info.frames - 1) if info.frames > 1 and frames > 1 else info.fps
+
+
 def render(run: Run, clip: int = 0, spatial_scale: float = 1.0, temporal_scale: float = 1.0,
            width: int | None = None, height: int | None = None, frames: int | None = None,
            mix_with: int | None = None, mix: float = 0.0) -> tuple[Iterator[np.ndarray], tuple[int, int, int], float]:
     """(uint8 frame iterator, (T, H, W), fps). The clip keeps its duration: fps scales with frames."""
     shape = output_size(run, clip, spatial_scale, temporal_scale, width, height, frames)
-    info = run.clips[clip]
-    fps = info.fps * (shape[0] - 1) / (info.frames - 1) if info.frames > 1 and shape[0] > 1 else info.fps
+    fps = output_fps(run, shape[0], clip)
     frames_iter = render_uint8(run.model, shape, clip=clip, mix_with=mix_with, mix=mix)
     return frames_iter, shape, fps
 

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from .baselines import upsample_every2
 from .checkpoints import atomic_write_bytes
-from .coords import frame_times, pixel_centres
+from .diagnostics import ERROR_GAIN, preview_triplet
 from .plots import curves_figure
 from .render import to_uint8
 
@@ -35,20 +35,14 @@ def _labelled(image: np.ndarray, text: str) -> np.ndarray:
 
 def comparison_frame(run, clip: int = 0, frame: int | None = None) -> np.ndarray:
     """uint8 (H, 4W, 3): ground truth | INR | bicubic rebuild (every2 only) | INR error x5."""
-    truth = run.frames[clip]  # uint8 (T, H, W, 3)
-    t = len(truth) // 2 if frame is None else frame
-    frames, height, width = truth.shape[:3]
-    with torch.no_grad():
-        pred = run.model.lattice(frame_times(frames, run.device)[t : t + 1], pixel_centres(height, run.device),
-                                 pixel_centres(width, run.device), run.model.code(clip))
-    pred = pred.clamp(0, 1)[0].cpu()
-    target = torch.from_numpy(truth[t]).float() / 255
-    panels = [_labelled(truth[t], "ground truth"), _labelled(to_uint8(pred), "INR")]
+    t = run.clips[clip].frames // 2 if frame is None else frame
+    pred, truth, error = preview_triplet(run, t, clip)
+    panels = [_labelled(truth, "ground truth"), _labelled(pred, "INR")]
     if run.holdout == "every2":
-        rebuild = upsample_every2(target[None, ::2, ::2], height, width, "bicubic")[0]
+        target = torch.from_numpy(truth).float() / 255
+        rebuild = upsample_every2(target[None, ::2, ::2], *truth.shape[:2], "bicubic")[0]
         panels.append(_labelled(to_uint8(rebuild), "bicubic from training px"))
-    error = ((pred - target).abs() * 5).clamp(0, 1)
-    panels.append(_labelled(to_uint8(error), "INR error x5"))
+    panels.append(_labelled(error, f"INR error x{ERROR_GAIN}"))
     return np.concatenate(panels, axis=1)
 
 
