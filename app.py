@@ -9,13 +9,7 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry, no version check
 
-import functools
-import inspect
-import shutil
-import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
@@ -23,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from inr import api
+from views.common import SESSIONS_ROOT, Session, delete_session as _delete_session, ensure as _ensure, friendly
 
 ROOT = Path(__file__).resolve().parent
 ASSETS = ROOT / "assets"
@@ -36,53 +31,6 @@ BLEND_CAPS = {"max_frames": 8, "max_size": 96}
 DISPLAY_SCALE = 3  # the small Compare and Blend clips are shown rendered at 3x: an INR renders any size
 UI_UPDATE_SECONDS = 1.0  # at most one live update of the Fit view a second
 FIT_CONCURRENCY = 2  # fits at once across all users; the rest wait in the queue
-SESSIONS_ROOT = Path(tempfile.gettempdir()) / "inr-studio"
-
-
-@dataclass
-class Session:
-    """One browser session's models and files."""
-
-    run: api.Run | None = None  # the Fit tab's model, also what the Render tab renders
-    name: str = ""
-    sigma_runs: dict[str, api.Run] = field(default_factory=dict)
-    blend: api.Run | None = None
-    stop: bool = False
-    folder: Path = field(default_factory=lambda: SESSIONS_ROOT / uuid.uuid4().hex)
-
-    def path(self, name: str) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        return self.folder / name
-
-
-def _ensure(session) -> "Session":
-    """The session's state, created on first use (an API client may never trigger the page load)."""
-    return session if isinstance(session, Session) else Session()
-
-
-def _delete_session(session: "Session | None") -> None:
-    if isinstance(session, Session):
-        shutil.rmtree(session.folder, ignore_errors=True)
-
-
-def friendly(fn):
-    """Turn ValueError (bad input, refused request) into a message in the page, not a crash."""
-    if inspect.isgeneratorfunction(fn):
-        @functools.wraps(fn)
-        def gen(*args, **kwargs):
-            try:
-                yield from fn(*args, **kwargs)
-            except ValueError as err:
-                raise gr.Error(str(err)) from err
-        return gen
-
-    @functools.wraps(fn)
-    def plain(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ValueError as err:
-            raise gr.Error(str(err)) from err
-    return plain
 
 
 # ---------------------------------------------------------------- formatting
