@@ -87,3 +87,35 @@ def classical_rebuild(frames: torch.Tensor, mask: torch.Tensor, holdout: str) ->
         rebuilds = {"bilinear": scattered_rebuild(frames, mask[0], "linear"),
                     "bicubic": scattered_rebuild(frames, mask[0], "cubic")}
     return {name: psnr(image[heldout], frames[heldout]) for name, image in rebuilds.items()}
+
+
+def upscale_space(frames: torch.Tensor, height: int, width: int, mode: str) -> torch.Tensor:
+    """Resize frames (T, h, w, 3) in [0, 1] to (T, height, width, 3), bilinear or bicubic.
+
+    Pixel centres are area-aligned (align_corners=False), the convention of ``coords``, so the
+    classical upscale and an INR render sample the same positions.
+    """
+    if mode not in ("bilinear", "bicubic"):
+        raise ValueError(f"mode must be bilinear or bicubic, got {mode!r}")
+    out = []
+    for chunk in frames.split(8):  # chunks bound memory on long clips
+        up = F.interpolate(chunk.permute(0, 3, 1, 2).float(), size=(height, width), mode=mode,
+                           align_corners=False)
+        out.append(up.permute(0, 2, 3, 1).clamp(0, 1))
+    return torch.cat(out)
+
+
+def upscale_time(frames: torch.Tensor, count: int) -> torch.Tensor:
+    """Linear frame blending of (T, H, W, 3) to `count` frames, instant-aligned like ``coords``:
+    the first and last frames are kept, the others are blends of their two neighbours."""
+    total = len(frames)
+    if count < 1:
+        raise ValueError(f"frame count must be >= 1, got {count}")
+    if total == 1:
+        return frames.expand(count, -1, -1, -1)
+    # (count,) positions in input frames; one output frame sits in the middle, as in coords.
+    position = torch.linspace(0, total - 1, count, dtype=torch.float64) if count > 1 else \
+        torch.tensor([(total - 1) / 2], dtype=torch.float64)
+    lower = position.floor().long().clamp(max=total - 2)
+    weight = (position - lower).float().view(-1, 1, 1, 1)
+    return torch.lerp(frames[lower], frames[lower + 1], weight)

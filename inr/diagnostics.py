@@ -38,6 +38,28 @@ def preview_triplet(run, frame: int, clip: int = 0) -> tuple[np.ndarray, np.ndar
 
 
 @torch.no_grad()
+def render_frame(run, shape: tuple[int, int, int], index: int, clip: int = 0) -> np.ndarray:
+    """uint8 (H, W, 3): frame `index` of a render of size shape = (T, H, W), alone (for previews)."""
+    frames, height, width = shape
+    if not 0 <= index < frames:
+        raise ValueError(f"frame must be in 0..{frames - 1}, got {index}")
+    t = frame_times(frames, run.device)[index : index + 1]
+    rgb = run.model.lattice(t, pixel_centres(height, run.device), pixel_centres(width, run.device),
+                            run.model.code(clip))
+    return to_uint8(rgb[0].clamp(0, 1).float().cpu())
+
+
+def side_by_side(panels: list[np.ndarray], gap: int = 4) -> np.ndarray:
+    """uint8 frames of one height, left to right with a white gap: (H, sum W + gaps, 3)."""
+    height = panels[0].shape[0]
+    spacer = np.full((height, gap, 3), 255, np.uint8)
+    out = [panels[0]]
+    for p in panels[1:]:
+        out += [spacer, p]
+    return np.concatenate(out, axis=1)
+
+
+@torch.no_grad()
 def frame_psnrs(run, clip: int = 0) -> tuple[list[float], list[float | None]]:
     """Per-frame PSNR (dB) on training and on held-out pixels of one clip."""
     truth = run.frames[clip]

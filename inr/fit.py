@@ -4,6 +4,7 @@ The caller prints, plots, checkpoints, or stops by not asking for more; the mode
 holds the weights so far at every yield.
 """
 
+import contextlib
 import math
 import time
 from collections.abc import Iterator
@@ -13,11 +14,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import priors
 from .coords import frame_times, pixel_centres
 from .dataset import PixelSet
 from .metrics import mse_to_psnr
 from .model import Field
 from .render import render_frames, to_uint8
+
+
+PRECISIONS = ("fp32", "tf32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,11 @@ class FitConfig:
     final_lr_ratio: float = 0.05  # exponential decay to this share of lr by the end of the budget
     seed: int = 0  # weights init, batch order and held-out split
     holdout: str = "every2"  # see holdout.py
+    curvature: float = 0.0  # weight of the spatial smoothness prior (priors.curvature); 0: off
+    temporal: float = 0.0  # weight of the temporal-consistency prior (priors.temporal); 0: off
+    # Matmul precision on a GPU: "fp32"; "tf32" (tensor cores, 10-bit mantissa); "bf16" (autocast
+    # of the forward pass, fp32 weights and optimizer). Ignored on the CPU.
+    precision: str = "fp32"
     log_seconds: float = 0.5  # a curve point at most this often (each costs a host sync)
     preview_seconds: float | None = None  # a preview frame at most this often (None: never)
 
@@ -40,8 +50,13 @@ class FitConfig:
             raise ValueError(f"steps must be >= 0, got {self.steps}")
         if self.seconds is not None and not (math.isfinite(self.seconds) and self.seconds >= 0):
             raise ValueError(f"seconds must be a finite number >= 0, got {self.seconds}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.batch < 1:
             raise ValueError(f"batch must be >= 1, got {self.batch}")
+        for name in ("curvature", "temporal"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
         for name in ("lr", "encoding_lr"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
@@ -68,6 +83,21 @@ def make_optimizer(model: Field, cfg: FitConfig) -> torch.optim.Optimizer:
         groups.append({"params": encoding, "lr": cfg.encoding_lr or cfg.lr})
     # eps 1e-15 and beta2 0.99: instant-ngp's settings; grid entries see rare, sparse gradients.
     return torch.optim.Adam(groups, betas=(0.9, 0.99), eps=1e-15)
+
+
+@contextlib.contextmanager
+def precision(name: str, device: torch.device):
+    """Run a training step at this precision on a GPU; the global matmul flags are restored after."""
+    if device.type != "cuda" or name == "fp32":
+        yield
+        return
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    try:
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=name == "bf16"):
+            yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 
 
 def _psnr_pair(sums: list[float], counts: list[int]) -> tuple[float, float | None]:
@@ -164,11 +194,14 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
             break
         for group, lr in zip(optimizer.param_groups, base_lrs):
             group["lr"] = lr * cfg.final_lr_ratio ** progress
-        loss = step_loss(model, data, cfg.batch, generator, host_random)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        running += loss.detach()
+        with precision(cfg.precision, device):
+            loss = step_loss(model, data, cfg.batch, generator, host_random)
+            if cfg.curvature or cfg.temporal:
+                loss = loss + prior_loss(model, data, cfg, host_random)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        running += loss.detach().float()
         since_log += 1
         step += 1
         if step == 1 or time.perf_counter() - last_log >= log_gap:
@@ -187,6 +220,18 @@ def step_loss(model: Field, data: PixelSet, batch: int, generator: torch.Generat
     """The loss of one training step: whole frames for grids, random pixels for the rest."""
     step = _lattice_step if hasattr(model.encoding, "lattice") else _point_step
     return step(model, data, batch, generator, host_random)
+
+
+def prior_loss(model: Field, data: PixelSet, cfg: FitConfig, host_random: torch.Generator) -> torch.Tensor:
+    """The weighted smoothness priors of the config, on one random clip (see priors.py)."""
+    k = int(torch.randint(data.clip_count, (1,), generator=host_random))
+    shape = tuple(int(v) for v in data.masks[k].shape)  # host-side: no device sync
+    loss = torch.zeros((), device=data.colors.device)
+    if cfg.curvature:
+        loss = loss + cfg.curvature * priors.curvature(model, model.latents[k], shape, host_random)
+    if cfg.temporal:
+        loss = loss + cfg.temporal * priors.temporal(model, model.latents[k], shape, host_random)
+    return loss
 
 
 def _point_step(model: Field, data: PixelSet, batch: int, generator: torch.Generator,
