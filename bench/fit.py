@@ -14,6 +14,11 @@ Baselines, re-implemented from their settings:
   fp32, sigmoid output ("Implicit Neural Videos").
 * fourier: 256 Gaussian features sigma 10, 3 hidden ReLU layers of 256, sigmoid, Adam lr 1e-4,
   one frame's worth of training pixels a step ("Latent Coordinate Networks").
+* siren-tf32, siren-bf16: the SIREN recipe's very network and settings, trained with TF32 tensor
+  cores or a bf16 autocast forward pass (GPU only): the same-size-network throughput comparison.
+
+On a GPU, MLP methods also report achieved TFLOP/s (6 x weights x pixels/s: forward and backward
+matmuls) and its share of the GPU's dense peak at that precision.
 """
 
 import argparse
@@ -40,8 +45,18 @@ LEVELS = (25.0, 30.0, 35.0, 40.0)  # training-pixel PSNR levels for time-to-qual
 CHECKPOINTS = (2.0, 10.0, 30.0, 60.0, 150.0)  # seconds at which PSNR is read off the curves
 
 
+# Dense tensor-core peaks, TFLOP/s (NVIDIA's H100/H200 SXM datasheets; the 2x sparse figures halved).
+PEAK_TFLOPS = {"fp32": 67.0, "tf32": 494.7, "bf16": 989.4}
+
+
 def recipe(method: str, run: api.Run, seconds: float) -> tuple[Field, FitConfig]:
-    """The published recipe's model and fit config for this run's clip."""
+    """The published recipe's model and fit config for this run's clip (method[-precision])."""
+    method, _, precision = method.partition("-")
+    model, fit = _recipe(method, run, seconds)
+    return model, FitConfig(**{**fit.__dict__, "precision": precision or "fp32"})
+
+
+def _recipe(method: str, run: api.Run, seconds: float) -> tuple[Field, FitConfig]:
     frames = run.frames[0]
     if method == "siren":
         cfg = ModelConfig(IdentityConfig(), NetworkConfig(kind="siren", width=256, depth=5, omega0=30.0,
@@ -67,7 +82,10 @@ def one_run(method: str, clip: api.Clip, device: str, seconds: float, seed: int)
     live = [r for r in records if not r.final]
     final = records[-1]
     pixels = run.data.train.numel()
+    weights = sum(m.weight.numel() for m in run.model.network.modules() if isinstance(m, torch.nn.Linear))
     return {
+        "precision": run.fit_cfg.precision,
+        "tflops": 6 * weights * run.fit_cfg.batch * final.step / final.seconds / 1e12,
         "curve": [[r.seconds, r.train_psnr, r.heldout_psnr] for r in live],
         "train_psnr": final.train_psnr,
         "heldout_psnr": final.heldout_psnr,
@@ -104,6 +122,8 @@ def summarise(runs: list[dict]) -> dict:
         "heldout_psnr": median(r["heldout_psnr"] for r in runs),
         "first_point_seconds": median(r["first_point_seconds"] for r in runs),
         "pixels_per_second": median(r["pixels_per_second"] for r in runs),
+        "tflops": median(r["tflops"] for r in runs),
+        "peak_share": median(r["tflops"] for r in runs) / PEAK_TFLOPS[runs[0]["precision"]],
         "params": runs[0]["params"],
         "steps": median(r["steps"] for r in runs),
         "train_at": {f"{t:g}s": median(at_time(c, t, 1) for c in curves) for t in CHECKPOINTS},
@@ -114,8 +134,12 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def chart(results: dict, path: Path) -> None:
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+    try:
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+    except ImportError:  # a bare GPU box: the JSON holds the curves
+        print("plotly is not installed: no chart written")
+        return
 
     clips = list(results["clips"])
     fig = make_subplots(rows=len(clips), cols=2, subplot_titles=[f"{c}: {s}" for c in clips
@@ -166,14 +190,16 @@ def main() -> None:
             s = entry["methods"][method]
             print(f"{Path(path).name:18s} {method:8s} train {s['train_psnr']:6.2f} dB  held-out "
                   f"{s['heldout_psnr']:6.2f} dB  {s['pixels_per_second'] / 1e6:7.2f} Mpx/s  first point "
-                  f"{s['first_point_seconds']:.2f} s  to 40 dB: {s['seconds_to_train']['40dB']}", flush=True)
+                  f"{s['first_point_seconds']:.2f} s  to 40 dB: {s['seconds_to_train']['40dB']}  "
+                  f"{s['tflops']:.2f} TFLOP/s ({100 * s['peak_share']:.2f}% of {runs[0]['precision']} peak)",
+                  flush=True)
         b = entry["baseline"]
         print(f"{Path(path).name:18s} classical bilinear {b['bilinear']:.2f} dB, bicubic {b['bicubic']:.2f} dB "
               f"(held-out pixels)", flush=True)
         results["clips"][Path(path).name] = entry
         out.write_text(json.dumps(results, indent=1))
     chart(results, out.with_suffix(".html"))
-    print(f"wrote {out} and {out.with_suffix('.html')}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
