@@ -1,0 +1,480 @@
+"""The INR-V meta-network: a hypernetwork maps a clip's latent code to the weights of a small INR.
+
+The INR is a Gaussian Fourier-feature ReLU MLP of (t, y, x) in the package's coordinates (see
+``coords``). Its weights are not parameters: the hypernetwork predicts all of them from a latent
+code, as base + delta, where the base is the bias of the hypernetwork's last layer (a shared INR
+that every code modulates). Latent codes are learned jointly with it, one per training clip, with
+no encoder (an auto-decoder, as in DeepSDF and INR-V).
+
+Two loops live here, each a generator of ``fit.Record``s so the CLI, the app and the tests share
+them: ``train`` (meta-network and codes together, with progressive training and a code
+regulariser), ``invert`` (meta-network frozen, one code fitted to a new clip, optionally on its
+visible pixels only: that is inpainting). Rendering is batched over clips with ``bmm``.
+"""
+
+import json
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors import SafetensorError
+from safetensors.torch import load as load_bytes
+from safetensors.torch import save as save_bytes
+
+from .checkpoints import ClipInfo, atomic_write_bytes
+from .coords import frame_times, grid, pixel_centres
+from .fit import Record
+from .metrics import mse_to_psnr
+
+FORMAT = "inr-space"
+VERSION = "1"
+RENDER_CHUNK = 2**16  # points per forward pass of a render: ~12 MB of activations at width 48
+
+
+@dataclass(frozen=True)
+class HyperConfig:
+    clips: int = 1  # latent codes learned with the meta-network (the training set)
+    frames: int = 16  # every clip of the space is brought to this length ...
+    height: int = 36  # ... and this size (centre crop to the aspect, then area averaging)
+    width: int = 48
+    latent_dim: int = 32  # per-clip code: a few dozen numbers suffice for a few dozen clips
+    features: int = 32  # Gaussian Fourier frequencies; the INR input is sin and cos of each (2x wide)
+    # Low spreads on purpose: at 36x48 px the hypernetwork learns coarse structure first, and in a
+    # few minutes of CPU sigma 4 scored 13 dB on the training clips where 1.5 scored 23 dB.
+    sigma_space: float = 1.5  # frequency spread along y and x, cycles per unit of [-1, 1]
+    sigma_time: float = 0.5  # along t: 16 frames change slower than 48 px do
+    inr_width: int = 48  # hidden units of the INR: small, as the hypernetwork predicts every weight
+    inr_depth: int = 2  # hidden layers of the INR
+    hyper_width: int = 128  # the hypernetwork's one hidden layer: the rank of the per-clip deltas
+    seed: int = 0  # Fourier matrix, base INR, hypernetwork and codes
+
+    def __post_init__(self):
+        for name in ("clips", "frames", "height", "width", "latent_dim", "features", "inr_width", "inr_depth",
+                     "hyper_width"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        for name in ("sigma_space", "sigma_time"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(T, H, W) of every clip in the space."""
+        return self.frames, self.height, self.width
+
+    def layers(self) -> list[tuple[int, int]]:
+        """(fan in, fan out) of each INR layer, input to output."""
+        sizes = [2 * self.features] + [self.inr_width] * self.inr_depth + [3]
+        return list(zip(sizes[:-1], sizes[1:]))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "HyperConfig":
+        return cls(**d)
+
+
+class HyperINR(nn.Module):
+    """Latent code (B, D) -> INR weights (B, n) -> rgb of (B, P, 3) points."""
+
+    def __init__(self, cfg: HyperConfig):
+        super().__init__()
+        self.cfg = cfg
+        g = torch.Generator().manual_seed(cfg.seed)
+        scale = torch.tensor([cfg.sigma_time, cfg.sigma_space, cfg.sigma_space])[:, None]
+        self.register_buffer("frequencies", torch.randn(3, cfg.features, generator=g) * scale)  # (3, F)
+        # DeepSDF's code init: N(0, 0.01^2), so every clip starts at the shared base INR.
+        self.latents = nn.Parameter(torch.randn(cfg.clips, cfg.latent_dim, generator=g) * 0.01)
+        self.hidden = nn.Linear(cfg.latent_dim, cfg.hyper_width)
+        self.head = nn.Linear(cfg.hyper_width, self.weight_count)
+        with torch.no_grad():
+            for layer in (self.hidden, self.head):
+                bound = 1 / math.sqrt(layer.in_features)
+                layer.weight.uniform_(-bound, bound, generator=g)
+                layer.bias.uniform_(-bound, bound, generator=g)
+            self.head.weight.mul_(0.1)  # deltas start small beside the base
+            self.head.bias.copy_(self._base_init(g))
+
+    @property
+    def weight_count(self) -> int:
+        return sum(i * o + o for i, o in self.cfg.layers())
+
+    def _base_init(self, g: torch.Generator) -> torch.Tensor:
+        """The shared base INR: He-uniform weights (ReLU layers), zero biases; flat (n,)."""
+        parts = []
+        for fan_in, fan_out in self.cfg.layers():
+            bound = math.sqrt(6 / fan_in) if fan_out != 3 else math.sqrt(1 / fan_in)
+            parts += [torch.empty(fan_in * fan_out).uniform_(-bound, bound, generator=g), torch.zeros(fan_out)]
+        return torch.cat(parts)
+
+    def weights(self, codes: torch.Tensor) -> torch.Tensor:
+        """(B, D) codes -> (B, n) flat INR weights."""
+        return self.head(F.relu(self.hidden(codes)))
+
+    def encode(self, coords: torch.Tensor) -> torch.Tensor:
+        """(..., 3) coordinates in [-1, 1] -> (..., 2F) Fourier features [sin 2πvB, cos 2πvB]."""
+        phase = 2 * math.pi * coords @ self.frequencies
+        return torch.cat([phase.sin(), phase.cos()], dim=-1)
+
+    def apply(self, flat: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+        """Run B INRs with flat weights (B, n) on their own points (B, P, 3): rgb (B, P, 3), ~[0, 1]."""
+        assert flat.ndim == 2 and coords.ndim == 3 and coords.shape[0] == flat.shape[0], (flat.shape, coords.shape)
+        h = self.encode(coords)  # (B, P, 2F)
+        layers = self.cfg.layers()
+        offset = 0
+        for k, (fan_in, fan_out) in enumerate(layers):
+            w = flat[:, offset : offset + fan_in * fan_out].view(-1, fan_in, fan_out)
+            offset += fan_in * fan_out
+            b = flat[:, offset : offset + fan_out].unsqueeze(1)  # (B, 1, out)
+            offset += fan_out
+            h = torch.baddbmm(b, h, w)
+            if k < len(layers) - 1:
+                h = F.relu(h)
+        return h + 0.5  # outputs centred on mid-grey: the base INR starts near the mean colour
+
+    def forward(self, codes: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+        return self.apply(self.weights(codes), coords)
+
+
+# ---------------------------------------------------------------- rendering
+
+@torch.no_grad()
+def render(model: HyperINR, code: torch.Tensor, shape: tuple[int, int, int] | None = None) -> np.ndarray:
+    """uint8 (T, H, W, 3): the INR of one code (D,) at any size (default: the space's clip size)."""
+    frames, height, width = shape or model.cfg.shape
+    if min(frames, height, width) < 1:
+        raise ValueError(f"render size must be at least 1x1x1, got T, H, W = {(frames, height, width)}")
+    flat = model.weights(code.reshape(1, -1).to(model.latents.device))
+    points = grid(frames, height, width, model.latents.device).reshape(1, -1, 3)
+    rgb = torch.cat([model.apply(flat, chunk) for chunk in points.split(RENDER_CHUNK, dim=1)], dim=1)
+    return to_uint8(rgb.reshape(frames, height, width, 3))
+
+
+@torch.no_grad()
+def render_frame(model: HyperINR, code: torch.Tensor, frame: int, size: tuple[int, int] | None = None) -> np.ndarray:
+    """uint8 (H, W, 3): frame `frame` (of the space's T) of one code, at `size` (H, W) if given."""
+    frames = model.cfg.frames
+    if not 0 <= frame < frames:
+        raise ValueError(f"frame must be in 0..{frames - 1}, got {frame}")
+    height, width = size or (model.cfg.height, model.cfg.width)
+    t, y, x = torch.meshgrid(frame_times(frames)[frame : frame + 1], pixel_centres(height), pixel_centres(width),
+                             indexing="ij")
+    points = torch.stack([t, y, x], dim=-1).reshape(1, -1, 3).to(model.latents.device)
+    rgb = model(code.reshape(1, -1).to(model.latents.device), points)
+    return to_uint8(rgb.reshape(height, width, 3))
+
+
+def to_uint8(rgb: torch.Tensor) -> np.ndarray:
+    return (rgb.clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
+
+
+@torch.no_grad()
+def clip_errors(model: HyperINR, codes: torch.Tensor, clips: torch.Tensor) -> torch.Tensor:
+    """Squared error per pixel, summed over rgb, of codes (N, D) against uint8 clips (N, T, H, W, 3): (N, T, H, W)."""
+    n, frames, height, width = clips.shape[:4]
+    points = grid(frames, height, width, codes.device).reshape(1, -1, 3)
+    out = []
+    for k in range(n):
+        flat = model.weights(codes[k : k + 1])
+        rgb = torch.cat([model.apply(flat, c) for c in points.split(RENDER_CHUNK, dim=1)], dim=1)
+        target = clips[k].reshape(1, -1, 3).float() / 255
+        out.append(((rgb.clamp(0, 1) - target) ** 2).sum(-1).reshape(frames, height, width))
+    return torch.stack(out)
+
+
+# ---------------------------------------------------------------- training the space
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int | None = None  # stop after this many steps ...
+    seconds: float | None = 60.0  # ... or after this much wall time, whichever comes first
+    clips_per_step: int = 8  # clips in one step, each with its own predicted INR (one bmm)
+    pixels_per_clip: int = 1024  # random pixels of each clip per step
+    lr: float = 3e-3  # meta-network (1e-3 learned slower at equal budget, 1e-2 diverged to 13 dB)
+    latent_lr: float = 3e-2  # codes: each sees only its own clip's steps, so it learns faster
+    final_lr_ratio: float = 0.1  # exponential decay to this share of both rates by the end
+    latent_reg: float = 1e-3  # weight of mean ||z||^2, the codes' Gaussian prior (0: off)
+    progressive: bool = True  # grow the clip set and the resolution (INR-V's progressive training)
+    grow_until: float = 0.5  # share of the budget over which the clip set grows from a quarter to all
+    low_res_until: float = 0.25  # share of the budget trained on half-size frames
+    seed: int = 0  # clip order, pixel draws
+    log_seconds: float = 0.5  # a record at most this often
+    preview_seconds: float | None = None  # a preview frame (middle frame of clip 0) at most this often
+
+    def __post_init__(self):
+        if self.steps is None and self.seconds is None:
+            raise ValueError("training needs a budget: steps or seconds")
+        if self.steps is not None and self.steps < 0:
+            raise ValueError(f"steps must be >= 0, got {self.steps}")
+        if self.seconds is not None and not (math.isfinite(self.seconds) and self.seconds >= 0):
+            raise ValueError(f"seconds must be a finite number >= 0, got {self.seconds}")
+        for name in ("clips_per_step", "pixels_per_clip"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not (math.isfinite(self.latent_reg) and self.latent_reg >= 0):
+            raise ValueError(f"latent_reg must be a finite number >= 0, got {self.latent_reg}")
+        for name in ("grow_until", "low_res_until"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+
+
+def schedule(cfg: TrainConfig, progress: float, clips: int) -> tuple[int, int]:
+    """(clips in play, resolution level: 1 = half size, 0 = full) at this share of the budget."""
+    if not cfg.progressive:
+        return clips, 0
+    first = min(clips, max(2, math.ceil(clips / 4)))
+    grow = 1.0 if cfg.grow_until == 0 else min(1.0, progress / cfg.grow_until)
+    return first + round((clips - first) * grow), int(progress < cfg.low_res_until)
+
+
+def half_size(clips: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, T, H, W, 3) -> float (N, T, H//2, W//2, 3) by 2x2 area averaging.
+
+    The half-size pixels are sampled at their own centres (``coords.pixel_centres`` of the half
+    size), which cover the same square: the low-resolution stage trains the same function.
+    """
+    n, t, h, w, _ = clips.shape
+    x = clips.float().div(255).permute(0, 1, 4, 2, 3).reshape(n * t, 3, h, w)
+    x = F.avg_pool2d(x, 2)
+    return x.reshape(n, t, 3, h // 2, w // 2).permute(0, 1, 3, 4, 2).contiguous()
+
+
+def _draw(targets: torch.Tensor, which: torch.Tensor, pixels: int, g: torch.Generator):
+    """Random pixels of the clips `which`: coordinates (B, P, 3) and colours (B, P, 3)."""
+    _, frames, height, width, _ = targets.shape
+    b = len(which)
+    ti = torch.randint(frames, (b, pixels), generator=g)
+    yi = torch.randint(height, (b, pixels), generator=g)
+    xi = torch.randint(width, (b, pixels), generator=g)
+    coords = torch.stack([frame_times(frames)[ti], pixel_centres(height)[yi], pixel_centres(width)[xi]], dim=-1)
+    colours = targets[which[:, None], ti, yi, xi]
+    return coords, colours
+
+
+@torch.no_grad()
+def _probe_psnr(model: HyperINR, clips: torch.Tensor) -> float:
+    """PSNR (dB) of the middle frame of every training clip: the live curve (training pixels)."""
+    n, frames, height, width = clips.shape[:4]
+    mid = frames // 2
+    t, y, x = torch.meshgrid(frame_times(frames)[mid : mid + 1], pixel_centres(height), pixel_centres(width),
+                             indexing="ij")
+    points = torch.stack([t, y, x], dim=-1).reshape(1, -1, 3).expand(n, -1, -1)
+    rgb = model(model.latents, points).clamp(0, 1)
+    target = clips[:, mid].reshape(n, -1, 3).float() / 255
+    return mse_to_psnr(F.mse_loss(rgb, target).item())
+
+
+def train(model: HyperINR, clips: torch.Tensor, cfg: TrainConfig) -> Iterator[Record]:
+    """Fit the meta-network and one code per clip to uint8 clips (N, T, H, W, 3); yield Records.
+
+    Each step draws a few clips (from those in play: progressive training starts with a quarter
+    of them and grows) and random pixels of each (of half-size frames early on), predicts each
+    clip's INR weights from its code and scores them in one batched pass. `train_psnr` is on
+    training pixels: the middle frame of every clip while training, every pixel in the last
+    (final) record. Nothing is held out here: a clip's generalisation is measured by inverting
+    clips that are not in the set (``invert``).
+    """
+    n = clips.shape[0]
+    if clips.shape[1:4] != model.cfg.shape or n != model.cfg.clips:
+        raise ValueError(f"clips of shape {tuple(clips.shape[:4])} do not match the space's "
+                         f"{model.cfg.clips} clips of T, H, W = {model.cfg.shape}")
+    g = torch.Generator().manual_seed(cfg.seed)
+    order = torch.randperm(n, generator=g)  # the clips in play first: a fixed random order
+    levels = [clips.float() / 255, half_size(clips)]
+    net = [p for name, p in model.named_parameters() if name != "latents"]
+    optimizer = torch.optim.Adam([{"params": net, "lr": cfg.lr}, {"params": [model.latents], "lr": cfg.latent_lr}])
+    base_lrs = [cfg.lr, cfg.latent_lr]
+    start = last_log = time.perf_counter()
+    last_preview = -math.inf
+    step, running, since = 0, 0.0, 0
+    loss_value = math.nan
+
+    def record(final: bool = False) -> Record:
+        nonlocal running, since, loss_value, last_log, last_preview
+        elapsed = time.perf_counter() - start
+        if since:
+            loss_value, running, since = running / since, 0.0, 0
+        if final:
+            train_psnr = mse_to_psnr(clip_errors(model, model.latents, clips).mean().item() / 3)
+        else:
+            train_psnr = _probe_psnr(model, clips)
+        preview = None
+        if cfg.preview_seconds is not None and (final or elapsed - last_preview >= cfg.preview_seconds):
+            preview = render_frame(model, model.latents[0].detach(), model.cfg.frames // 2)
+            last_preview = elapsed
+        last_log = time.perf_counter()
+        return Record(step, loss_value, train_psnr, None, elapsed, step / max(elapsed, 1e-9), preview, final)
+
+    model.train()
+    while True:
+        elapsed = time.perf_counter() - start
+        progress = max(step / cfg.steps if cfg.steps else 0.0, elapsed / cfg.seconds if cfg.seconds else 0.0)
+        if progress >= 1.0 or cfg.steps == 0 or cfg.seconds == 0:
+            break
+        for group, lr in zip(optimizer.param_groups, base_lrs):
+            group["lr"] = lr * cfg.final_lr_ratio ** progress
+        active, level = schedule(cfg, progress, n)
+        pick = order[torch.randperm(active, generator=g)[: cfg.clips_per_step]]
+        coords, colours = _draw(levels[level], pick, cfg.pixels_per_clip, g)
+        codes = model.latents[pick]
+        mse = F.mse_loss(model(codes, coords), colours)
+        loss = mse + cfg.latent_reg * codes.pow(2).sum(-1).mean() if cfg.latent_reg else mse
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        running += mse.item()
+        since += 1
+        step += 1
+        if step == 1 or time.perf_counter() - last_log >= cfg.log_seconds:
+            yield record()
+    if since or step == 0:
+        yield record()
+    yield record(final=True)
+
+
+# ---------------------------------------------------------------- inversion and inpainting
+
+@dataclass(frozen=True)
+class InvertConfig:
+    steps: int | None = None  # stop after this many steps ...
+    seconds: float | None = 10.0  # ... or after this much wall time
+    lr: float = 0.05  # the one code: few numbers, large steps
+    pixels: int = 8192  # random visible pixels a step
+    final_lr_ratio: float = 0.1  # exponential decay to this share of lr by the end
+    seed: int = 0
+    log_seconds: float = 0.25  # a record at most this often (each scores the whole clip)
+
+    def __post_init__(self):
+        if self.steps is None and self.seconds is None:
+            raise ValueError("an inversion needs a budget: steps or seconds")
+        if self.steps is not None and self.steps < 0:
+            raise ValueError(f"steps must be >= 0, got {self.steps}")
+        if self.seconds is not None and not (math.isfinite(self.seconds) and self.seconds >= 0):
+            raise ValueError(f"seconds must be a finite number >= 0, got {self.seconds}")
+        if self.pixels < 1:
+            raise ValueError(f"pixels must be >= 1, got {self.pixels}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
+
+
+def masked_psnrs(err: torch.Tensor, mask: torch.Tensor) -> tuple[float, float | None]:
+    """(PSNR on the visible pixels, PSNR on the masked ones or None) of a per-pixel error (T, H, W)."""
+    visible = mse_to_psnr(err[mask].mean().item() / 3)
+    hidden = mse_to_psnr(err[~mask].mean().item() / 3) if (~mask).any() else None
+    return visible, hidden
+
+
+def invert(model: HyperINR, clip: torch.Tensor, code: torch.Tensor, cfg: InvertConfig,
+           mask: torch.Tensor | None = None) -> Iterator[Record]:
+    """Fit `code` (D,), in place, so that the frozen meta-network renders uint8 `clip` (T, H, W, 3).
+
+    Only the pixels where `mask` (T, H, W) is True are used (all of them without a mask).
+    `train_psnr` is on those visible pixels and `heldout_psnr` on the masked-out ones (None
+    without a mask), both over the whole clip at every record. The first record is at step 0:
+    the starting code, usually the mean of the training codes.
+    """
+    if tuple(clip.shape[:3]) != model.cfg.shape:
+        raise ValueError(f"clip of T, H, W = {tuple(clip.shape[:3])} does not match the space's {model.cfg.shape}")
+    mask = torch.ones(clip.shape[:3], dtype=torch.bool) if mask is None else mask.bool()
+    if mask.shape != clip.shape[:3]:
+        raise ValueError(f"mask of shape {tuple(mask.shape)} does not match the clip's {tuple(clip.shape[:3])}")
+    if not mask.any():
+        raise ValueError("the mask hides every pixel: nothing is left to invert on")
+    for p in model.parameters():
+        p.requires_grad_(False)
+    code.requires_grad_(True)
+    frames, height, width = model.cfg.shape
+    where = mask.nonzero()  # (V, 3) visible (t, y, x) indices
+    target = clip.float() / 255
+    g = torch.Generator().manual_seed(cfg.seed)
+    optimizer = torch.optim.Adam([code], lr=cfg.lr)
+    start = time.perf_counter()
+    step = 0
+    loss_value = math.nan
+
+    def record(final: bool = False) -> Record:
+        nonlocal last_log
+        err = clip_errors(model, code.detach()[None], clip[None])[0]
+        visible, hidden = masked_psnrs(err, mask)
+        elapsed = time.perf_counter() - start
+        last_log = time.perf_counter()
+        return Record(step, loss_value, visible, hidden, elapsed, step / max(elapsed, 1e-9), None, final)
+
+    last_log = start
+    try:
+        yield record()
+        while True:
+            elapsed = time.perf_counter() - start
+            progress = max(step / cfg.steps if cfg.steps else 0.0, elapsed / cfg.seconds if cfg.seconds else 0.0)
+            if progress >= 1.0 or cfg.steps == 0 or cfg.seconds == 0:
+                break
+            optimizer.param_groups[0]["lr"] = cfg.lr * cfg.final_lr_ratio ** progress
+            pick = where[torch.randint(len(where), (min(cfg.pixels, len(where)),), generator=g)]
+            ti, yi, xi = pick.unbind(-1)
+            coords = torch.stack([frame_times(frames)[ti], pixel_centres(height)[yi], pixel_centres(width)[xi]], -1)
+            loss = F.mse_loss(model(code[None], coords[None])[0], target[ti, yi, xi])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_value = loss.item()
+            step += 1
+            if time.perf_counter() - last_log >= cfg.log_seconds:
+                yield record()
+        yield record(final=True)
+    finally:
+        code.requires_grad_(False)
+        for p in model.parameters():
+            p.requires_grad_(True)
+
+
+# ---------------------------------------------------------------- checkpoints
+
+def save(path: str | Path, model: HyperINR, clips: list[ClipInfo], extra: dict | None = None):
+    """Weights, codes and the JSON config in one safetensors file, written atomically."""
+    path = Path(path)
+    if len(clips) != model.cfg.clips:
+        raise ValueError(f"the space holds {model.cfg.clips} clips but {len(clips)} clip infos were given")
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    metadata = {"format": FORMAT, "version": VERSION, "config": json.dumps(asdict(model.cfg)),
+                "clips": json.dumps([asdict(c) for c in clips]), "extra": json.dumps(extra or {})}
+    atomic_write_bytes(path, save_bytes(tensors, metadata=metadata))
+    return path
+
+
+def load(path: str | Path, device: str = "cpu") -> tuple[HyperINR, list[ClipInfo], dict]:
+    """(meta-network, clip infos, extra); ValueError naming the file if it is not a space checkpoint."""
+    from safetensors import safe_open  # metadata is only exposed through safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such checkpoint file")
+    try:
+        tensors = load_bytes(path.read_bytes())
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as err:
+        raise ValueError(f"{path}: not a latent-space checkpoint (not a readable safetensors file: {err})") from err
+    if metadata.get("format") != FORMAT:
+        found = metadata.get("format")
+        hint = " (a single-model checkpoint: use it with fit/render)" if found == "inr-studio" else ""
+        raise ValueError(f"{path}: not a latent-space checkpoint (format {found!r}, expected {FORMAT!r}){hint}")
+    if metadata.get("version") != VERSION:
+        raise ValueError(f"{path}: latent-space checkpoint version {metadata.get('version')!r}, expected {VERSION}")
+    try:
+        cfg = HyperConfig.from_dict(json.loads(metadata["config"]))
+        clips = [ClipInfo(**c) for c in json.loads(metadata["clips"])]
+        extra = json.loads(metadata.get("extra", "{}"))
+        model = HyperINR(cfg)
+        model.load_state_dict(tensors, strict=True)
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        reason = str(err).splitlines()[0]
+        raise ValueError(f"{path}: latent-space checkpoint config does not match its weights ({reason})") from err
+    if len(clips) != cfg.clips:
+        raise ValueError(f"{path}: latent-space checkpoint lists {len(clips)} clips but holds {cfg.clips} codes")
+    return model.to(device), clips, extra

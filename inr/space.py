@@ -1,0 +1,417 @@
+"""A continuous space of clips (INR-V) around the meta-network of ``hyper``.
+
+What a user does with the space: bring clips to its one size (``conform``, ``windows``), train it
+(``new_space``, ``train_space``), move in it (``interpolate``, ``sample`` from a Gaussian prior fitted
+to the learned codes), and place new clips in it (``new_inversion`` + ``invert_clip``: fit only a
+code; with a box hidden, that is inpainting, scored against ``simple_fill``).
+
+PSNRs here always name their pixels: "visible" are the pixels an inversion was fitted to (all of
+the clip without a box), "masked" the hidden box, "training" every pixel of the training clips.
+"""
+
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy import ndimage
+
+from . import hyper
+from .checkpoints import ClipInfo
+from .fit import Record
+from .hyper import HyperConfig, HyperINR, InvertConfig, TrainConfig
+from .io import Clip, load_clip, resize
+from .metrics import mse_to_psnr
+
+SHRINK = 0.1  # share of the diagonal mixed into the prior's covariance: a few dozen codes in 32 dims
+HISTORY_POINTS = 400  # curve points kept in a checkpoint
+
+
+@dataclass
+class Space:
+    """The meta-network with its codes, the clips they stand for, and how it was trained."""
+
+    model: HyperINR
+    clips: list[ClipInfo]
+    frames: torch.Tensor | None = None  # uint8 (N, T, H, W, 3): the training clips, while known
+    train_cfg: TrainConfig | None = None
+    history: list[Record] = field(default_factory=list)
+    steps: int = 0
+    seconds: float = 0.0
+    saved_summary: dict | None = None
+
+    @property
+    def cfg(self) -> HyperConfig:
+        return self.model.cfg
+
+    @property
+    def params(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.clips]
+
+
+# ---------------------------------------------------------------- clips of one size
+
+def _crop_to_aspect(frames: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Centre crop (T, H, W, 3) to the aspect height:width, so resizing does not stretch."""
+    h, w = frames.shape[1:3]
+    if h * width > w * height:  # too tall
+        keep = max(1, round(w * height / width))
+        top = (h - keep) // 2
+        return frames[:, top : top + keep]
+    keep = max(1, round(h * width / height))
+    left = (w - keep) // 2
+    return frames[:, :, left : left + keep]
+
+
+def conform(clip: Clip, shape: tuple[int, int, int], start: int = 0, stride: int = 1, flip: bool = False,
+            name: str | None = None) -> Clip:
+    """`clip` brought to the space's (T, H, W): T frames every `stride` from `start`, centre-cropped to
+    the aspect, area-averaged to H x W, mirrored left-right if `flip`.
+
+    A clip too short for the window is sampled evenly over all its frames instead (some repeat),
+    and says so in its notes.
+    """
+    frames, height, width = shape
+    if stride < 1 or start < 0:
+        raise ValueError(f"window start must be >= 0 and stride >= 1, got start {start}, stride {stride}")
+    available = clip.frames.shape[0]
+    if start >= available:
+        raise ValueError(f"{clip.name}: window start {start} is past its {available} frames")
+    notes = list(clip.notes)
+    index = start + stride * np.arange(frames)
+    if index[-1] >= available:
+        index = np.linspace(start, available - 1, frames).round().astype(int)
+        notes.append(f"only {available - start} frames from frame {start}: sampled {frames} evenly")
+    data = _crop_to_aspect(clip.frames[index], height, width)
+    data = np.stack([resize(np.ascontiguousarray(f), height, width) for f in data])
+    if flip:
+        data = data[:, :, ::-1]
+    label = name or f"{clip.name}[{start}:{index[-1] + 1}:{stride}]" + (" flipped" if flip else "")
+    fps = clip.fps / stride
+    return Clip(np.ascontiguousarray(data), fps, label, tuple(notes))  # (T, H, W, 3)
+
+
+def windows(clip: Clip, shape: tuple[int, int, int], count: int = 3, flips: bool = True) -> list[Clip]:
+    """Several space clips cut from one clip: up to `count` evenly spaced windows, each also mirrored.
+
+    With only a handful of source clips this is how the space gets a set to learn from: the windows
+    differ in motion, the mirrors in layout. A window takes every 2nd frame when the clip is long
+    enough, so 16 frames span about a second of a 30 fps clip.
+    """
+    frames = shape[0]
+    available = clip.frames.shape[0]
+    stride = 2 if available >= 2 * frames else 1
+    span = (frames - 1) * stride + 1
+    last = max(0, available - span)
+    starts = sorted({round(v) for v in np.linspace(0, last, max(1, count))}) if last else [0]
+    out = []
+    for s in starts:
+        out.append(conform(clip, shape, s, stride))
+        if flips:
+            out.append(conform(clip, shape, s, stride, flip=True))
+    return out
+
+
+# The shipped space (scripts/make_space.py): windows of the four clips in ../shared/clips, each also
+# mirrored; (file, first frame, stride). The HELD_OUT windows overlap none of them: inversion tests.
+TRAINING_WINDOWS = (
+    ("jelly.mp4", 0, 2), ("jelly.mp4", 40, 2),
+    ("water.mp4", 0, 2), ("water.mp4", 44, 2), ("water.mp4", 88, 2),
+    ("office_plant.mp4", 0, 1),
+    ("carphone.gif", 0, 1), ("carphone.gif", 16, 1), ("carphone.gif", 32, 1),
+)
+HELD_OUT = (("office_plant.mp4", 20, 1), ("jelly.mp4", 88, 2))
+
+
+def window_set(folder: str | Path, table, shape: tuple[int, int, int], flips: bool = True,
+               max_size: int = 96) -> list[Clip]:
+    """The clips of a (file, start, stride) table, conformed to `shape`, each also mirrored if `flips`."""
+    sources: dict[str, Clip] = {}
+    out = []
+    for name, start, stride in table:
+        if name not in sources:  # decoded once at a small size: the space is far smaller still
+            sources[name] = load_clip(Path(folder) / name, max_size=max_size)
+        out.append(conform(sources[name], shape, start, stride))
+        if flips:
+            out.append(conform(sources[name], shape, start, stride, flip=True))
+    return out
+
+
+# ---------------------------------------------------------------- the space
+
+def new_space(clips: list[Clip], cfg: HyperConfig | None = None, seed: int = 0) -> Space:
+    """An untrained space for these clips (already conformed to one size), one code each."""
+    if len(clips) < 2:
+        raise ValueError(f"a space needs at least two clips, got {len(clips)}")
+    shape = clips[0].shape
+    for c in clips:
+        if c.shape != shape:
+            raise ValueError(f"clip {c.name!r} is T, H, W = {c.shape}, but {clips[0].name!r} is {shape}: conform them")
+    base = cfg or HyperConfig()
+    cfg = replace(base, clips=len(clips), frames=shape[0], height=shape[1], width=shape[2], seed=seed)
+    model = HyperINR(cfg)
+    infos = [ClipInfo(c.name, *c.shape, fps=c.fps) for c in clips]
+    frames = torch.from_numpy(np.stack([c.frames for c in clips]))  # (N, T, H, W, 3)
+    return Space(model, infos, frames)
+
+
+def train_space(space: Space, cfg: TrainConfig | None = None) -> Iterator[Record]:
+    """Train the space, yielding Records; stop iterating to stop (the model so far is kept)."""
+    if space.frames is None:
+        raise ValueError("this space has no training clips attached (a loaded checkpoint): train a new one")
+    cfg = cfg or space.train_cfg or TrainConfig()
+    space.train_cfg = cfg
+    base_steps, base_seconds = space.steps, space.seconds
+    for rec in hyper.train(space.model, space.frames, cfg):
+        rec = replace(rec, step=base_steps + rec.step, seconds=base_seconds + rec.seconds)
+        space.steps, space.seconds = rec.step, rec.seconds
+        space.history.append(rec)
+        yield rec
+
+
+def space_summary(space: Space) -> dict:
+    """Figures of the training: PSNR on the training pixels (every pixel of every training clip)."""
+    if not space.history and space.saved_summary:
+        return space.saved_summary
+    final = next((r for r in reversed(space.history) if r.final), None)
+    last = final or (space.history[-1] if space.history else None)
+    return {"clips": len(space.clips), "shape": list(space.cfg.shape),
+            "train_psnr": last.train_psnr if last else None,
+            "scored_on": "every pixel of the training clips" if final else "middle frame of each training clip",
+            "steps": space.steps, "seconds": round(space.seconds, 3), "params": space.params,
+            "train": asdict(space.train_cfg) if space.train_cfg else None}
+
+
+def save_space(space: Space, path: str | Path) -> Path:
+    rows = [[r.step, r.loss, r.train_psnr, r.seconds, r.final] for r in space.history]
+    if len(rows) > HISTORY_POINTS:
+        keep = sorted(set(np.linspace(0, len(rows) - 1, HISTORY_POINTS).round().astype(int).tolist()))
+        rows = [rows[i] for i in keep]
+    extra = {"summary": space_summary(space), "history": rows, "steps": space.steps, "seconds": space.seconds}
+    return hyper.save(path, space.model, space.clips, extra)
+
+
+def load_space(path: str | Path, device: str = "cpu") -> Space:
+    """A trained space from a checkpoint: it interpolates, samples and inverts at once."""
+    model, clips, extra = hyper.load(path, device)
+    model.eval()
+    try:
+        history = [Record(int(s), float(loss), float(p), None, float(sec), 0.0, None, bool(f))
+                   for s, loss, p, sec, f in extra.get("history") or []]
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path}: latent-space checkpoint holds an unreadable history ({err})") from err
+    return Space(model, clips, history=history, steps=int(extra.get("steps", 0)),
+                 seconds=float(extra.get("seconds", 0.0)), saved_summary=extra.get("summary"))
+
+
+def _scaled(space: Space, scale: float) -> tuple[int, int, int]:
+    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and 0 < scale <= 8):
+        raise ValueError(f"scale must be a number in (0, 8], got {scale!r}")
+    frames, height, width = space.cfg.shape
+    return frames, max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def code_of(space: Space, clip: int) -> torch.Tensor:
+    if not (isinstance(clip, (int, np.integer)) and 0 <= clip < len(space.clips)):
+        raise ValueError(f"clip must be in 0..{len(space.clips) - 1}, got {clip!r}")
+    return space.model.latents[int(clip)].detach()
+
+
+def render_code(space: Space, code: torch.Tensor, scale: float = 1.0) -> np.ndarray:
+    """uint8 (T, H, W, 3): the clip of one code, at `scale` times the space's size."""
+    return hyper.render(space.model, code, _scaled(space, scale))
+
+
+# ---------------------------------------------------------------- interpolation and sampling
+
+def interpolate_code(space: Space, a: int, b: int, alpha: float) -> torch.Tensor:
+    """(1 - α) z_a + α z_b: exactly z_a at α = 0 and exactly z_b at α = 1."""
+    if not (isinstance(alpha, (int, float)) and math.isfinite(alpha)):
+        raise ValueError(f"alpha must be a finite number, got {alpha!r}")
+    return (1 - alpha) * code_of(space, a) + alpha * code_of(space, b)
+
+
+def interpolate(space: Space, a: int, b: int, alpha: float, scale: float = 1.0) -> np.ndarray:
+    """uint8 (T, H, W, 3): the clip at α between training clips a and b."""
+    return render_code(space, interpolate_code(space, a, b, alpha), scale)
+
+
+def interpolate_frame(space: Space, a: int, b: int, alpha: float, frame: int | None = None,
+                      scale: float = 1.0) -> np.ndarray:
+    """uint8 (H, W, 3): one frame (default the middle) of the clip at α: the instant preview."""
+    _, height, width = _scaled(space, scale)
+    frame = space.cfg.frames // 2 if frame is None else frame
+    return hyper.render_frame(space.model, interpolate_code(space, a, b, alpha), frame, (height, width))
+
+
+def latent_prior(space: Space) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean (D,), Cholesky factor (D, D)) of a Gaussian fitted to the learned codes.
+
+    The covariance is shrunk towards its diagonal (by SHRINK): with fewer codes than dimensions the
+    sample covariance is singular, and draws would stay in the span of the training codes.
+    """
+    z = space.model.latents.detach().double()
+    mean = z.mean(0)
+    centred = z - mean
+    cov = centred.T @ centred / max(1, len(z) - 1)
+    cov = (1 - SHRINK) * cov + SHRINK * torch.diag(cov.diagonal())
+    cov = cov + 1e-8 * torch.eye(len(mean), dtype=cov.dtype)
+    return mean.float(), torch.linalg.cholesky(cov).float()
+
+
+def sample_code(space: Space, seed: int) -> torch.Tensor:
+    """One code drawn from the latent prior; the same seed gives the same code."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be a whole number, got {seed!r}")
+    mean, chol = latent_prior(space)
+    g = torch.Generator().manual_seed(int(seed))
+    return mean + chol @ torch.randn(len(mean), generator=g)
+
+
+def sample(space: Space, seed: int, scale: float = 1.0) -> np.ndarray:
+    """uint8 (T, H, W, 3): a novel clip from the latent prior."""
+    return render_code(space, sample_code(space, seed), scale)
+
+
+# ---------------------------------------------------------------- inversion and inpainting
+
+def parse_box(text: str) -> tuple[int, int, int, int, int, int]:
+    """'t0,t1,y0,y1,x0,x1' -> six whole numbers (frames and pixels of the space's size, ends exclusive)."""
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        values = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"box must be six whole numbers t0,t1,y0,y1,x0,x1, got {text!r}") from None
+    if len(values) != 6:
+        raise ValueError(f"box must be six whole numbers t0,t1,y0,y1,x0,x1, got {text!r}")
+    return values
+
+
+def box_mask(shape: tuple[int, int, int], box) -> torch.Tensor:
+    """Bool (T, H, W): True where visible, False inside the box [t0, t1) x [y0, y1) x [x0, x1)."""
+    t0, t1, y0, y1, x0, x1 = (int(v) for v in box)
+    for (lo, hi), size, axis in zip(((t0, t1), (y0, y1), (x0, x1)), shape, ("t", "y", "x")):
+        if not 0 <= lo < hi <= size:
+            raise ValueError(f"box {axis} range {lo}..{hi} must satisfy 0 <= {axis}0 < {axis}1 <= {size}")
+    mask = torch.ones(shape, dtype=torch.bool)
+    mask[t0:t1, y0:y1, x0:x1] = False
+    if not mask.any():
+        raise ValueError("the box hides every pixel of the clip: nothing is left to invert on")
+    return mask
+
+
+def simple_fill(frames: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The baseline inpainting of uint8 (T, H, W, 3) where bool `mask` (T, H, W) is False.
+
+    Each hidden pixel gets the temporal median of the visible pixels at its location; a location
+    hidden in every frame takes the median of its nearest location that is visible in some frame.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    values = np.where(mask[..., None], frames.astype(np.float32), np.nan)
+    seen = mask.any(0)  # (H, W)
+    if not seen.any():
+        raise ValueError("the mask hides every pixel: there is nothing to fill from")
+    median = np.zeros(frames.shape[1:], np.float32)  # (H, W, 3)
+    median[seen] = np.nanmedian(values[:, seen], axis=0)
+    if not seen.all():
+        _, (iy, ix) = ndimage.distance_transform_edt(~seen, return_indices=True)
+        median = median[iy, ix]
+    out = frames.copy()
+    out[~mask] = np.broadcast_to(np.rint(median), frames.shape)[~mask].astype(np.uint8)
+    return out
+
+
+@dataclass
+class Inversion:
+    """One clip being placed in the space: its frames, which pixels are visible, and its code."""
+
+    name: str
+    frames: torch.Tensor  # uint8 (T, H, W, 3) at the space's size
+    mask: torch.Tensor  # bool (T, H, W): True where visible (fitted), False where masked
+    code: torch.Tensor  # (D,), fitted in place
+    history: list[Record] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def masked(self) -> bool:
+        return not bool(self.mask.all())
+
+
+def new_inversion(space: Space, clip: Clip, box=None) -> Inversion:
+    """An inversion of `clip` (brought to the space's size if it is not), starting from the mean code.
+
+    With a `box` (t0, t1, y0, y1, x0, x1 in the space's frames and pixels, ends exclusive) the
+    box is hidden: the code is fitted to the other pixels only, and the render fills the box in.
+    """
+    if clip.shape != space.cfg.shape:
+        clip = conform(clip, space.cfg.shape)
+    mask = box_mask(space.cfg.shape, box) if box is not None else torch.ones(space.cfg.shape, dtype=torch.bool)
+    code = space.model.latents.detach().mean(0).clone()
+    return Inversion(clip.name, torch.from_numpy(clip.frames.copy()), mask, code, notes=clip.notes)
+
+
+def invert_clip(space: Space, inv: Inversion, cfg: InvertConfig | None = None) -> Iterator[Record]:
+    """Fit the inversion's code (the meta-network frozen), yielding Records.
+
+    `train_psnr` is on the visible pixels, `heldout_psnr` on the masked ones (None without a box);
+    the first Record (step 0) scores the starting code, the mean of the training codes.
+    """
+    cfg = cfg or InvertConfig()
+    for rec in hyper.invert(space.model, inv.frames, inv.code, cfg, inv.mask if inv.masked else None):
+        inv.history.append(rec)
+        yield rec
+
+
+def inversion_summary(space: Space, inv: Inversion) -> dict:
+    """The inversion's figures, each beside its baseline.
+
+    psnr / visible_psnr: the fitted code on the visible pixels (every pixel without a box);
+    mean_latent_psnr: the mean training code on the same pixels, the starting point;
+    with a box, masked_psnr on the hidden pixels beside fill_masked_psnr, the simple fill there.
+    """
+    if not inv.history:
+        raise ValueError("this inversion has not run yet")
+    first, last = inv.history[0], inv.history[-1]
+    out = {"clip": inv.name, "shape": list(space.cfg.shape), "steps": last.step, "seconds": round(last.seconds, 3),
+           "curve": [[round(r.seconds, 3), r.train_psnr] for r in inv.history]}
+    if not inv.masked:
+        out.update(psnr=last.train_psnr, mean_latent_psnr=first.train_psnr, pixels="every pixel of the clip")
+        return out
+    frames = inv.frames.numpy()
+    mask = inv.mask.numpy()
+    fill = simple_fill(frames, mask)
+    err = ((fill[~mask].astype(np.float64) - frames[~mask]) / 255) ** 2
+    out.update(masked_psnr=last.heldout_psnr, fill_masked_psnr=mse_to_psnr(float(err.mean())),
+               visible_psnr=last.train_psnr, mean_latent_masked_psnr=first.heldout_psnr,
+               mean_latent_visible_psnr=first.train_psnr, masked_pixels=int((~mask).sum()),
+               pixels="masked_psnr and fill_masked_psnr: the hidden box only; visible_psnr: the other pixels")
+    return out
+
+
+def inversion_render(space: Space, inv: Inversion, scale: float = 1.0) -> np.ndarray:
+    """uint8 (T, H, W, 3): the whole clip rendered from the inversion's code (the box filled in)."""
+    return render_code(space, inv.code, scale)
+
+
+def show_mask(frames: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """uint8 (T, H, W, 3) for display: the hidden pixels painted mid-grey."""
+    out = frames.copy()
+    out[~np.asarray(mask, dtype=bool)] = 128
+    return out
+
+
+def side_by_side(*clips: np.ndarray, scale: int = 1, gap: int = 2) -> np.ndarray:
+    """uint8 (T, H*scale, n*W*scale + gaps, 3): equal-size clips next to each other, enlarged by pixel repeat."""
+    if not clips or any(c.shape != clips[0].shape for c in clips):
+        raise ValueError(f"side_by_side needs clips of one shape, got {[c.shape for c in clips]}")
+    big = [c.repeat(scale, axis=1).repeat(scale, axis=2) for c in clips]
+    spacer = np.full((*big[0].shape[:2], gap, 3), 255, np.uint8)
+    parts = []
+    for k, c in enumerate(big):
+        parts += [spacer, c] if k else [c]
+    return np.concatenate(parts, axis=2)

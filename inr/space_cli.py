@@ -1,0 +1,191 @@
+"""``python -m inr space train|sample|interpolate|invert|inpaint``: the latent space of clips (INR-V) from the shell.
+
+Registered by ``cli.py``; like it, imports only the façade. Every PSNR printed names its pixels.
+"""
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from . import api
+
+GIF_FPS = 10.0  # space clips are 16 frames: played at 10 fps a loop lasts 1.6 s
+
+
+def add_parser(sub, positive_float, non_negative_int) -> None:
+    """Add ``space`` and its four subcommands to the top-level subparsers `sub`."""
+    space = sub.add_parser("space", help="a continuous space of clips (INR-V): train, sample, interpolate, "
+                                         "invert, inpaint")
+    cmds = space.add_subparsers(dest="space_command", required=True)
+
+    p = cmds.add_parser("train", help="train a meta-network on clips (each cut into windows and mirrored)")
+    p.add_argument("clips", nargs="+", help="videos, GIFs or folders of frames (two or more clips in all)")
+    p.add_argument("--out", required=True, help="folder for space.safetensors")
+    p.add_argument("--seconds", type=positive_float, help="stop after S seconds (default 60 unless --steps)")
+    p.add_argument("--steps", type=non_negative_int, help="stop after N steps")
+    p.add_argument("--windows", type=non_negative_int, default=3, help="windows cut from each clip (default 3)")
+    p.add_argument("--no-flips", action="store_true", help="do not add mirrored copies of the windows")
+    p.add_argument("--no-progressive", action="store_true", help="train on every clip at full size from the start")
+    p.add_argument("--latent-reg", type=float, default=api.SpaceTrainConfig().latent_reg,
+                   help="weight of the codes' L2 prior (0: off)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+
+    p = cmds.add_parser("sample", help="draw a novel clip from the Gaussian prior of the learned codes")
+    p.add_argument("checkpoint")
+    p.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scale", type=positive_float, default=1.0, help="render at this multiple of the space's size")
+    p.add_argument("--json", action="store_true")
+
+    p = cmds.add_parser("interpolate", help="render the clip at alpha between two training clips' codes")
+    p.add_argument("checkpoint")
+    p.add_argument("--a", type=non_negative_int, default=0, help="index of the clip at alpha 0 (default 0)")
+    p.add_argument("--b", type=non_negative_int, default=1, help="index of the clip at alpha 1 (default 1)")
+    p.add_argument("--alpha", type=float, default=0.5, help="(1 - alpha) z_a + alpha z_b (default 0.5)")
+    p.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
+    p.add_argument("--scale", type=positive_float, default=1.0, help="render at this multiple of the space's size")
+    p.add_argument("--json", action="store_true")
+
+    p = cmds.add_parser("invert", help="fit only a code to a new clip, the meta-network frozen")
+    p.add_argument("checkpoint")
+    p.add_argument("clip")
+    _clip_window(p, non_negative_int)
+    p.add_argument("--out", required=True, help="FILE.gif: the clip rendered from its code")
+    p.add_argument("--seconds", type=positive_float, default=10.0)
+    p.add_argument("--steps", type=non_negative_int)
+    p.add_argument("--json", action="store_true")
+
+    p = cmds.add_parser("inpaint", help="invert on the pixels outside a box, render the whole clip")
+    p.add_argument("checkpoint")
+    p.add_argument("clip")
+    _clip_window(p, non_negative_int)
+    p.add_argument("--box", required=True, help="t0,t1,y0,y1,x0,x1: frames and pixels of the space's size, "
+                                                "ends exclusive (e.g. 0,16,10,26,16,32 at 48x36)")
+    p.add_argument("--out", required=True, help="FILE.gif: input with the box greyed | simple fill | inpainted")
+    p.add_argument("--seconds", type=positive_float, default=10.0)
+    p.add_argument("--steps", type=non_negative_int)
+    p.add_argument("--json", action="store_true")
+
+
+def _clip_window(p: argparse.ArgumentParser, non_negative_int) -> None:
+    p.add_argument("--start", type=non_negative_int, default=0, help="first frame of the window (default 0)")
+    p.add_argument("--stride", type=int, default=1, help="take every Nth frame (default 1)")
+
+
+def _progress(rec: api.Record, label: str) -> None:
+    end = "\r" if sys.stderr.isatty() else "\n"
+    held = f"  masked {rec.heldout_psnr:6.2f} dB" if rec.heldout_psnr is not None else ""
+    print(f"{label} step {rec.step:6d}  {rec.seconds:6.1f} s  {label == 'train' and 'training' or 'visible'} "
+          f"pixels {rec.train_psnr:6.2f} dB{held}", end=end, file=sys.stderr, flush=True)
+
+
+def _run(records, label: str) -> None:
+    last = -math.inf
+    try:
+        for rec in records:
+            if rec.final or rec.step == 0 or rec.seconds - last >= 2.0:
+                _progress(rec, label)
+                last = rec.seconds
+    except KeyboardInterrupt:  # Ctrl-C stops; what was learned so far is kept
+        print(f"\nstopped: keeping the {label} so far", file=sys.stderr)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
+def cmd_train(args) -> dict:
+    sources = api.load_clips(args.clips, max_frames=0, max_size=96, device="cpu")
+    shape = api.SpaceConfig().shape
+    clips = [w for c in sources for w in api.space_windows(c, shape, max(1, args.windows), not args.no_flips)]
+    print(f"{len(sources)} source clips -> {len(clips)} clips of {shape[0]} frames at {shape[2]}x{shape[1]} "
+          f"(windows{'' if args.no_flips else ' and mirrors'})", file=sys.stderr)
+    space = api.new_space(clips, seed=args.seed)
+    seconds = args.seconds if args.seconds or args.steps is None else None
+    cfg = api.SpaceTrainConfig(steps=args.steps, seconds=seconds or (60.0 if args.steps is None else None),
+                               progressive=not args.no_progressive, latent_reg=args.latent_reg, seed=args.seed)
+    _run(api.train_space(space, cfg), "train")
+    path = api.save_space(space, Path(args.out) / "space.safetensors")
+    s = api.space_summary(space)
+    print(f"training pixels: {s['train_psnr']:.2f} dB PSNR ({s['scored_on']}) after {s['steps']} steps in "
+          f"{s['seconds']:.1f} s; {s['params']:,} parameters\nwrote {path}")
+    return {**s, "checkpoint": str(path), "clip_names": space.names()}
+
+
+def cmd_sample(args) -> dict:
+    space = api.load_space(args.checkpoint)
+    frames = api.space_sample(space, args.seed, args.scale)
+    path = api.export(args.out, frames, GIF_FPS)
+    print(f"wrote {path}: a clip drawn from the latent prior with seed {args.seed}, "
+          f"{frames.shape[0]} frames of {frames.shape[2]}x{frames.shape[1]}")
+    return {"out": str(path), "seed": args.seed, "frames": frames.shape[0], "height": frames.shape[1],
+            "width": frames.shape[2]}
+
+
+def cmd_interpolate(args) -> dict:
+    space = api.load_space(args.checkpoint)
+    frames = api.space_interpolate(space, args.a, args.b, args.alpha, args.scale)
+    path = api.export(args.out, frames, GIF_FPS)
+    names = space.names()
+    print(f"wrote {path}: alpha {args.alpha:g} from clip {args.a} ({names[args.a]}) to clip {args.b} "
+          f"({names[args.b]}), {frames.shape[0]} frames of {frames.shape[2]}x{frames.shape[1]}")
+    return {"out": str(path), "a": args.a, "b": args.b, "alpha": args.alpha, "a_name": names[args.a],
+            "b_name": names[args.b], "frames": frames.shape[0], "height": frames.shape[1], "width": frames.shape[2]}
+
+
+def _inversion(args, box=None):
+    space = api.load_space(args.checkpoint)
+    clip = api.load_clips([args.clip], max_frames=0, max_size=0, device="cpu")[0]
+    clip = api.conform_clip(clip, space.cfg.shape, args.start, args.stride)
+    for note in clip.notes:
+        print(f"{clip.name}: {note}", file=sys.stderr)
+    inv = api.new_inversion(space, clip, box)
+    cfg = api.InvertConfig(steps=args.steps, seconds=None if args.steps is not None else args.seconds)
+    _run(api.invert_clip(space, inv, cfg), "invert")
+    return space, inv
+
+
+def cmd_invert(args) -> dict:
+    space, inv = _inversion(args)
+    s = api.inversion_summary(space, inv)
+    rendered = api.inversion_render(space, inv)
+    path = api.export(args.out, api.space_side_by_side(inv.frames.numpy(), rendered, scale=2), GIF_FPS)
+    curve = "  ".join(f"{t:.1f} s {p:.2f} dB" for t, p in _thin(s["curve"], 6))
+    print(f"every pixel of the clip: inversion {s['psnr']:.2f} dB after {s['steps']} steps in {s['seconds']:.1f} s  |  "
+          f"mean latent (no inversion) {s['mean_latent_psnr']:.2f} dB\nPSNR against time: {curve}\n"
+          f"wrote {path} (clip | inversion)")
+    return {"clip": s["clip"], "steps": s["steps"], "curve": _thin(s["curve"], 20), "out": str(path), "psnr": s["psnr"],
+            "mean_latent_psnr": s["mean_latent_psnr"], "seconds": s["seconds"]}
+
+
+def cmd_inpaint(args) -> dict:
+    space = api.load_space(args.checkpoint)
+    box = api.parse_box(args.box)
+    api.box_mask(space.cfg.shape, box)  # a bad box fails before the clip is decoded
+    space, inv = _inversion(args, box)
+    s = api.inversion_summary(space, inv)
+    frames, mask = inv.frames.numpy(), inv.mask.numpy()
+    panel = api.space_side_by_side(api.show_mask(frames, mask), api.simple_fill(frames, mask),
+                                   api.inversion_render(space, inv), scale=2)
+    path = api.export(args.out, panel, GIF_FPS)
+    print(f"masked pixels ({s['masked_pixels']:,}): inpainted {s['masked_psnr']:.2f} dB  |  simple fill (temporal "
+          f"median, nearest visible location) {s['fill_masked_psnr']:.2f} dB  |  mean latent "
+          f"{s['mean_latent_masked_psnr']:.2f} dB\nvisible pixels (fitted): {s['visible_psnr']:.2f} dB after "
+          f"{s['steps']} steps in {s['seconds']:.1f} s\nwrote {path} (box greyed | simple fill | inpainted)")
+    return {"clip": s["clip"], "box": list(box), "steps": s["steps"], "seconds": s["seconds"], "out": str(path),
+            "masked_pixels": s["masked_pixels"], "masked_psnr": s["masked_psnr"],
+            "fill_masked_psnr": s["fill_masked_psnr"], "visible_psnr": s["visible_psnr"]}
+
+
+def _thin(curve: list, n: int) -> list:
+    if len(curve) <= n:
+        return curve
+    return [curve[round(i * (len(curve) - 1) / (n - 1))] for i in range(n)]
+
+
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "interpolate": cmd_interpolate, "invert": cmd_invert,
+            "inpaint": cmd_inpaint}
+
+
+def run(args) -> dict:
+    return COMMANDS[args.space_command](args)

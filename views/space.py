@@ -1,0 +1,319 @@
+"""The "Latent space" view (INR-V): interpolate between clips, sample new ones, invert and inpaint.
+
+Works at first launch from the shipped meta-network ``checkpoints/space.safetensors`` (made by
+``scripts/make_space.py``); "Train a new space" replaces it for this session only.
+"""
+
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+
+from inr import api
+from views.common import Session, ensure, friendly
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+SHIPPED = ROOT / "checkpoints" / "space.safetensors"
+SCALE = 3  # the space's clips are 48x36: the INR renders them 3x larger; ground truth is enlarged by pixel repeat
+GIF_FPS = 10.0
+UI_SECONDS = 0.5  # at most two live updates a second while inverting
+# (file in assets/, first frame, stride): which windows are in the shipped space's training set is
+# said in the label, so an inversion score is read for what it is.
+EXAMPLES = {
+    "office_plant.mp4 · frames 20–35 (held out of training)": ("office_plant.mp4", 20, 1),
+    "carphone.gif · frames 0–15 (in training)": ("carphone.gif", 0, 1),
+    "carphone.gif · frames 8–23 (overlaps training)": ("carphone.gif", 8, 1),
+    "jelly_small.mp4 · frames 0–30, every 2nd (in training, from the 160×90 copy)": ("jelly_small.mp4", 0, 2),
+}
+DEFAULT_EXAMPLE = next(iter(EXAMPLES))
+TRAIN_EXAMPLES = ["jelly_small.mp4", "office_plant.mp4", "carphone.gif"]
+
+
+# ---------------------------------------------------------------- state
+
+def _state(session: Session) -> dict:
+    return session.views.setdefault("space", {})
+
+
+def space_of(session: Session) -> api.Space:
+    """This session's space: the shipped one until the user trains another."""
+    state = _state(session)
+    if state.get("space") is None:
+        if not SHIPPED.is_file():
+            raise ValueError(f"no pretrained space ships ({SHIPPED.name} is missing): run "
+                             "python scripts/make_space.py, or train one below")
+        state["space"] = api.load_space(SHIPPED)
+    return state["space"]
+
+
+def _choices(space: api.Space) -> list[tuple[str, int]]:
+    return [(f"{i}: {name}", i) for i, name in enumerate(space.names())]
+
+
+def describe(space: api.Space, origin: str) -> str:
+    s = api.space_summary(space)
+    t, h, w = space.cfg.shape
+    psnr = "–" if s.get("train_psnr") is None else f"{s['train_psnr']:.2f} dB"
+    return (f"**{origin}**: {len(space.clips)} clips of {t} frames at {w}×{h}, one {space.cfg.latent_dim}-number "
+            f"code each; meta-network of {space.params:,} parameters ({space.params * 4 / 1e6:.1f} MB). "
+            f"Reconstruction of the training clips: **{psnr}** on training pixels ({s.get('scored_on', '–')}), "
+            f"after {s.get('steps', 0)} steps.")
+
+
+def _initial() -> tuple[str, list]:
+    """Status text and clip choices of the shipped space, read once when the page is built."""
+    try:
+        space = api.load_space(SHIPPED)
+    except ValueError as err:
+        return f"No pretrained space: {err}. Train one below.", []
+    return describe(space, "Pretrained space"), _choices(space)
+
+
+def _index(value, space: api.Space) -> int:
+    if value is None or value == "":
+        raise ValueError("pick two clips first")
+    index = int(value)
+    if not 0 <= index < len(space.clips):
+        raise ValueError(f"clip must be in 0..{len(space.clips) - 1}, got {value!r}")
+    return index
+
+
+# ---------------------------------------------------------------- interpolate and sample
+
+@friendly
+def on_interp_preview(session, a, b, alpha):
+    """The middle frame at α, rendered at SCALE: fast enough to follow the slider."""
+    session = ensure(session)
+    space = space_of(session)
+    return api.space_interpolate_frame(space, _index(a, space), _index(b, space), float(alpha), scale=SCALE)
+
+
+@friendly
+def on_interp_render(session, a, b, alpha):
+    session = ensure(session)
+    space = space_of(session)
+    a, b = _index(a, space), _index(b, space)
+    frames = api.space_interpolate(space, a, b, float(alpha), scale=SCALE)
+    gif = api.export(session.path(f"space_{a}_{b}_{float(alpha):.2f}.gif"), frames, GIF_FPS)
+    return str(gif), str(gif)
+
+
+@friendly
+def on_sample(session, seed):
+    session = ensure(session)
+    space = space_of(session)
+    if seed is None or float(seed) != int(float(seed)):
+        raise ValueError(f"seed must be a whole number, got {seed!r}")
+    seed = int(float(seed))
+    frames = api.space_sample(space, seed, scale=SCALE)
+    gif = api.export(session.path(f"space_sample_{seed}.gif"), frames, GIF_FPS)
+    note = (f"Seed {seed}: a code drawn from a Gaussian fitted to the {len(space.clips)} learned codes (their mean "
+            f"and covariance, shrunk towards its diagonal), rendered at {SCALE}×. The same seed gives the same clip.")
+    return str(gif), str(gif), note
+
+
+# ---------------------------------------------------------------- invert and inpaint
+
+def _source(example, upload, start, stride) -> api.Clip:
+    """The clip to invert, conformed to the space's size: an upload, else the chosen example window."""
+    shape = api.SpaceConfig().shape
+    if upload:
+        clip = api.load_clips([upload], max_frames=0, max_size=0, device="cpu")[0]
+        return api.conform_clip(clip, shape, int(start or 0), int(stride or 1))
+    if example not in EXAMPLES:
+        raise ValueError(f"unknown example {example!r}; choose one of the list or upload a clip")
+    name, first, step = EXAMPLES[example]
+    clip = api.load_clips([ASSETS / name], max_frames=0, max_size=96, device="cpu")[0]
+    return api.conform_clip(clip, shape, first, step)
+
+
+def _box(t0, t1, y0, y1, x0, x1) -> tuple[int, ...]:
+    return tuple(int(v) for v in (t0, t1, y0, y1, x0, x1))
+
+
+@friendly
+def on_box_preview(example, upload, start, stride, t0, t1, y0, y1, x0, x1):
+    """The first hidden frame of the clip with the box painted grey, enlarged: where the box is."""
+    clip = _source(example, upload, start, stride)
+    box = _box(t0, t1, y0, y1, x0, x1)
+    mask = api.box_mask(clip.shape, box).numpy()
+    frame = api.show_mask(clip.frames, mask)[box[0]]
+    return frame.repeat(SCALE, 0).repeat(SCALE, 1)
+
+
+def curve_figure(inv: api.Inversion, summary: dict | None) -> go.Figure:
+    """PSNR against time: visible pixels (and masked ones when inpainting), with the baselines."""
+    fig = go.Figure()
+    seconds = [r.seconds for r in inv.history]
+    fig.add_trace(go.Scatter(x=seconds, y=[r.train_psnr for r in inv.history], name="visible pixels (fitted)"))
+    if inv.masked:
+        fig.add_trace(go.Scatter(x=seconds, y=[r.heldout_psnr for r in inv.history], name="masked pixels (inpainted)"))
+    if inv.history:
+        first = inv.history[0]
+        fig.add_hline(y=first.train_psnr, line_dash="dot", annotation_text="mean latent, visible pixels")
+    if summary and inv.masked:
+        fig.add_hline(y=summary["fill_masked_psnr"], line_dash="dash", line_color="firebrick",
+                      annotation_text="simple fill, masked pixels")
+    fig.update_layout(height=260, xaxis_title="seconds", yaxis_title="PSNR (dB)", legend={"orientation": "h"},
+                      margin={"l": 40, "r": 10, "t": 20, "b": 30})
+    return fig
+
+
+def result_text(summary: dict) -> str:
+    if "masked_psnr" in summary:
+        return (f"**{summary['clip']}** · {summary['steps']} steps in {summary['seconds']:.1f} s\n\n"
+                f"**Masked pixels** ({summary['masked_pixels']:,}): inpainted **{summary['masked_psnr']:.2f} dB** · "
+                f"simple fill (temporal median of the visible pixels, else the nearest visible location) "
+                f"**{summary['fill_masked_psnr']:.2f} dB** · mean latent {summary['mean_latent_masked_psnr']:.2f} dB\n\n"
+                f"**Visible pixels** (the ones fitted): {summary['visible_psnr']:.2f} dB")
+    return (f"**{summary['clip']}** · {summary['steps']} steps in {summary['seconds']:.1f} s\n\n"
+            f"**Every pixel of the clip**: inversion **{summary['psnr']:.2f} dB** · mean latent (the start, no "
+            f"fitting) {summary['mean_latent_psnr']:.2f} dB")
+
+
+def _invert(session, clip: api.Clip, seconds, box=None):
+    space = space_of(session)
+    inv = api.new_inversion(space, clip, box)
+    _state(session)["inversion"] = inv
+    cfg = api.InvertConfig(seconds=float(seconds))
+    shown = -1.0
+    for rec in api.invert_clip(space, inv, cfg):
+        if not rec.final and rec.seconds - shown >= UI_SECONDS:
+            shown = rec.seconds
+            masked = f" · masked pixels {rec.heldout_psnr:.2f} dB" if rec.heldout_psnr is not None else ""
+            yield (f"inverting {clip.name}: step {rec.step}, {rec.seconds:.1f} s · visible pixels "
+                   f"{rec.train_psnr:.2f} dB{masked}", curve_figure(inv, None), gr.skip(), gr.skip())
+    summary = api.inversion_summary(space, inv)
+    frames, mask = inv.frames.numpy(), inv.mask.numpy()
+    rendered = api.inversion_render(space, inv)
+    if inv.masked:
+        panel = api.space_side_by_side(api.show_mask(frames, mask), api.simple_fill(frames, mask), rendered,
+                                       scale=SCALE)
+        stem = "space_inpaint"
+    else:
+        panel = api.space_side_by_side(frames, rendered, scale=SCALE)
+        stem = "space_invert"
+    gif = api.export(session.path(f"{stem}.gif"), panel, GIF_FPS)
+    yield result_text(summary), curve_figure(inv, summary), str(gif), str(gif)
+
+
+@friendly
+def on_invert(session, example, upload, start, stride, seconds):
+    session = ensure(session)
+    clip = _source(example, upload, start, stride)
+    yield from _invert(session, clip, seconds)
+
+
+@friendly
+def on_inpaint(session, example, upload, start, stride, seconds, t0, t1, y0, y1, x0, x1):
+    session = ensure(session)
+    clip = _source(example, upload, start, stride)
+    yield from _invert(session, clip, seconds, _box(t0, t1, y0, y1, x0, x1))
+
+
+# ---------------------------------------------------------------- train a new space
+
+@friendly
+def on_train(session, examples, uploads, seconds):
+    session = ensure(session)
+    paths = [ASSETS / e for e in (examples or []) if e in TRAIN_EXAMPLES] + [Path(u) for u in (uploads or [])]
+    if not paths:
+        raise ValueError("tick examples or upload clips to train a space on")
+    shape = api.SpaceConfig().shape
+    sources = api.load_clips(paths, max_frames=0, max_size=96, device="cpu")
+    clips = [w for c in sources for w in api.space_windows(c, shape)]
+    space = api.new_space(clips)
+    cfg = api.SpaceTrainConfig(seconds=float(seconds))
+    for rec in api.train_space(space, cfg):
+        if not rec.final:
+            yield (f"training a space of {len(clips)} clips ({len(sources)} sources, 3 windows each and their "
+                   f"mirrors): step {rec.step}, {rec.seconds:.1f} s, {rec.train_psnr:.2f} dB on training pixels "
+                   f"(middle frames)", gr.skip(), gr.skip(), gr.skip())
+    _state(session)["space"] = space
+    api.save_space(space, session.path("space.safetensors"))
+    choices = _choices(space)
+    yield (describe(space, "Your space (this session)"), gr.Dropdown(choices=choices, value=0),
+           gr.Dropdown(choices=choices, value=1), str(session.path("space.safetensors")))
+
+
+# ---------------------------------------------------------------- layout and wiring
+
+def build_tab(session: gr.State) -> None:
+    status_text, choices = _initial()
+    t, h, w = api.SpaceConfig().shape
+    gr.Markdown("A continuous space of clips (INR-V): a hypernetwork turns a short code into the weights of a "
+                f"small INR, one code per training clip ({t} frames at {w}×{h}: windows and mirrors of the "
+                "example clips). Every PSNR names its pixels.")
+    status = gr.Markdown(status_text, elem_id="space-status")
+    with gr.Accordion("Interpolate between two clips", open=True):
+        with gr.Row():
+            clip_a = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Clip A (α = 0)")
+            clip_b = gr.Dropdown(choices, value=choices[min(2, len(choices) - 1)][1] if choices else None,
+                                 label="Clip B (α = 1)")
+        alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="space-alpha")
+        with gr.Row():
+            preview = gr.Image(label="Preview (middle frame, while dragging)", interactive=False, height=260)
+            interp_gif = gr.Image(label="Clip at α (on release)", interactive=False, type="filepath", height=260)
+        interp_file = gr.File(label="Download GIF")
+    with gr.Accordion("Sample a new clip", open=True):
+        with gr.Row():
+            seed = gr.Number(0, label="Seed", precision=0)
+            sample_go = gr.Button("Sample", variant="primary")
+        sample_text = gr.Markdown()
+        with gr.Row():
+            sample_gif = gr.Image(label="Sampled clip", interactive=False, type="filepath", height=260)
+            sample_file = gr.File(label="Download GIF")
+    with gr.Accordion("Invert or inpaint a clip", open=True):
+        gr.Markdown("**Invert**: the meta-network stays frozen and only a code is fitted to the clip. **Inpaint**: "
+                    "the same, on the pixels outside a box; the render fills the box and is scored there against a "
+                    "simple fill. Box coordinates are frames and pixels of the space's size, ends exclusive.")
+        with gr.Row():
+            example = gr.Dropdown(list(EXAMPLES), value=DEFAULT_EXAMPLE, label="Example window")
+            upload = gr.File(label="…or upload a clip", type="filepath")
+            start = gr.Number(0, label="Upload: first frame", precision=0)
+            stride = gr.Number(1, label="Upload: every Nth frame", precision=0)
+            seconds = gr.Slider(1, 60, value=8, step=1, label="Seconds to invert")
+        with gr.Row():
+            t0 = gr.Slider(0, t - 1, value=0, step=1, label="box t0")
+            t1 = gr.Slider(1, t, value=t, step=1, label="box t1")
+            y0 = gr.Slider(0, h - 1, value=h // 4, step=1, label="box y0")
+            y1 = gr.Slider(1, h, value=3 * h // 4, step=1, label="box y1")
+            x0 = gr.Slider(0, w - 1, value=w // 3, step=1, label="box x0")
+            x1 = gr.Slider(1, w, value=2 * w // 3, step=1, label="box x1")
+        with gr.Row():
+            box_view = gr.Image(label="Box (grey)", interactive=False, height=200)
+            with gr.Column():
+                invert_go = gr.Button("Invert", variant="primary")
+                inpaint_go = gr.Button("Inpaint the box", variant="primary")
+        inv_text = gr.Markdown(elem_id="space-inversion")
+        inv_plot = gr.Plot(label="PSNR against time")
+        with gr.Row():
+            inv_gif = gr.Image(label="Clip | inversion  (inpaint: box greyed | simple fill | inpainted)",
+                               interactive=False, type="filepath", height=200)
+            inv_file = gr.File(label="Download GIF")
+    with gr.Accordion("Train a new space (this session)", open=False):
+        with gr.Row():
+            train_examples = gr.CheckboxGroup(TRAIN_EXAMPLES, value=TRAIN_EXAMPLES, label="Examples")
+            train_uploads = gr.File(label="…and/or uploads", file_count="multiple", type="filepath")
+            train_seconds = gr.Slider(10, 600, value=60, step=10, label="Seconds to train")
+        train_go = gr.Button("Train space")
+        train_file = gr.File(label="Download the space checkpoint")
+
+    interp = [session, clip_a, clip_b, alpha]
+    alpha.change(on_interp_preview, interp, [preview], show_progress="hidden", trigger_mode="always_last")
+    alpha.release(on_interp_render, interp, [interp_gif, interp_file])
+    for dropdown in (clip_a, clip_b):
+        dropdown.change(on_interp_preview, interp, [preview]).then(on_interp_render, interp, [interp_gif, interp_file])
+    sample_go.click(on_sample, [session, seed], [sample_gif, sample_file, sample_text])
+    source = [example, upload, start, stride]
+    box = [t0, t1, y0, y1, x0, x1]
+    for control in [example, upload, *box]:
+        control.change(on_box_preview, source + box, [box_view], show_progress="hidden", trigger_mode="always_last")
+    outputs = [inv_text, inv_plot, inv_gif, inv_file]
+    invert_go.click(on_invert, [session, *source, seconds], outputs, concurrency_limit=2, concurrency_id="fit")
+    inpaint_go.click(on_inpaint, [session, *source, seconds, *box], outputs, concurrency_limit=2,
+                     concurrency_id="fit")
+    train_go.click(on_train, [session, train_examples, train_uploads, train_seconds],
+                   [status, clip_a, clip_b, train_file], concurrency_limit=2, concurrency_id="fit")
