@@ -25,3 +25,14 @@ def jelly():
     from inr.io import load_clip
 
     return load_clip(ASSETS / "jelly_small.mp4", max_frames=12, max_size=64)
+
+
+@pytest.fixture(scope="session")
+def jelly_latents(jelly):
+    """(per-frame latent model, its Records): the 12 jelly frames fitted 150 steps, shared by the
+    Latent-INR tests (test_frame_latents, test_retrieval) so the fit runs once."""
+    from inr import frame_latents as fl
+
+    model = fl.make_model(jelly.frames)
+    records = list(fl.fit(model, jelly.frames, fl.LatentFitConfig(steps=150, seconds=None)))
+    return model.eval(), records

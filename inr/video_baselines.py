@@ -1,0 +1,99 @@
+"""The classical codecs an .inr file is measured against: H.264 (CRF swept) and GIF.
+
+H.264 uses the ffmpeg that ships inside imageio-ffmpeg (libx264, yuv420p, preset medium), fed and
+read back as raw RGB through pipes, so what is scored is exactly what a player would show. Each
+result is (bytes of the file, PSNR and SSIM of its decoded frames against the clip, all pixels).
+"""
+
+import math
+import subprocess
+import tempfile
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import torch
+
+from .export import pad_to_even, write_gif
+from .metrics import psnr, ssim
+
+CRFS = tuple(range(0, 52, 3))  # libx264's whole range: 0 is lossless, 51 its smallest
+FFMPEG_TIMEOUT = 120  # seconds per encode or decode of a capped clip
+
+
+def _ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def quality(decoded: np.ndarray, frames: np.ndarray) -> tuple[float, float]:
+    """(PSNR dB, SSIM) of decoded uint8 frames against the clip's, over every pixel."""
+    a = torch.from_numpy(decoded).float() / 255
+    b = torch.from_numpy(frames).float() / 255
+    return psnr(a, b), ssim(a, b)
+
+
+def _run(args: list[str], data: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(args, input=data, capture_output=True, timeout=FFMPEG_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired as err:
+        raise ValueError(f"ffmpeg took longer than {FFMPEG_TIMEOUT} s") from err
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+        raise ValueError(f"ffmpeg failed: {tail[0]}")
+    return done.stdout
+
+
+def h264(frames: np.ndarray, fps: float, crf: int, folder: Path) -> dict:
+    """Encode uint8 frames (T, H, W, 3) at this CRF; {"crf", "bytes", "psnr", "ssim"}."""
+    count, height, width = frames.shape[:3]
+    padded = np.stack([pad_to_even(f) for f in frames])  # yuv420p needs even sides
+    ph, pw = padded.shape[1:3]
+    path = folder / f"h264_crf{crf}.mp4"
+    _run([_ffmpeg(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{pw}x{ph}",
+          "-r", f"{fps:g}", "-i", "-", "-c:v", "libx264", "-preset", "medium", "-crf", str(crf),
+          "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)], padded.tobytes())
+    raw = _run([_ffmpeg(), "-loglevel", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    decoded = np.frombuffer(raw, dtype=np.uint8).copy()
+    if decoded.size != count * ph * pw * 3:
+        raise ValueError(f"ffmpeg decoded {decoded.size} bytes, expected {count * ph * pw * 3}")
+    decoded = decoded.reshape(count, ph, pw, 3)[:, :height, :width]
+    value, structure = quality(np.ascontiguousarray(decoded), frames)
+    return {"crf": crf, "bytes": path.stat().st_size, "psnr": value, "ssim": structure}
+
+
+def h264_sweep(frames: np.ndarray, fps: float, crfs=CRFS) -> list[dict]:
+    """One H.264 result per CRF, smallest CRF (largest file) first."""
+    with tempfile.TemporaryDirectory(prefix="inr-h264-") as folder:
+        return [h264(frames, fps, crf, Path(folder)) for crf in crfs]
+
+
+def gif(frames: np.ndarray, fps: float) -> dict:
+    """The clip as a GIF (Pillow's palette per frame); {"bytes", "psnr", "ssim"}."""
+    with tempfile.TemporaryDirectory(prefix="inr-gif-") as folder:
+        path = write_gif(Path(folder) / "clip.gif", frames, fps)
+        decoded = iio.imread(path, index=None, mode="RGB")
+        size = path.stat().st_size
+    decoded = decoded.reshape(frames.shape) if decoded.ndim == 4 else decoded[None]
+    value, structure = quality(np.ascontiguousarray(decoded[..., :3]), frames)
+    return {"bytes": size, "psnr": value, "ssim": structure}
+
+
+def at_size(sweep: list[dict], size: int) -> dict:
+    """H.264 at `size` bytes: PSNR/SSIM interpolated on log(bytes) between the two CRFs around it.
+
+    Outside the sweep's range it is the nearest CRF's figures ("interpolated": False), with the
+    nearest point's CRF and bytes beside them, so a reader sees how far off the match is.
+    """
+    points = sorted(sweep, key=lambda r: r["bytes"])
+    nearest = min(points, key=lambda r: abs(math.log(r["bytes"]) - math.log(size)))
+    out = {"nearest_crf": nearest["crf"], "nearest_bytes": nearest["bytes"], "interpolated": False,
+           "psnr": nearest["psnr"], "ssim": nearest["ssim"]}
+    for lo, hi in zip(points, points[1:]):
+        if lo["bytes"] <= size <= hi["bytes"] and hi["bytes"] > lo["bytes"]:
+            share = (math.log(size) - math.log(lo["bytes"])) / (math.log(hi["bytes"]) - math.log(lo["bytes"]))
+            out.update(interpolated=True, psnr=lo["psnr"] + share * (hi["psnr"] - lo["psnr"]),
+                       ssim=lo["ssim"] + share * (hi["ssim"] - lo["ssim"]))
+            break
+    return out

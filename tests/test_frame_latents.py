@@ -1,0 +1,68 @@
+"""Latent-INR: the per-frame latent model, its fit loop, and interpolation through latents."""
+
+import numpy as np
+import pytest
+import torch
+
+from inr import frame_latents as fl
+from inr.fit import Record
+
+
+@pytest.fixture(scope="module")
+def fitted(jelly_latents):
+    """12 frames of jelly at 64x36, fitted for 150 steps with a fixed seed (conftest)."""
+    return jelly_latents
+
+
+def test_fit_yields_records_and_reaches_a_quality_floor(fitted, jelly):
+    model, records = fitted
+    assert all(isinstance(r, Record) for r in records)
+    assert records[-1].final and records[-1].step == 150 and not any(r.final for r in records[:-1])
+    assert all(r.heldout_psnr is None for r in records)  # a codec trains on every pixel
+    assert records[-1].train_psnr > records[0].train_psnr + 5
+    assert records[-1].train_psnr > 20.0  # every pixel of every frame
+    assert all(np.isfinite(r.loss) and r.loss > 0 for r in records)  # the final record's loss included
+    decoded = fl.render_clip(model)
+    assert decoded.shape == jelly.frames.shape and decoded.dtype == np.uint8
+
+
+def test_interpolation_at_the_ends_equals_the_end_frames(fitted):
+    model, _ = fitted
+    frames = fl.render_clip(model)
+    assert np.array_equal(fl.interpolate(model, 2, 9, 0.0), frames[2])
+    assert np.array_equal(fl.interpolate(model, 2, 9, 1.0), frames[9])
+    middle = fl.interpolate(model, 2, 9, 0.5)
+    assert not np.array_equal(middle, frames[2]) and not np.array_equal(middle, frames[9])
+
+
+def test_latent_walk_hits_the_dictionary_at_whole_positions(fitted):
+    model, _ = fitted
+    latents = model.latents.detach()
+    assert torch.equal(fl.latent_at(latents, 3.0), latents[3])
+    assert torch.equal(fl.latent_at(latents, 11.0), latents[11])
+    assert torch.allclose(fl.latent_at(latents, 3.5), (latents[3] + latents[4]) / 2)
+    upsampled = fl.render_clip(model, frames=23)  # 2x in time: even outputs are the frames
+    assert np.array_equal(upsampled[::2], fl.render_clip(model))
+
+
+def test_render_at_another_size_samples_the_same_function(fitted):
+    model, _ = fitted
+    big = fl.render_clip(model, height=36 * 3, width=64 * 3)
+    assert big.shape == (12, 108, 192, 3)
+    small = fl.render_clip(model)
+    # Odd factors hit the 1x pixel centres: the centre sample of each 3x3 block is the 1x pixel.
+    assert np.abs(big[:, 1::3, 1::3].astype(int) - small.astype(int)).max() <= 1
+
+
+def test_bad_inputs_are_value_errors(fitted):
+    model, _ = fitted
+    with pytest.raises(ValueError, match="alpha"):
+        fl.interpolate(model, 0, 1, 1.5)
+    with pytest.raises(ValueError, match="frame b"):
+        fl.interpolate(model, 0, 12, 0.5)
+    with pytest.raises(ValueError, match="latent_dim"):
+        fl.LatentConfig(frames=4, height=8, width=8, latent_dim=0)
+    with pytest.raises(ValueError, match="budget"):
+        fl.LatentFitConfig(steps=None, seconds=None)
+    with pytest.raises(ValueError, match="uint8"):
+        fl.make_model(np.zeros((4, 8, 8, 3), dtype=np.float32))
