@@ -8,7 +8,9 @@ write leaves whatever was there before.
 import math
 import numbers
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -20,6 +22,20 @@ import numpy as np
 MP4_QUALITY = 8  # imageio's 0-10 scale; for libx264 it becomes CRF 10, visually lossless
 GIF_MIN_DELAY_MS = 20  # browsers play shorter GIF delays at 100 ms, far slower than asked
 GIF_MAX_DELAY_MS = 655_350  # GIF stores the delay as 16 bits of 10 ms
+# Pillow keeps every GIF frame in memory until the file is closed (3 bytes a pixel): a GIF of more
+# pixels than this (e.g. 1,000 frames of 256x256) is refused; MP4 streams and has no such cap.
+MAX_GIF_PIXELS = 2**26
+# A temporary file older than this was left by a writer that was killed (an export takes seconds to
+# minutes): the next export to the same name removes it. The same rule as for checkpoints.
+STALE_TMP_SECONDS = 600
+
+
+def check_size(path: str | Path, shape: tuple[int, int, int]) -> None:
+    """ValueError, naming the limit, if a (T, H, W) clip is too large for the format of `path`."""
+    frames, height, width = shape
+    if Path(path).suffix.lower() == ".gif" and frames * height * width > MAX_GIF_PIXELS:
+        raise ValueError(f"a GIF of {frames} frames of {width}x{height} exceeds the GIF limit of "
+                         f"{MAX_GIF_PIXELS:,} pixels (GIF frames are held in memory): write an .mp4 instead")
 
 
 def gif_delay_ms(fps: float) -> int:
@@ -65,10 +81,30 @@ def _each_checked(frames: Iterable) -> Iterator[np.ndarray]:
         raise ValueError("frames must hold at least one frame, got none")
 
 
+def temp_files(path: Path, suffix: str) -> list[Path]:
+    """The temporary files `_atomic` makes beside `path`: ``.<stem>.<8 random characters><suffix>``."""
+    pattern = re.compile(rf"\.{re.escape(path.stem)}\.[a-z0-9_]{{8}}{re.escape(suffix)}")
+    return sorted(p for p in path.parent.glob(f".*{suffix}") if pattern.fullmatch(p.name))
+
+
+def remove_stale_temp_files(path: Path, suffix: str, older_than: float = STALE_TMP_SECONDS) -> list[Path]:
+    """Remove the temporary files of `path` that a killed writer left (older than `older_than` s)."""
+    removed, cutoff = [], time.time() - older_than
+    for tmp in temp_files(path, suffix):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:  # another process removed or renamed it meanwhile
+            pass
+    return removed
+
+
 @contextmanager
 def _atomic(path: Path, suffix: str):
     """A temporary `suffix` file beside `path` to write; renamed onto `path` only if the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(path, suffix)
     # Same folder, so the rename is atomic; the format's suffix, as ffmpeg picks its container by name.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=suffix)
     os.close(fd)
@@ -84,12 +120,15 @@ def _atomic(path: Path, suffix: str):
 def write_gif(path: str | Path, frames, fps: float) -> Path:
     """Write uint8 RGB `frames` as a GIF that loops forever at `fps` (see gif_delay_ms); returns `path`."""
     path, delay_ms = Path(path), gif_delay_ms(_check_fps(fps))
+    if isinstance(frames, np.ndarray) and frames.ndim == 4:
+        check_size(path, frames.shape[:3])
     frames = _checked(frames)
     with _atomic(path, ".gif") as tmp:
         # Not a true stream: imageio's Pillow writer keeps every frame until close, then saves them in
         # one call. GIF suits short clips; long renders go to MP4.
         with iio.imopen(tmp, "w", plugin="pillow", extension=".gif") as file:
-            for frame in frames:
+            for count, frame in enumerate(frames, start=1):
+                check_size(path, (count, *frame.shape[:2]))  # an iterator's length is known only at its end
                 file.write(frame, is_batch=False, duration=delay_ms, loop=0)
     return path
 

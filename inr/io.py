@@ -9,6 +9,7 @@ image by its header, then ffmpeg. Sizes in messages are width x height.
 
 import math
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ SUFFIXES = VIDEO_SUFFIXES + (".gif",) + FRAME_SUFFIXES
 
 DEFAULT_FPS = 10.0  # inputs without timing (image, folder, GIF with no delay): the rate browsers give such GIFs
 VIDEO_FPS = 30.0  # for a video whose rate ffmpeg cannot tell: the most common rate
+# Frames larger than this are refused from their header, before any pixel is decoded: one such
+# frame is 200 MB as RGB, and any clip is downscaled far below it anyway.
+MAX_FRAME_PIXELS = 8192 * 8192
 
 
 class ClipError(ValueError):
@@ -118,44 +122,89 @@ def _last_line(error: Exception) -> str:
     return lines[-1] if lines else type(error).__name__
 
 
+def _check_frame_size(path: Path, width: int, height: int, label: str = "") -> None:
+    if width * height > MAX_FRAME_PIXELS:
+        raise ClipError(path, f"{label}frames of {width}x{height} are larger than the limit of "
+                              f"{MAX_FRAME_PIXELS:,} pixels a frame (8192x8192)")
+
+
+def _ffmpeg_reason(error: Exception) -> str:
+    """Why ffmpeg could not open a file, in words: its banner lists the streams it found."""
+    text = str(error)
+    streams = re.findall(r"Stream #\S+: (\w+): (.*)", text)
+    if streams and not any(kind == "Video" for kind, _ in streams):
+        kinds = sorted({kind.lower() for kind, _ in streams})
+        return f"has no video stream (only {' and '.join(kinds)})"
+    unknown = re.search(r"Video: none \((\S+) /", text)
+    if unknown or "no decoder found" in text:
+        tag = f" ({unknown.group(1)})" if unknown else ""
+        return f"its video codec{tag} is not one this ffmpeg can decode"
+    return f"not a video or image file (could not decode: {_last_line(error)})"
+
+
 def _folder_frames(folder: Path, files: list[Path]) -> Iterator[tuple[str, np.ndarray]]:
     for file in files:
         try:
+            with Image.open(file) as header:  # the size, before decoding any pixels
+                _check_frame_size(folder, *header.size, label=f"{file.name}: ")
             yield file.name, iio.imread(file, plugin="pillow", index=0, rotate=True)
+        except ClipError:
+            raise
         except Exception as error:  # Pillow fails in its own way on each damaged format
             raise ClipError(folder, f"{file.name} is not a readable image ({_last_line(error)})") from error
 
 
 @contextmanager
 def _open(path: Path):
-    """(frames labelled for messages, fps, frame count in words or None) of a file or folder."""
+    """(frames labelled for messages, fps, frame count in words or None, notes) of a file or folder."""
     if path.is_dir():
         files = sorted((p for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES), key=_natural_key)
-        yield _folder_frames(path, files), DEFAULT_FPS, str(len(files))
+        yield _folder_frames(path, files), DEFAULT_FPS, str(len(files)), ()
         return
     try:
-        image = iio.imopen(path, "r", plugin="pillow")
+        with warnings.catch_warnings():  # our own size limit below speaks instead of Pillow's warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as header:  # reads the header only: size and format
+                size, kind = header.size, header.format
+            image = iio.imopen(path, "r", plugin="pillow")
+    except Image.DecompressionBombError as error:  # beyond twice Pillow's own limit: never decoded
+        raise ClipError(path, f"is larger than the limit of {MAX_FRAME_PIXELS:,} pixels a frame "
+                              f"({_last_line(error)})") from error
     except OSError:  # not an image Pillow knows: try it as a video below
         image = None
     if image is not None:
         with image:
+            notes = []
+            _check_frame_size(path, *size)
+            if kind and path.suffix and path.suffix.lower().lstrip(".") not in _names(kind):
+                notes.append(f"read as a {kind} image (by its content; the name ends in {path.suffix})")
             delay_ms = image.metadata(index=0).get("duration") or 0  # per frame, in animated images
             fps = 1000 / delay_ms if delay_ms > 0 else DEFAULT_FPS
             count = str(image.properties(index=...).n_images)
-            yield ((f"frame {i}", f) for i, f in enumerate(image.iter(rotate=True))), fps, count
+            if delay_ms <= 0 and int(count) > 1:
+                notes.append(f"the file gives no frame delay: played at {DEFAULT_FPS:g} fps")
+            yield ((f"frame {i}", f) for i, f in enumerate(image.iter(rotate=True))), fps, count, tuple(notes)
         return
     try:
         # One ffmpeg process both probes and decodes; closing the reader stops it mid-file.
         video = iio2.get_reader(path, format="FFMPEG")
     except Exception as error:  # ffmpeg's failures reach us as assorted exception types
-        raise ClipError(path, f"not a video or image file (could not decode: {_last_line(error)})") from error
+        raise ClipError(path, _ffmpeg_reason(error)) from error
     with closing(video):  # not `with video`: imageio's readers stay open when the block raises
         meta = video.get_meta_data()
+        if meta.get("size"):
+            _check_frame_size(path, *meta["size"])
         fps = float(meta.get("fps") or VIDEO_FPS)
+        notes = () if math.isfinite(fps) and fps > 0 else (f"the file gives no frame rate: played at {VIDEO_FPS:g} fps",)
         fps = fps if math.isfinite(fps) and fps > 0 else VIDEO_FPS
         estimate = float(meta.get("duration") or 0) * fps  # ffmpeg knows the count only by decoding
         count = f"about {round(estimate)}" if math.isfinite(estimate) and estimate >= 1 else None
-        yield ((f"frame {i}", f) for i, f in enumerate(video)), fps, count
+        yield ((f"frame {i}", f) for i, f in enumerate(video)), fps, count, notes
+
+
+def _names(format_name: str) -> set[str]:
+    """The suffixes a Pillow format goes by (PNG -> png; JPEG -> jpg, jpeg, ...)."""
+    return {ext.lstrip(".") for ext, fmt in Image.registered_extensions().items() if fmt == format_name}
 
 
 def _collect(path: Path, frames: Iterator[tuple[str, np.ndarray]], count: str | None,
@@ -202,8 +251,9 @@ def load_clip(path: str | Path, max_frames: int | None = None, max_size: int | N
     if path.is_file() and path.stat().st_size == 0:
         raise ClipError(path, "file is empty")
     try:
-        with _open(path) as (frames, fps, count):
+        with _open(path) as (frames, fps, count, open_notes):
             frames, notes = _collect(path, frames, count, max_frames, max_size)
+            notes = open_notes + notes
     except ClipError:
         raise
     except Exception as error:  # decoders fail in their own ways on damaged data
