@@ -5,6 +5,7 @@ into arguments, calls the façade, and formats what it returns. Per-browser stat
 ``Session`` held by ``gr.State``; nothing is shared between users.
 """
 
+import functools
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry, no version check
@@ -17,6 +18,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from inr import api
+from views import compress as compress_view
+from views import space as space_view
 from views.common import SESSIONS_ROOT, Session, delete_session as _delete_session, ensure as _ensure, friendly
 
 ROOT = Path(__file__).resolve().parent
@@ -29,8 +32,11 @@ SIGMA_CHOICES = ["none", "1", "10", "100"]
 SIGMA_CAPS = {"max_frames": 8, "max_size": 96}
 BLEND_CAPS = {"max_frames": 8, "max_size": 96}
 DISPLAY_SCALE = 3  # the small Compare and Blend clips are shown rendered at 3x: an INR renders any size
+SR_TEMPORAL_PRIOR = 1.0  # weight of the temporal-consistency prior when the check turns it on
 UI_UPDATE_SECONDS = 1.0  # at most one live update of the Fit view a second
 FIT_CONCURRENCY = 2  # fits at once across all users; the rest wait in the queue
+# Gradio's copies of uploads and downloads (its cache): every 10 minutes, those over an hour old go.
+CACHE_CLEANUP = (600, 3600)
 
 
 # ---------------------------------------------------------------- formatting
@@ -99,7 +105,8 @@ def load_pretrained(session: Session, name: str) -> api.Run | None:
 
 def _fit_outputs(session, run, name, notes=(), rec=None, strip=True, files=None):
     pred, truth, error = preview_images(run, run.clips[0].frames // 2)
-    slider = gr.Slider(minimum=0, maximum=run.clips[0].frames - 1, value=run.clips[0].frames // 2, step=1)
+    last = run.clips[0].frames - 1  # a still image has one frame: Gradio needs minimum < maximum
+    slider = gr.Slider(minimum=0, maximum=max(last, 1), value=run.clips[0].frames // 2, step=1, interactive=last > 0)
     return (stats_markdown(run, name, notes, rec), curves_plot({run.arch: run.history}, run.baseline),
             pred, truth, error, slider, frame_strip(run) if strip else gr.skip(),
             files if files is not None else gr.skip(), session)
@@ -155,7 +162,14 @@ def on_fit(session: Session, example, upload, arch, sigma, holdout, seconds, max
     run = api.prepare(clips, arch=arch, sigma=_sigma_value(sigma), holdout=holdout, seconds=float(seconds),
                       preview_seconds=None)
     session.run, session.name, session.stop = run, name, False
-    notes = clips[0].notes
+    session.fitting = True
+    try:
+        yield from _fit_updates(session, run, name, clips[0].notes)
+    finally:
+        session.fitting = False
+
+
+def _fit_updates(session: Session, run: api.Run, name: str, notes: tuple):
     yield _fit_outputs(session, run, name, notes, strip=False, files=[])
     next_strip, strip_cost, next_update = 2.0, 0.0, 0.0
     for rec in api.fit(run):
@@ -176,6 +190,18 @@ def on_fit(session: Session, example, upload, arch, sigma, holdout, seconds, max
                 next_strip = rec.seconds + max(3.0, 10 * strip_cost)
             yield outputs
     yield _fit_outputs(session, run, name, notes, run.history[-1], files=save_outputs(session, run))
+
+
+@friendly
+def on_example(session: Session, example, upload):
+    """Picking an example shows its pretrained model at once, when one ships (an upload waits for
+    Start, and a running fit keeps its model)."""
+    session = _ensure(session)
+    run = None if upload or not example or session.fitting else load_pretrained(session, example)
+    if run is None:
+        return (gr.skip(),) * 8 + (session,)
+    session.run, session.name = run, example
+    return _fit_outputs(session, run, f"{example} (pretrained)", files=[])
 
 
 def save_outputs(session: Session, run: api.Run) -> list[str]:
@@ -366,26 +392,121 @@ def _need_model(session) -> api.Run:
     return session.run
 
 
+def _between(inputs: int, outputs: int) -> int:
+    """The output frame nearest the middle of the clip that falls between two input frames, if any."""
+    if inputs < 2 or outputs < 2:
+        return outputs // 2
+    position = (inputs - 1) // 2 + 0.5  # in input frames: halfway between the two middle frames
+    return round(position * (outputs - 1) / (inputs - 1))
+
+
+# Examples made from another shipped clip: (the original, every n-th of its frames kept). Renders
+# of them at the original's size and rate are scored against it.
+ORIGINALS = {"jelly_every4.mp4": ("jelly_small.mp4", 4)}
+
+
+@functools.lru_cache(maxsize=2)
+def _original_frames(name: str) -> np.ndarray:
+    return api.load_clips([ASSETS / name], max_frames=0, max_size=0, device="cpu")[0].frames
+
+
+def _original(session: Session, shape: tuple[int, int, int]) -> np.ndarray | None:
+    """uint8 (T, H, W, 3): the true frames of a render of this shape, when the clip is an example
+    made from a shipped original and the render asks for the original's size and rate."""
+    known = ORIGINALS.get(session.name)
+    run = session.run
+    if known is None or run.frames is None:
+        return None
+    name, every = known
+    original = _original_frames(name)
+    original = original[: (run.clips[0].frames - 1) * every + 1]
+    kept = original[::every]
+    if original.shape[:3] != tuple(shape) or kept.shape != run.frames[0].shape or \
+            np.abs(kept.astype(np.int16) - run.frames[0]).mean() > 4:  # not that example after all
+        return None
+    return original
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2) / 255**2
+    return float(10 * np.log10(1 / max(mse, 1e-12)))
+
+
+def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.clip(np.abs(a.astype(np.int16) - b.astype(np.int16)) * api.ERROR_GAIN, 0, 255).astype(np.uint8)
+
+
 @friendly
-def on_render_preview(session: Session, spatial, temporal, width, height, frames):
+def on_render_preview(session: Session, spatial, temporal, width, height, frames, compare=False):
     run = _need_model(session)
-    t, h, w = api.output_size(run, **_render_args(spatial, temporal, width, height, frames))
-    mid = api.predict_frame(run, run.clips[0].frames // 2, size=(h, w))
+    shape = api.output_size(run, **_render_args(spatial, temporal, width, height, frames))
+    t, h, w = shape
     fps = api.output_fps(run, t)
-    return mid, f"output: {t} frames of {w}×{h} at {fps:.3g} fps (preview: the middle frame)"
+    info = f"output: {t} frames of {w}×{h} at {fps:.3g} fps"
+    if not compare:
+        mid = api.predict_frame(run, run.clips[0].frames // 2, size=(h, w))
+        return mid, f"{info} (preview: the middle frame)"
+    k = _between(run.clips[0].frames, t)
+    ours = api.render_frame(run, shape, k)
+    name, theirs = api.classical_preview(run, shape, k)
+    info += f" · preview of frame {k}: **INR** | **{name}** of the clip | difference ×{api.ERROR_GAIN}"
+    original = _original(session, shape)
+    if original is not None:
+        info += (f" · against the original frame {k} ({ORIGINALS[session.name][0]}, never seen by either): "
+                 f"INR {_psnr(ours, original[k]):.2f} dB, {name} {_psnr(theirs, original[k]):.2f} dB PSNR")
+    return api.side_by_side([ours, theirs, _difference(ours, theirs)]), info
 
 
 @friendly
-def on_render(session: Session, spatial, temporal, width, height, frames, progress=gr.Progress()):
+def on_render(session: Session, spatial, temporal, width, height, frames, compare=False, progress=gr.Progress()):
     run = _need_model(session)
     frames_iter, shape, fps = api.render(run, **_render_args(spatial, temporal, width, height, frames))
     stem = f"{Path(session.name).stem or 'render'}_{shape[2]}x{shape[1]}x{shape[0]}"
-    rendered = []
-    for frame in progress.tqdm(frames_iter, total=shape[0], desc="rendering"):
-        rendered.append(frame)
-    gif = api.export(session.path(f"{stem}.gif"), np.stack(rendered), fps)
-    mp4 = api.export(session.path(f"{stem}.mp4"), np.stack(rendered), fps)
-    return str(mp4), [str(gif), str(mp4)]
+    # The render is held in memory and also written as a GIF: the GIF limit bounds both, checked
+    # before any frame is rendered.
+    api.check_export_size(session.path(f"{stem}.gif"), shape)
+    rendered = np.stack(list(progress.tqdm(frames_iter, total=shape[0], desc="rendering")))
+    gif = api.export(session.path(f"{stem}.gif"), rendered, fps)
+    mp4 = api.export(session.path(f"{stem}.mp4"), rendered, fps)
+    info = f"rendered {shape[0]} frames of {shape[2]}×{shape[1]} at {fps:.3g} fps"
+    if not compare:
+        return str(mp4), [str(gif), str(mp4)], info
+    classical = api.classical_render(run, shape)
+    both = np.stack([api.side_by_side([a, b]) for a, b in zip(rendered, classical)])
+    pair = api.export(session.path(f"{stem}_inr_vs_classical.mp4"), both, fps)
+    original = _original(session, shape)
+    if original is not None:
+        name = api.classical_preview(run, shape, 0)[0]
+        info += (f" · against the original {ORIGINALS[session.name][0]} (every frame, never seen by either): "
+                 f"INR {_psnr(rendered, original):.2f} dB, {name} {_psnr(classical, original):.2f} dB PSNR")
+    return str(pair), [str(gif), str(mp4), str(pair)], info
+
+
+@friendly
+def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress=gr.Progress()):
+    """Degrade the Fit tab's clip, fit an INR to the small version, compare with classical upscaling."""
+    run = _need_model(session)
+    if run.frames is None:
+        raise ValueError("the check needs the original clip: fit one in the Fit tab or load an example")
+    clip = api.Clip(run.frames[0], run.clips[0].fps, Path(session.name).stem, ())
+    progress(0, desc=f"fitting the {space:g}x smaller, {int(time)}x slower clip for {seconds:g} s")
+    result = api.evaluate_sr(clip, float(space), int(time), seconds=float(seconds),
+                             temporal=SR_TEMPORAL_PRIOR if temporal_prior else 0.0)
+    r = result.row
+    k = _between(r["input"][0], r["output"][0])
+    panels = [result.target[k], result.inr[k], result.classical[k]]
+    table = (f"Input: {r['input'][0]} frames of {r['input'][2]}×{r['input'][1]} → output {r['output'][0]} frames of "
+             f"{r['output'][2]}×{r['output'][1]}, scored against the original frames, which neither method saw.\n\n"
+             f"| | PSNR | SSIM |" + (" PSNR on new frames |" if int(time) > 1 else "") + "\n|---|---|---|" +
+             ("---|" if int(time) > 1 else "") + "\n"
+             f"| INR ({r['steps']} steps, {r['seconds']:.0f} s) | {r['inr_psnr']:.2f} dB | {r['inr_ssim']:.3f} |" +
+             (f" {r['inr_psnr_new_frames']:.2f} dB |" if int(time) > 1 else "") + "\n"
+             f"| {r['classical']} | {r['classical_psnr']:.2f} dB | {r['classical_ssim']:.3f} |" +
+             (f" {r['classical_psnr_new_frames']:.2f} dB |" if int(time) > 1 else "") +
+             f"\n\nPreview: frame {k}, original | INR | {r['classical']}.")
+    video = np.stack([api.side_by_side(list(p)) for p in zip(result.target, result.inr, result.classical)])
+    path = api.export(session.path(f"sr_check_{space:g}x_{int(time)}x.mp4"), video, run.clips[0].fps)
+    return api.side_by_side(panels), table, str(path)
 
 
 def render_source(session: Session) -> str:
@@ -403,7 +524,7 @@ THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
 
 
 def build() -> gr.Blocks:
-    with gr.Blocks(title="Neural video studio", analytics_enabled=False) as demo:
+    with gr.Blocks(title="Neural video studio", analytics_enabled=False, delete_cache=CACHE_CLEANUP) as demo:
         session = gr.State(None, delete_callback=_delete_session)
         gr.Markdown(f"# Neural video studio\nFit a coordinate network to a clip, watch it learn, render it "
                     f"at any size. Running on **{api.device_name(api.default_device())}**.")
@@ -482,14 +603,33 @@ def build() -> gr.Blocks:
                     out_w = gr.Number(0, label="Width (0: from scale)", precision=0)
                     out_h = gr.Number(0, label="Height (0: from scale)", precision=0)
                     out_t = gr.Number(0, label="Frames (0: from scale)", precision=0)
+                compare = gr.Checkbox(False, label="Compare with classical upscaling (bicubic in space, linear "
+                                                   "frame blending in time), side by side", elem_id="render-compare")
                 render_info = gr.Markdown(elem_id="render-info")
                 render_preview = gr.Image(label="Preview", interactive=False, height=360)
                 render_go = gr.Button("Render", variant="primary", elem_id="render-go")
                 render_video = gr.Video(label="Render", height=360)
                 render_files = gr.File(label="Download GIF and MP4", file_count="multiple", elem_id="render-files")
+                with gr.Accordion("Check super-resolution against the original", open=False):
+                    gr.Markdown("Shrinks the Fit tab's clip (area averaging) and keeps every n-th frame, fits an INR "
+                                "to that, renders it back at the original size and rate, and scores it and the "
+                                "classical upscale against the original frames.")
+                    with gr.Row():
+                        sr_space = gr.Slider(1, 4, value=2, step=0.1, label="Spatial factor")
+                        sr_time = gr.Slider(1, 4, value=2, step=1, label="Temporal factor (keep every n-th frame)")
+                        sr_seconds = gr.Slider(5, 120, value=20, step=1, label="Seconds to train")
+                        sr_prior = gr.Checkbox(True, label="Temporal-consistency prior")
+                    sr_go = gr.Button("Degrade, fit and compare", elem_id="sr-go")
+                    sr_table = gr.Markdown(elem_id="sr-table")
+                    sr_image = gr.Image(label="Original | INR | classical", interactive=False, height=300)
+                    sr_video = gr.Video(label="Original | INR | classical", height=300)
+            with gr.Tab("Latent space"):
+                space_view.build_tab(session)
+            with gr.Tab("Compress"):
+                compress_view.build_tab(session)
 
         fit_outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, session]
-        render_inputs = [session, spatial, temporal, out_w, out_h, out_t]
+        render_inputs = [session, spatial, temporal, out_w, out_h, out_t, compare]
         demo.load(on_load, [session], fit_outputs).then(
             load_sigma_pretrained, [session], [sigma_pick, sigma_gif, sigma_text, sigma_table, sigma_curves]).then(
             load_blend_pretrained, [session], [blend_status, clip_a, clip_b]).then(
@@ -502,6 +642,8 @@ def build() -> gr.Blocks:
                                 fit_outputs, concurrency_limit=FIT_CONCURRENCY, concurrency_id="fit")
         fit_event.then(render_source, [session], [source]).then(
             on_render_preview, render_inputs, [render_preview, render_info])
+        example.change(on_example, [session, example, upload], fit_outputs).then(
+            render_source, [session], [source]).then(on_render_preview, render_inputs, [render_preview, render_info])
         stop.click(on_stop, [session], [session], queue=False)
         frame.change(on_frame, [session, frame], [pred_img, truth_img, err_img], show_progress="hidden")
         ckpt_in.upload(on_load_checkpoint, [session, ckpt_in], fit_outputs).then(render_source, [session], [source]).then(
@@ -521,12 +663,14 @@ def build() -> gr.Blocks:
         for dropdown in (clip_a, clip_b):
             dropdown.change(on_blend_preview, [session, clip_a, clip_b, alpha], [blend_preview])
 
-        for control in (spatial, temporal):
-            control.change(on_render_preview, render_inputs, [render_preview, render_info],
-                           show_progress="hidden", trigger_mode="always_last")
-        for control in (out_w, out_h, out_t):
-            control.change(on_render_preview, render_inputs, [render_preview, render_info])
-        render_go.click(on_render, render_inputs, [render_video, render_files], concurrency_limit=FIT_CONCURRENCY)
+        # One event for every control, run one at a time: two previews computed side by side could
+        # finish out of order and leave the page describing the older settings.
+        gr.on([c.change for c in (spatial, temporal, out_w, out_h, out_t, compare)], on_render_preview,
+              render_inputs, [render_preview, render_info], show_progress="hidden", trigger_mode="always_last",
+              concurrency_limit=1, concurrency_id="render-preview")
+        render_go.click(on_render, render_inputs, [render_video, render_files, render_info], concurrency_limit=FIT_CONCURRENCY)
+        sr_go.click(on_sr_check, [session, sr_space, sr_time, sr_seconds, sr_prior], [sr_image, sr_table, sr_video],
+                    concurrency_limit=FIT_CONCURRENCY, concurrency_id="fit")
     return demo
 
 
@@ -535,8 +679,9 @@ def main() -> None:
     demo = build()
     # server_name/port None: Gradio reads GRADIO_SERVER_NAME / GRADIO_SERVER_PORT, else 127.0.0.1:7860.
     demo.queue(default_concurrency_limit=4).launch(
+        # No allowed_paths: Gradio copies what a handler returns into its cache (under a hashed
+        # folder) and serves only that cache and uploads, never a session folder by its path.
         share=False, ssr_mode=False, max_file_size="200mb", theme=THEME, show_error=True,
-        allowed_paths=[str(SESSIONS_ROOT)],
     )
 
 

@@ -4,6 +4,7 @@ A ``Run`` is one model with what it was fitted to: created by ``prepare`` (from 
 ``load`` (from a checkpoint), trained by ``fit``, rendered by ``render``, written by ``save``.
 """
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -12,29 +13,55 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import checkpoints
+from . import checkpoints, superres
 from .baselines import classical_rebuild
 from .checkpoints import ClipInfo
 from .coords import scaled_size
 from .dataset import PixelSet, make_pixel_set
-from .diagnostics import estimate, frame_psnrs, predict_frame, preview_triplet
-from .export import write_clip
+from .diagnostics import ERROR_GAIN, estimate, frame_psnrs, predict_frame, preview_triplet, render_frame, side_by_side
+from .export import MAX_GIF_PIXELS, check_size as check_export_size, write_clip
 from .fit import FitConfig, Record, fit as fit_loop, make_optimizer
 from .io import Clip, ClipError, load_clip, resize
 from .metrics import mse_to_psnr, ssim
 from .model import Field
 from .presets import ARCHS, DEFAULT_ARCH, caps, fit_config, model_config
 from .plots import curves_figure
-from .render import render_uint8
+from .render import render_uint8, to_uint8
 from .report import run_card, write_comparison, write_curves, write_run_card
+from .hyper import HyperConfig as SpaceConfig, InvertConfig, TrainConfig as SpaceTrainConfig
+from .space import (HELD_OUT as SPACE_HELD_OUT, TRAINING_WINDOWS as SPACE_TRAINING_WINDOWS, Inversion, Space,
+                    box_mask, conform as conform_clip, interpolate as space_interpolate,
+                    interpolate_frame as space_interpolate_frame, invert_clip, inversion_render, inversion_summary,
+                    load_space, new_inversion, new_space, parse_box, sample as space_sample, save_space, show_mask,
+                    side_by_side as space_side_by_side, simple_fill, space_summary, train_space,
+                    window_set as space_window_set, windows as space_windows)
+from .codec import BITS as INR_BITS, COMPRESSIONS as INR_COMPRESSIONS
+from .compress import (LatentRun, compress as compress_clip, decompress as decompress_inr, fit as fit_latents,
+                       interpolate_frame as latent_interpolate_frame, interpolation_study, load as load_inr,
+                       prepare as prepare_latents, size_quality, size_quality_figure,
+                       table_markdown as size_quality_markdown)
+from .retrieval import (DEFAULT_ENCODER, ENCODERS, MODES as SEARCH_MODES, FrameIndex, ImageEncoder,
+                        build_index as frame_index, index_file as load_frame_index, load_image,
+                        search as search_frames)
 
-__all__ = ["ARCHS", "attach_clips", "Clip", "clip_ssim", "ClipError", "common_size",
-           "curves_figure", "DEFAULT_ARCH", "default_device", "device_name", "estimate", "export",
-           "fit", "frame_psnrs", "load", "load_clips", "output_fps", "predict_frame", "prepare",
-           "preview_triplet", "Record", "render", "Run", "run_card", "save", "summary",
+__all__ = ["compress_clip", "decompress_inr", "DEFAULT_ENCODER", "ENCODERS", "fit_latents", "frame_index",
+           "FrameIndex", "ImageEncoder", "INR_BITS", "INR_COMPRESSIONS", "interpolation_study",
+           "latent_interpolate_frame", "LatentRun", "load_frame_index", "load_image", "load_inr",
+           "prepare_latents", "SEARCH_MODES", "search_frames", "size_quality", "size_quality_figure",
+           "size_quality_markdown"]
+__all__ += ["conform_clip", "Inversion", "InvertConfig", "invert_clip", "inversion_render", "inversion_summary",
+           "load_space", "new_inversion", "new_space", "parse_box", "save_space", "show_mask", "simple_fill",
+           "Space", "SpaceConfig", "SPACE_HELD_OUT", "space_interpolate", "space_interpolate_frame", "space_sample",
+           "space_side_by_side", "space_summary", "SpaceTrainConfig", "SPACE_TRAINING_WINDOWS", "space_window_set",
+           "space_windows", "train_space"]
+__all__ += ["ARCHS", "attach_clips", "Clip", "clip_ssim", "ClipError", "common_size",
+           "classical_preview", "classical_render", "curves_figure", "DEFAULT_ARCH", "default_device", "ERROR_GAIN", "device_name", "estimate", "evaluate_sr",
+           "export", "fit", "frame_psnrs", "load", "load_clips", "output_fps", "predict_frame", "prepare",
+           "preview_triplet", "Record", "render", "render_frame", "Run", "run_card", "save", "side_by_side", "summary", "SuperResolution",
            "write_comparison", "write_curves", "write_run_card"]
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
+__all__ += ["check_export_size", "MAX_GIF_PIXELS", "MAX_RENDER_PIXELS", "resume"]
 
 
 def default_device() -> str:
@@ -203,12 +230,14 @@ def verdict(s: dict) -> str:
     return f"loses to the {best_name} rebuild on held-out pixels by {-gap:.2f} dB"
 
 
-def save(run: Run, path: str | Path) -> Path:
+def save(run: Run, path: str | Path, optimizer: bool = True) -> Path:
+    """Save the run; with `optimizer`, Adam's moments too (twice the weights' size) so that a saved
+    fit resumes where it stopped. Shipped models leave them out."""
     extra = {"arch": run.arch, "holdout": run.holdout, "steps": run.steps, "seconds": run.seconds,
              "fit": asdict(run.fit_cfg) if run.fit_cfg else None,
              "summary": summary(run),
              "history": _thin([_record_row(r) for r in run.history])}
-    return checkpoints.save(path, run.model, run.clips, extra)
+    return checkpoints.save(path, run.model, run.clips, extra, optimizer=run.optimizer if optimizer else None)
 
 
 HISTORY_POINTS = 400  # curve points kept in a checkpoint: enough to redraw its plot
@@ -236,16 +265,36 @@ def _records(rows: list, path) -> list[Record]:
 def load(path: str | Path, device: str | None = None) -> Run:
     """A Run from a checkpoint: renders at once; fitting it needs clips (``attach``)."""
     device = check_device(device)
-    model, clips, extra = checkpoints.load(path, device)
+    model, clips, extra, optimizer_state = checkpoints.load_with_optimizer(path, device)
     model.eval()
     try:
         fit_cfg = FitConfig(**extra["fit"]) if extra.get("fit") else None
-    except TypeError as err:
+    except (TypeError, ValueError) as err:
         raise ValueError(f"{path}: checkpoint holds an unreadable fit config ({err})") from err
+    optimizer = None
+    if optimizer_state is not None and fit_cfg is not None:
+        optimizer = make_optimizer(model, fit_cfg)
+        try:
+            checkpoints.restore_optimizer(optimizer, model, optimizer_state)
+        except ValueError as err:
+            raise ValueError(f"{path}: checkpoint holds an optimizer state that does not fit its model ({err})") from err
     return Run(model, clips, str(extra.get("arch", "grid")), device, fit_cfg=fit_cfg,
                holdout=str(extra.get("holdout", "every2")),
-               steps=int(extra.get("steps", 0)), seconds=float(extra.get("seconds", 0.0)),
+               steps=int(extra.get("steps", 0)), seconds=float(extra.get("seconds", 0.0)), optimizer=optimizer,
                saved_summary=extra.get("summary"), history=_records(extra.get("history") or [], path))
+
+
+def resume(path: str | Path, clips: list[Clip], device: str | None = None, steps: int | None = None,
+           seconds: float | None = None) -> Run:
+    """A saved fit with its clips attached, ready for ``fit`` to continue it: the same model, the
+    optimizer state saved with it (a checkpoint without one starts a fresh optimizer), the same
+    held-out pixels, and a new budget of `steps` and/or `seconds`."""
+    run = load(path, device)
+    seed = run.fit_cfg.seed if run.fit_cfg else 0  # the held-out split of the first fit
+    attach_clips(run, clips, seed=seed)
+    if steps is not None or seconds is not None:
+        run.fit_cfg = dataclasses.replace(run.fit_cfg, steps=steps, seconds=seconds)
+    return run
 
 
 def attach_clips(run: Run, clips: list[Clip], seed: int = 0) -> Run:
@@ -290,9 +339,69 @@ def render(run: Run, clip: int = 0, spatial_scale: float = 1.0, temporal_scale: 
            mix_with: int | None = None, mix: float = 0.0) -> tuple[Iterator[np.ndarray], tuple[int, int, int], float]:
     """(uint8 frame iterator, (T, H, W), fps). The clip keeps its duration: fps scales with frames."""
     shape = output_size(run, clip, spatial_scale, temporal_scale, width, height, frames)
+    if not math.isfinite(mix):
+        raise ValueError(f"mix must be a finite number, got {mix!r}")
     fps = output_fps(run, shape[0], clip)
     frames_iter = render_uint8(run.model, shape, clip=clip, mix_with=mix_with, mix=mix)
     return frames_iter, shape, fps
+
+
+@dataclass
+class SuperResolution:
+    """One row of the super-resolution evaluation, with the frames behind it (uint8 (T, H, W, 3))."""
+
+    row: dict
+    inr: np.ndarray
+    classical: np.ndarray
+    target: np.ndarray
+    low: np.ndarray
+
+
+def evaluate_sr(clip: Clip, space: float = 1.0, time: int = 1, arch: str = DEFAULT_ARCH,
+                device: str | None = None, seed: int = 0, **fit_overrides) -> SuperResolution:
+    """Degrade a clip (space x smaller, every time-th frame), fit it, render back, score both ways.
+
+    The INR and the best classical rebuild (bicubic, linear blending or trilinear) are scored on
+    the same original frames, which neither saw: PSNR and SSIM over every pixel of every frame.
+    """
+    degraded = superres.degrade(clip.frames, space, time)
+    low = Clip(degraded.low, clip.fps / time, clip.name, ())
+    run = prepare([low], arch, holdout="none", device=device, seed=seed, **fit_overrides)
+    for _ in fit(run):
+        pass
+    shape = degraded.target.shape[:3]
+    inr = np.stack(list(render_uint8(run.model, shape)))
+    ours = superres.score(torch.from_numpy(inr).float() / 255, degraded.target, time)
+    rebuilds = {name: to_uint8(v) for name, v in superres.classical(degraded.low, shape).items()}
+    theirs = {name: superres.score(torch.from_numpy(v).float() / 255, degraded.target, time)
+              for name, v in rebuilds.items()}
+    best = max(theirs, key=lambda name: theirs[name]["psnr"])
+    row = {"clip": clip.name, "space": space, "time": time, "input": list(degraded.low.shape[:3]),
+           "output": list(shape), "inr_psnr": ours["psnr"], "classical_psnr": theirs[best]["psnr"],
+           "inr_ssim": ours["ssim"], "classical_ssim": theirs[best]["ssim"], "classical": best,
+           "classical_all": {name: v["psnr"] for name, v in theirs.items()},
+           "curvature": run.fit_cfg.curvature, "temporal": run.fit_cfg.temporal,
+           "steps": run.steps, "seconds": round(run.seconds, 2)}
+    if time > 1:
+        row["inr_psnr_new_frames"] = ours["psnr_new_frames"]
+        row["classical_psnr_new_frames"] = theirs[best]["psnr_new_frames"]
+    return SuperResolution(row, inr, rebuilds[best], degraded.target, degraded.low)
+
+
+def classical_preview(run: Run, shape: tuple[int, int, int], index: int, clip: int = 0) -> tuple[str, np.ndarray]:
+    """(method, uint8 (H, W, 3)): frame `index` of the classical upscale of the model's clip to
+    `shape`, for the side-by-side view. Needs the clip (a fitted run, or a loaded one with clips)."""
+    if run.frames is None:
+        raise ValueError("the classical comparison needs the clip the model was fitted to: fit it, or load "
+                         "an example")
+    low = run.frames[clip]
+    return (superres.classical_name(low.shape[:3], shape),
+            to_uint8(superres.classical_frame(low, shape, index)))
+
+
+def classical_render(run: Run, shape: tuple[int, int, int], clip: int = 0) -> np.ndarray:
+    """uint8 (T, H, W, 3): the whole classical upscale of the model's clip to `shape`."""
+    return np.stack([classical_preview(run, shape, k, clip)[1] for k in range(shape[0])])
 
 
 def export(path: str | Path, frames, fps: float) -> Path:

@@ -152,7 +152,9 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
     """
     device = data.colors.device
     optimizer = optimizer or make_optimizer(model, cfg)
-    base_lrs = [g["lr"] for g in optimizer.param_groups]
+    # The decay starts from each group's first rate, kept as "initial_lr" (PyTorch's schedulers use
+    # the same key): a resumed optimizer's "lr" is already decayed, and would decay again from there.
+    base_lrs = [g.setdefault("initial_lr", g["lr"]) for g in optimizer.param_groups]
     generator = torch.Generator(device=device).manual_seed(cfg.seed)
     running = torch.zeros((), device=device)  # loss summed on the device: no sync per step
     since_log = 0

@@ -68,7 +68,8 @@ def test_render_preview_and_full_render(tmp_path):
     image, info = app.on_render_preview(session, 2.0, 3.0, 0, 0, 0)
     t, h, w = session.run.clips[0].shape
     assert image.shape == (2 * h, 2 * w, 3) and f"{3 * (t - 1) + 1} frames" in info
-    video, files = app.on_render(session, 1.0, 1.0, 40, 30, 5)
+    video, files, info = app.on_render(session, 1.0, 1.0, 40, 30, 5)
+    assert "5 frames of 40×30" in info
     gif = next(f for f in files if f.endswith(".gif"))
     assert iio.imread(gif, index=None).shape[:3] == (5, 30, 40)
     with pytest.raises(gr.Error, match="limit"):

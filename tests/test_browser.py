@@ -133,7 +133,8 @@ def test_studio_in_a_browser(server, tmp_path):
         # Render at the default scales and download the GIF.
         page.get_by_role("tab", name="Render").click()
         page.locator("#render-info").get_by_text("frames of").wait_for(timeout=60_000)
-        for elem, value in (("#render-spatial", "1.5"), ("#render-temporal", "2")):
+        # Temporal first: the info showing the new spatial size then also reflects the new rate.
+        for elem, value in (("#render-temporal", "2"), ("#render-spatial", "1.5")):
             box = page.locator(f"{elem} input[type=number]")
             box.fill(value)
             box.press("Enter")

@@ -29,9 +29,14 @@ class Session:
     blend: api.Run | None = None
     views: dict = field(default_factory=dict)  # state of the views in views/, keyed by view name
     stop: bool = False
+    fitting: bool = False  # a Fit-tab fit is running: picking an example must not swap its model
     folder: Path = field(default_factory=lambda: SESSIONS_ROOT / uuid.uuid4().hex)
 
     def path(self, name: str) -> Path:
+        """A file of this session's folder. Names come from uploads: one plain name, never a path
+        (no separator, not '.' or '..'), so nothing is written outside the folder."""
+        if not name or Path(name).name != name or name in (".", "..") or "\\" in name or "\0" in name:
+            raise ValueError(f"not a plain file name: {name!r}")
         self.folder.mkdir(parents=True, exist_ok=True)
         return self.folder / name
 

@@ -1,0 +1,150 @@
+"""Space-time super-resolution: degradation, classical rebuilds, priors, and the evaluation."""
+
+import json
+import re
+import subprocess
+import sys
+
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+
+import app
+from conftest import ASSETS, ROOT
+from inr import api, priors, superres
+from inr.baselines import upscale_space, upscale_time
+from inr.fit import FitConfig
+from inr.render import render_frames
+
+
+def test_degrade_area_averages_and_keeps_whole_frame_gaps():
+    frames = np.random.default_rng(0).integers(0, 256, (10, 8, 12, 3), dtype=np.uint8)
+    d = superres.degrade(frames, space=2, time=4)
+    assert d.target.shape == (9, 8, 12, 3)  # 10 frames hold two whole gaps of 4: frames 0..8
+    assert d.low.shape == (3, 4, 6, 3)
+    block = frames[4, 2:4, 6:8].reshape(-1, 3).astype(float).mean(0)  # area average of one 2x2 block
+    assert np.abs(d.low[1, 1, 3] - block).max() <= 1
+    big = np.zeros((4, 20, 30, 3), np.uint8)
+    assert superres.degrade(big, space=2.5).low.shape == (4, 8, 12, 3)  # non-integer factors too
+
+
+@pytest.mark.parametrize("space, time, match", [(0.5, 1, "spatial"), (float("nan"), 1, "spatial"),
+                                                (1, 0, "temporal"), (1, 2.5, "temporal"),
+                                                (1, 20, "one frame"), (10, 1, "under 4 pixels")])
+def test_degrade_refuses_bad_factors(space, time, match):
+    with pytest.raises(ValueError, match=match):
+        superres.degrade(np.zeros((10, 24, 24, 3), np.uint8), space, time)
+
+
+def test_classical_upscale_keeps_kept_frames_and_has_no_half_pixel_shift():
+    low = torch.rand(3, 5, 6, 3)
+    blended = upscale_time(low, 7)  # 3x: kept frames land on 0, 3, 6
+    assert torch.equal(blended[::3], low)
+    assert torch.allclose(blended[1], low[0] * 2 / 3 + low[1] / 3)
+    # A ramp in x, area-averaged 2x, upscaled bilinearly: the interior comes back exactly, which it
+    # would not if the upscale sampled pixel corners instead of centres.
+    ramp = torch.arange(16.0).div(16).view(1, 1, 16, 1).expand(1, 4, 16, 3)
+    small = ramp.view(1, 4, 8, 2, 3).mean(3)
+    up = upscale_space(small, 4, 16, "bilinear")
+    assert torch.allclose(up[..., 1:-1, :], ramp[..., 1:-1, :], atol=1e-6)
+
+
+def test_classical_names_the_rebuild_for_each_kind_of_scale():
+    low = np.zeros((3, 4, 6, 3), np.uint8)
+    assert set(superres.classical(low, (3, 8, 12))) == {"bilinear", "bicubic"}
+    assert set(superres.classical(low, (5, 4, 6))) == {"linear blending"}
+    assert set(superres.classical(low, (5, 8, 12))) == {"trilinear", "bicubic + linear blending"}
+    assert superres.classical_name(low.shape[:3], (5, 8, 12)) == "bicubic + linear blending"
+    frame = superres.classical_frame(np.stack([low[0], low[0] + 90, low[0]]), (5, 8, 12), 1)
+    assert frame.shape == (8, 12, 3) and torch.allclose(frame, torch.full_like(frame, 45 / 255))
+
+
+@pytest.fixture(scope="module")
+def run(plant):
+    run = api.prepare([plant], arch="grid", device="cpu", holdout="none", steps=120, seconds=None)
+    list(api.fit(run))
+    return run
+
+
+def test_renders_several_frames_a_pass_match_renders_in_bands(run):
+    shape = (7, 30, 40)
+    whole = torch.stack(list(render_frames(run.model, shape, chunk=2**16)))  # 2 frames and more a pass
+    banded = torch.stack(list(render_frames(run.model, shape, chunk=200)))  # 5 rows a pass
+    assert torch.allclose(whole, banded, atol=1e-5)
+
+
+def test_priors_vanish_on_a_constant_field_and_not_on_a_fitted_one(run):
+    generator = torch.Generator().manual_seed(0)
+    code, shape = run.model.code(0), run.clips[0].shape
+    with torch.no_grad():
+        fitted = [float(prior(run.model, code, shape, generator)) for prior in (priors.curvature, priors.temporal)]
+    assert all(np.isfinite(fitted)) and min(fitted) > 0
+    constant = api.prepare([api.Clip(np.full((4, 16, 16, 3), 90, np.uint8), 10.0, "grey", ())], arch="grid",
+                           device="cpu", steps=1).model
+    with torch.no_grad():
+        for p in constant.parameters():
+            p.zero_()
+    for prior in (priors.curvature, priors.temporal):
+        with torch.no_grad():
+            assert float(prior(constant, constant.code(0), (4, 16, 16), generator)) < 1e-10
+    with pytest.raises(ValueError, match="temporal"):
+        FitConfig(temporal=-1.0)
+
+
+def test_evaluate_sr_scores_inr_and_classical_on_the_same_original_frames(plant):
+    result = api.evaluate_sr(plant, space=2.0, time=2, device="cpu", steps=200, seconds=None, temporal=0.3)
+    r = result.row
+    assert r["input"] == [6, 18, 24] and r["output"] == [11, 36, 48]
+    assert result.inr.shape == result.classical.shape == result.target.shape == (11, 36, 48, 3)
+    assert r["classical"] == "bicubic + linear blending" and set(r["classical_all"]) == {
+        "trilinear", "bicubic + linear blending"}
+    assert r["temporal"] == 0.3 and r["steps"] == 200
+    for key in ("inr_psnr", "classical_psnr", "inr_psnr_new_frames", "classical_psnr_new_frames"):
+        assert 15 < r[key] < 60, (key, r[key])
+    assert r["inr_psnr"] > r["classical_psnr"] - 3  # a quality floor: close to the classical rebuild
+    assert 0 < r["inr_ssim"] <= 1 and 0 < r["classical_ssim"] <= 1
+
+
+def test_cli_evaluate_sr_prints_the_rows_as_json(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "inr", "evaluate-sr", str(ASSETS / "office_plant.mp4"),
+                          "--space", "2.5", "--time", "2", "--both", "--max-frames", "9", "--max-size", "40",
+                          "--steps", "40", "--device", "cpu", "--json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout.strip().splitlines()[-1])["rows"]
+    assert [(r["space"], r["time"]) for r in rows] == [(2.5, 1), (1.0, 2), (2.5, 2)]
+    for r in rows:
+        assert {"inr_psnr", "classical_psnr", "inr_ssim", "classical_ssim"} <= set(r)
+    bad = subprocess.run([sys.executable, "-m", "inr", "evaluate-sr", str(ASSETS / "office_plant.mp4"),
+                          "--space", "0.5"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and ">= 1" in bad.stderr
+
+
+def test_app_compares_with_classical_upscaling_and_checks_against_the_original(tmp_path):
+    session = app.on_load(None)[-1]
+    session.folder = tmp_path / "s"
+    t, h, w = session.run.clips[0].shape
+    image, info = app.on_render_preview(session, 1.0, 2.0, 0, 0, 0, True)
+    assert image.shape[0] == h and image.shape[1] > 3 * w and "linear blending" in info
+    video, files, _ = app.on_render(session, 0.5, 1.0, 0, 0, 4, True)
+    assert video.endswith("_inr_vs_classical.mp4") and len(files) == 3
+    image, table, path = app.on_sr_check(session, 2.0, 2, 2, True)
+    assert "| INR" in table and "dB" in table and path.endswith(".mp4")
+    assert image.shape[0] == (h // 1) and image.shape[1] > 3 * w
+    with pytest.raises(gr.Error, match="spatial factor"):
+        app.on_sr_check(session, 0.5, 1, 2, False)
+
+
+def test_the_low_frame_rate_example_renders_at_4x_beside_blending_scored_on_its_original(tmp_path):
+    session = app.on_load(None)[-1]
+    session.folder = tmp_path / "s"
+    app.on_example(session, "jelly_every4.mp4", None)
+    assert session.name == "jelly_every4.mp4" and session.run.clips[0].frames == 25
+    image, info = app.on_render_preview(session, 1.0, 4.0, 0, 0, 0, True)
+    assert "97 frames of 160×90" in info and "against the original frame" in info
+    video, files, info = app.on_render(session, 1.0, 4.0, 0, 0, 0, True)
+    ours, blending = (float(v) for v in re.findall(r"([\d.]+) dB", info))
+    assert "linear blending" in info and 20 < blending < 45 and ours > 20
+    _, info = app.on_render_preview(session, 2.0, 4.0, 0, 0, 0, True)  # not the original's size: no score
+    assert "against the original" not in info
