@@ -10,6 +10,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import imageio.v3 as iio
@@ -31,6 +32,8 @@ def slow_fsync(fd):  # a slow disk: a kill at a random moment often lands inside
     time.sleep(0.03)
     _fsync(fd)
 os.fsync = slow_fsync
+def say(line):  # one write(2) per line: print() under PYTHONUNBUFFERED writes the newline apart,
+    os.write(1, (line + "\n").encode())  # and a kill between the two would glue two lines together
 from inr import api
 from inr.io import Clip
 folder = sys.argv[1]
@@ -38,7 +41,7 @@ frames = (np.random.default_rng(0).random((8, 48, 64, 3)) * 255).astype(np.uint8
 run = api.prepare([Clip(frames, 10.0, "noise")], arch="grid", device="cpu", steps=2, seconds=None)
 for _ in api.fit(run):
     pass
-print("ready", flush=True)
+say("ready")
 for round_ in range(1, 1000):
     if not sys.stdin.readline():
         break
@@ -48,13 +51,13 @@ for round_ in range(1, 1000):
         while True:
             run.steps = step
             api.save(run, os.path.join(folder, "model.safetensors"))
-            print(f"saved {step}", flush=True)
+            say(f"saved {step}")
             if step % 10 == 5:  # mostly checkpoints (and none first): the kills are meant for them
                 api.export(os.path.join(folder, "clip.gif"), frames[:4, :24, :32], 10.0)
             step += 1
-    print(f"writer {pid}", flush=True)
+    say(f"writer {pid}")
     os.waitpid(pid, 0)
-    print("reaped", flush=True)
+    say("reaped")
 """
 
 
@@ -75,6 +78,8 @@ def test_sigkill_during_saves_never_loses_the_previous_checkpoint(tmp_path):
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     survived, mid_write, mid_export, last_saved = 0, 0, 0, None
     before, before_export = set(), set()
+    watchdog = threading.Timer(300, proc.kill)  # a hang fails the test (the reads see the end) instead
+    watchdog.start()
     try:
         _read_until(proc, "ready", [])
         for round_ in range(1, KILLS + 1):
@@ -108,6 +113,7 @@ def test_sigkill_during_saves_never_loses_the_previous_checkpoint(tmp_path):
             before_export = left
             survived += 1
     finally:
+        watchdog.cancel()
         proc.stdin.close()
         proc.kill()
         proc.wait(timeout=30)
