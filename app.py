@@ -276,21 +276,21 @@ def on_sigma_fit(session: Session, example, upload, chosen, custom, seconds):
         sigmas.append(_sigma_value(custom))
     if not sigmas:
         raise ValueError("tick at least one σ (or type a custom one)")
+    labels = list(dict.fromkeys(_sigma_label(s) for s in sigmas))  # a repeated σ is fitted once
+    sigmas = [_sigma_value(label) for label in labels]
     clips = api.load_clips([path], **SIGMA_CAPS)
     session.sigma_runs = {}
     for old in session.folder.glob("sigma_*.gif") if session.folder.exists() else []:
         old.unlink()
-    histories = {}
-    for sigma in sigmas:
-        label = _sigma_label(sigma)
-        run = api.prepare(clips, arch="fourier", sigma=sigma, holdout="every2", seconds=float(seconds))
-        session.sigma_runs[label] = run
-        for rec in api.fit(run):
-            histories[f"σ {label}"] = run.history
-            if not rec.final:
-                yield (curves_plot(histories, run.baseline), gr.skip(), gr.skip(), gr.skip(),
-                       f"fitting σ = {label} on {name}: step {rec.step}, {rec.seconds:.1f} s", session)
-    labels = list(session.sigma_runs)
+    # Every σ in one batched model: one loop, the same pixels each step, all curves live at once.
+    run = api.prepare_sigmas(clips, sigmas, holdout="every2", seconds=float(seconds))
+    for rec in api.fit(run):
+        if not rec.final:
+            histories = {f"σ {label}": h for label, h in zip(labels, api.member_histories(run))}
+            yield (curves_plot(histories, run.baseline), gr.skip(), gr.skip(), gr.skip(),
+                   f"fitting {len(labels)} σ together on {name}: step {rec.step}, {rec.seconds:.1f} s", session)
+    session.sigma_runs = dict(zip(labels, api.members(run)))
+    histories = {f"σ {label}": m.history for label, m in session.sigma_runs.items()}
     gif, text = _sigma_view(session, labels[0])
     yield (curves_plot(histories, run.baseline), gr.Radio(choices=labels, value=labels[0]), gif, text,
            _sigma_table(session), session)
@@ -561,12 +561,12 @@ def build() -> gr.Blocks:
                                             elem_id="fit-downloads")
             with gr.Tab("Compare σ"):
                 gr.Markdown("One Fourier-feature MLP per σ on the same clip (8 frames, 96 px), trained on even "
-                            "rows and columns. Small σ blurs; large σ memorises the training pixels and "
-                            "fails between them.")
+                            "rows and columns, all σ at once as one batched model. Small σ blurs; large σ "
+                            "memorises the training pixels and fails between them.")
                 with gr.Row():
                     sigmas = gr.CheckboxGroup(SIGMA_CHOICES, value=SIGMA_CHOICES, label="σ values")
                     custom_sigma = gr.Textbox("", label="Custom σ (optional)")
-                    sigma_seconds = gr.Slider(2, 120, value=15, step=1, label="Seconds per σ")
+                    sigma_seconds = gr.Slider(2, 240, value=30, step=1, label="Seconds (all σ together)")
                 sigma_go = gr.Button("Fit all σ", variant="primary")
                 sigma_status = gr.Markdown()
                 sigma_pick = gr.Radio([], label="Show σ")

@@ -22,11 +22,12 @@ from .diagnostics import ERROR_GAIN, estimate, frame_psnrs, predict_frame, previ
 from .export import MAX_GIF_PIXELS, check_size as check_export_size, write_clip
 from .fit import FitConfig, Record, fit as fit_loop, make_optimizer
 from .io import Clip, ClipError, load_clip, resize
-from .metrics import mse_to_psnr, ssim
+from .metrics import mse_to_psnr, psnr_to_mse, ssim
 from .model import Field
 from .presets import ARCHS, DEFAULT_ARCH, caps, fit_config, model_config
 from .plots import curves_figure
 from .render import render_uint8, to_uint8
+from .stack import FieldStack
 from .report import run_card, write_comparison, write_curves, write_run_card
 from .hyper import HyperConfig as SpaceConfig, InvertConfig, TrainConfig as SpaceTrainConfig
 from .space import (HELD_OUT as SPACE_HELD_OUT, TRAINING_WINDOWS as SPACE_TRAINING_WINDOWS, Inversion, Space,
@@ -154,7 +155,7 @@ def _baseline(frames: list[np.ndarray], data: PixelSet, holdout: str) -> dict[st
             return None
         weight = int((~mask).sum())
         for name, db in scores.items():
-            pooled.setdefault(name, []).append((10 ** (-db / 10)) * weight)
+            pooled.setdefault(name, []).append(psnr_to_mse(db) * weight)
     total = sum(int((~m).sum()) for m in data.masks)
     return {name: mse_to_psnr(sum(v) / total) for name, v in pooled.items()}
 
@@ -175,6 +176,38 @@ def fit(run: Run, cfg: FitConfig | None = None) -> Iterator[Record]:
         run.steps, run.seconds = rec.step, rec.seconds
         run.history.append(rec)
         yield rec
+
+
+def prepare_sigmas(clips: list[Clip], sigmas: list[float | None], holdout: str = "every2",
+                   device: str | None = None, seed: int = 0, **fit_overrides) -> Run:
+    """One batched model of the Fourier MLP at each σ (None: raw coordinates), fitted together.
+
+    Each member starts from the weights a solo `prepare(..., arch="fourier", sigma=σ)` would give
+    and sees the same pixels; `members(run)` splits the fitted stack into one Run per σ.
+    """
+    if not sigmas:
+        raise ValueError("compare needs at least one sigma")
+    if len(clips) != 1:
+        raise ValueError(f"compare fits one clip at a time, got {len(clips)}")
+    solos = [prepare(clips, arch="fourier", sigma=s, holdout=holdout, device=device, seed=seed, **fit_overrides)
+             for s in sigmas]
+    return dataclasses.replace(solos[0], model=FieldStack.stack([r.model for r in solos]))
+
+
+def member_histories(run: Run) -> list[list[Record]]:
+    """Each member's curve of a stacked run (prepare_sigmas); the run's own curve otherwise."""
+    if not isinstance(run.model, FieldStack):
+        return [run.history]
+    return [[dataclasses.replace(r, train_psnr=r.members[k][0], heldout_psnr=r.members[k][1], members=())
+             for r in run.history] for k in range(len(run.model.configs))]
+
+
+def members(run: Run) -> list[Run]:
+    """A stacked run (prepare_sigmas) as one ordinary Run per member: its weights now, its curve."""
+    if not isinstance(run.model, FieldStack):
+        return [run]
+    return [dataclasses.replace(run, model=field, history=history, optimizer=None)
+            for field, history in zip(run.model.members(), member_histories(run))]
 
 
 def clip_ssim(run: Run) -> float:

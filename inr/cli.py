@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_prior_options(p)
     _add_clip_options(p, holdout=False)
 
-    p = sub.add_parser("compare", help="fit the Fourier MLP once per sigma and compare")
+    p = sub.add_parser("compare", help="fit the Fourier MLP at several sigmas as one batched model and compare")
     p.add_argument("clip")
     p.add_argument("--sigmas", default="none,1,10,100", help="comma-separated, 'none' for no encoding")
     p.add_argument("--out", required=True)
@@ -138,9 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _progress(rec: api.Record, label: str = "") -> None:
-    held = f"  held-out {rec.heldout_psnr:6.2f} dB" if rec.heldout_psnr is not None else ""
+    scores = rec.members or ((rec.train_psnr, rec.heldout_psnr),)  # a stack: one figure per member
+    train = " / ".join(f"{t:.2f}" for t, _ in scores)
+    held = "" if scores[0][1] is None else "  held-out " + " / ".join(f"{h:.2f}" for _, h in scores) + " dB"
     line = (f"{label}step {rec.step:6d}  {rec.seconds:6.1f} s  {rec.steps_per_second:6.1f} steps/s  "
-            f"train {rec.train_psnr:6.2f} dB{held}")
+            f"train {train} dB{held}")
     end = "\r" if sys.stderr.isatty() else "\n"
     print(line, end=end, file=sys.stderr, flush=True)
 
@@ -256,12 +258,14 @@ def cmd_compare(args) -> dict:
     out = Path(args.out)
     clips = api.load_clips([args.clip], args.max_frames, args.max_size, args.device)
     _notes(clips)
+    sigmas = list(dict.fromkeys(sigmas))  # a repeated sigma is fitted once
+    stacked = api.prepare_sigmas(clips, sigmas, holdout=args.holdout, device=args.device, seed=args.seed,
+                                 steps=args.steps, seconds=args.seconds)
+    _fit(stacked, label=f"{len(sigmas)} sigmas together: ")  # one batched model, the same pixels each step
     runs, histories = [], {}
-    for sigma in sigmas:
+    for sigma, run in zip(sigmas, api.members(stacked)):
         name = "none" if sigma is None else f"{sigma:g}"
-        run = api.prepare(clips, arch="fourier", sigma=sigma, holdout=args.holdout, device=args.device,
-                          seed=args.seed, steps=args.steps, seconds=args.seconds)
-        s = _fit(run, label=f"sigma {name}: ")
+        s = api.summary(run)
         frames, _, fps = api.render(run)
         gif = api.export(out / f"sigma_{name}.gif", frames, fps)
         runs.append({"sigma": sigma, "train_psnr": s["train_psnr"], "heldout_psnr": s["heldout_psnr"], "gif": str(gif)})

@@ -17,9 +17,10 @@ import torch.nn.functional as F
 from . import priors
 from .coords import frame_times, pixel_centres
 from .dataset import PixelSet
-from .metrics import mse_to_psnr
+from .metrics import mse_to_psnr, psnr_to_mse
 from .model import Field
 from .render import render_frames, to_uint8
+from .stack import FieldStack
 
 
 PRECISIONS = ("fp32", "tf32", "bf16")
@@ -73,6 +74,9 @@ class Record:
     steps_per_second: float
     preview: np.ndarray | None = None  # uint8 (H, W, 3): the middle frame of clip 0
     final: bool = False  # scored on every pixel, after the last step
+    # A FieldStack's (train, held-out) PSNR per member; train_psnr and heldout_psnr then pool them
+    # (the PSNR of the members' mean squared error) and loss is the members' mean. Empty otherwise.
+    members: tuple[tuple[float, float | None], ...] = ()
 
 
 def make_optimizer(model: Field, cfg: FitConfig) -> torch.optim.Optimizer:
@@ -104,6 +108,16 @@ def _psnr_pair(sums: list[float], counts: list[int]) -> tuple[float, float | Non
     train = mse_to_psnr(sums[0] / (3 * counts[0]))
     heldout = mse_to_psnr(sums[1] / (3 * counts[1])) if counts[1] else None
     return train, heldout
+
+
+def _pooled(scores: tuple[tuple[float, float | None], ...]) -> tuple[float, float | None]:
+    """One (train, held-out) PSNR for several members: the PSNR of their mean squared error."""
+    if len(scores) == 1:
+        return scores[0]
+    pools = []
+    for column in zip(*scores):
+        pools.append(None if None in column else mse_to_psnr(sum(psnr_to_mse(v) for v in column) / len(column)))
+    return pools[0], pools[1]
 
 
 @torch.no_grad()
@@ -173,18 +187,19 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
         running.zero_()
         since_log = 0
         last_log = time.perf_counter()  # from here, the time this record takes
-        if final:
-            train, heldout = full_psnr(model, data, clips)
-        else:
-            train, heldout = probe_psnr(model, data)
+        # A stack is scored member by member, each as the ordinary Field it hands back.
+        fields = model.members() if isinstance(model, FieldStack) else [model]
+        scores = tuple(full_psnr(f, data, clips) if final else probe_psnr(f, data) for f in fields)
+        train, heldout = _pooled(scores)
         preview = None
         if cfg.preview_seconds is not None and (final or elapsed - last_preview >= cfg.preview_seconds):
-            preview = _preview(model, data)
+            preview = _preview(fields[0], data)
         # Scoring costs a host sync and a forward pass over the probe frames: keep it under ~20%
         # of the fit by spacing the records at least 4x the time one takes.
         log_gap = max(cfg.log_seconds, 4 * (time.perf_counter() - last_log))
         last_log = time.perf_counter()
-        return Record(step, loss, train, heldout, elapsed, step / max(elapsed, 1e-9), preview, final)
+        return Record(step, loss, train, heldout, elapsed, step / max(elapsed, 1e-9), preview, final,
+                      scores if len(fields) > 1 else ())
 
     host_random = torch.Generator().manual_seed(cfg.seed)  # host-side choices: no device sync
     model.train()
@@ -242,7 +257,8 @@ def _point_step(model: Field, data: PixelSet, batch: int, generator: torch.Gener
     draw = torch.randint(len(data.train), (batch,), device=data.train.device, generator=generator)
     index = data.train[draw]
     coords, clip = data.coords(index)
-    return F.mse_loss(model(coords, model.latents[clip]), data.targets(index))
+    pred = model(coords, model.latents[clip])  # (N, 3), or (K, N, 3) from a FieldStack
+    return ((pred - data.targets(index)) ** 2).mean()  # broadcast over a stack's members
 
 
 def _lattice_step(model: Field, data: PixelSet, batch: int, generator: torch.Generator,

@@ -11,6 +11,11 @@ def mse_to_psnr(mse: float) -> float:
     return 100.0 if mse <= 1e-10 else -10.0 * math.log10(mse)
 
 
+def psnr_to_mse(db: float) -> float:
+    """The mean squared error (data range 1) that a PSNR in dB stands for."""
+    return 10.0 ** (-db / 10.0)
+
+
 def psnr(pred: torch.Tensor, target: torch.Tensor) -> float:
     """PSNR in dB over all elements of two same-shaped tensors in [0, 1]."""
     if pred.shape != target.shape:

@@ -9,6 +9,7 @@ import pytest
 
 import app
 from conftest import ASSETS
+from inr import api
 
 
 def _drain(gen):
@@ -46,6 +47,19 @@ def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
     assert {p.rsplit(".", 1)[1] for p in files} == {"gif", "mp4", "safetensors", "json"}
     gif = next(p for p in files if p.endswith(".gif"))
     assert iio.imread(gif, index=None).shape[0] == session.run.clips[0].frames
+
+
+def test_compare_sigma_fits_every_sigma_together_and_grows_every_curve(tmp_path):
+    session = app.Session(folder=tmp_path / "s")
+    outputs = list(app.on_sigma_fit(session, "jelly_small.mp4", None, ["none", "10"], "10", 3))
+    assert "2 σ together" in outputs[0][4]  # the repeated custom 10 is fitted once
+    curves, pick, gif, text, table, _ = outputs[-1]
+    assert list(session.sigma_runs) == ["none", "10"] and pick.choices[1][0] == "10"
+    assert gif.endswith(".gif") and "held-out pixels" in text and table.count("\n| ") == 2
+    for run in session.sigma_runs.values():  # each σ has its own weights and curve, past step 1
+        assert run.history[-1].final and run.history[-1].step > 1
+        assert api.summary(run)["heldout_psnr"] > 8
+    assert session.sigma_runs["none"].model is not session.sigma_runs["10"].model
 
 
 def test_estimate_names_memory_and_time_per_1000_steps():

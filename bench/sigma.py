@@ -1,0 +1,109 @@
+"""Compare σ: fitting several σ as one batched model against fitting one, and one after another.
+
+    python -m bench.sigma [--device cpu|cuda] [--clip CLIP] [--steps 150] [--runs 3]
+
+Each run times, for the same number of steps on the same clip: one Fourier MLP at σ = 10 alone;
+each σ alone (their sum is what fitting them one after another costs); and every σ together in
+one FieldStack (stacked weights, one batched matrix product per layer). Only the training steps
+are timed: the loop scores at the first and the last step only, and the first scoring is taken
+out of the time. The members' final PSNR is printed beside their solo fits', which they should
+match (same initial weights, same pixels). Prints medians and ratios and writes
+bench/results/sigma_<device>.json. #5's target: the stack of 4 costs at most 1.5x one fit.
+"""
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from inr import api  # noqa: E402
+
+NO_LOGS = 1e9  # log_seconds: no curve points between the first step and the last
+
+
+def _label(sigma: float | None) -> str:
+    return "none" if sigma is None else f"{sigma:g}"
+
+
+def _timed(run: api.Run) -> tuple[float, api.Record]:
+    """Seconds spent in training steps (the scoring at step 1 taken out) and the final record."""
+    start = time.perf_counter()
+    fit = api.fit(run)
+    first = next(fit)
+    scoring = time.perf_counter() - start - first.seconds  # the step-1 record scores every member
+    records = [first, *fit]
+    last = [r for r in records if not r.final][-1]
+    return last.seconds - scoring, records[-1]
+
+
+def one_round(clips, sigmas, device: str, steps: int) -> dict:
+    common = dict(holdout="every2", device=device, steps=steps, seconds=None, log_seconds=NO_LOGS)
+    solo = {}
+    for sigma in sigmas:
+        seconds, final = _timed(api.prepare(clips, arch="fourier", sigma=sigma, **common))
+        solo[_label(sigma)] = {"seconds": seconds, "train_psnr": final.train_psnr, "heldout_psnr": final.heldout_psnr}
+    seconds, final = _timed(api.prepare_sigmas(clips, sigmas, **common))
+    members = {_label(s): {"train_psnr": t, "heldout_psnr": h} for s, (t, h) in zip(sigmas, final.members)}
+    return {"solo": solo, "stack": {"seconds": seconds, "members": members}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--clip", default=str(ROOT / "assets" / "jelly_small.mp4"))
+    parser.add_argument("--sigmas", default="none,1,10,100")
+    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--max-frames", type=int, default=8, help="the app's Compare σ tab uses 8")
+    parser.add_argument("--max-size", type=int, default=96, help="the app's Compare σ tab uses 96")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    if args.device == "cpu":
+        torch.set_num_threads(min(torch.get_num_threads(), 2))
+    sigmas = [None if s.strip() == "none" else float(s) for s in args.sigmas.split(",")]
+    clips = api.load_clips([args.clip], max_frames=args.max_frames, max_size=args.max_size)
+    one_round(clips, sigmas, args.device, 3)  # warm-up: allocations, lazy imports, kernels
+    rounds = [one_round(clips, sigmas, args.device, args.steps) for _ in range(args.runs)]
+
+    def med(get) -> float:
+        return statistics.median(get(r) for r in rounds)
+
+    one = med(lambda r: r["solo"]["10"]["seconds"])
+    sequential = med(lambda r: sum(v["seconds"] for v in r["solo"].values()))
+    stacked = med(lambda r: r["stack"]["seconds"])
+    result = {
+        "device": api.device_name(args.device), "host": platform.processor() or platform.machine(),
+        "threads": torch.get_num_threads(), "clip": Path(args.clip).name,
+        "shape": list(clips[0].frames.shape[:3]), "sigmas": [_label(s) for s in sigmas],
+        "steps": args.steps, "runs": args.runs, "batch": api.fit_config("fourier", args.device).batch,
+        "median_seconds": {"one (sigma 10)": one, "one after another": sequential, "stacked": stacked},
+        "stacked_over_one": stacked / one, "stacked_over_sequential": stacked / sequential,
+        "rounds": rounds,
+    }
+    print(f"{args.device}, {result['clip']} {result['shape']}, {args.steps} steps, batch {result['batch']}, "
+          f"medians of {args.runs}:")
+    print(f"  one fit (sigma 10)        {one:7.2f} s")
+    print(f"  {len(sigmas)} fits one after another  {sequential:7.2f} s")
+    print(f"  {len(sigmas)} fits as one stack       {stacked:7.2f} s  = {stacked / one:.2f}x one, "
+          f"{stacked / sequential:.2f}x one after another")
+    print("  final held-out PSNR, stack member vs solo fit (last round):")
+    last = rounds[-1]
+    for label in result["sigmas"]:
+        print(f"    sigma {label:>5}: {last['stack']['members'][label]['heldout_psnr']:.2f} vs "
+              f"{last['solo'][label]['heldout_psnr']:.2f} dB")
+    out = Path(args.out or ROOT / "bench" / "results" / f"sigma_{args.device}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Several coordinate MLPs trained as one batched model: Compare σ fits every σ at once.
+
+The members share one network shape and differ in their input encoding (Gaussian Fourier
+features of some σ, or raw coordinates). Their weights are stacked, (K, in, out) per layer, and
+every layer after the first is one batched matrix product (``baddbmm``) for all K networks: one
+loop, one backward pass and one optimizer step train them all, on the same random pixels.
+
+A member trained here is the network that fitting it alone would give: ``stack`` starts from the
+members' own initial weights, every member's loss reaches only its own weights, and Adam's
+update does not depend on the 1/K with which the mean over members scales each gradient. (The
+tests check this against a solo fit.) ``member(k)`` hands back an ordinary ``Field``, so
+rendering, scoring and saving a member need nothing new.
+"""
+
+import torch
+from torch import nn
+
+from .model import Field, ModelConfig
+
+
+class FieldStack(nn.Module):
+    """K single-clip ReLU MLPs of one shape, each with its own encoding: (N, 3) -> rgb (K, N, 3)."""
+
+    def __init__(self, configs: list[ModelConfig]):
+        super().__init__()
+        if not configs:
+            raise ValueError("a stack needs at least one member")
+        network = configs[0].network
+        for cfg in configs:
+            if cfg.clips != 1:
+                raise ValueError(f"stack members hold one clip each, got clips={cfg.clips}")
+            if cfg.network != network or network.kind != "relu":
+                raise ValueError("stack members need one ReLU network shape; got "
+                                 f"{network} and {cfg.network}")
+        self.configs = list(configs)
+        self.network = network
+        fields = [Field(cfg) for cfg in configs]  # for their encodings and layer shapes only
+        self.encoding = nn.ModuleList(f.encoding for f in fields)
+        self.in_dim = max(e.out_dim for e in self.encoding)
+        self.latents = nn.Parameter(torch.zeros(1, 0))  # one clip, no code: the fit loop's interface
+        dims = [self.in_dim] + [network.width] * network.depth + [3]
+        count = len(configs)
+        self.weights = nn.ParameterList(nn.Parameter(torch.zeros(count, i, o)) for i, o in zip(dims, dims[1:]))
+        self.biases = nn.ParameterList(nn.Parameter(torch.zeros(count, 1, o)) for o in dims[1:])
+        self.offset = 0.5 if network.output == "linear" else 0.0
+
+    @staticmethod
+    def stack(fields: list[Field]) -> "FieldStack":
+        """A stack starting from these fields' weights (copied; the fields are left as they are)."""
+        stack = FieldStack([f.cfg for f in fields])
+        stack.to(next(fields[0].parameters()).device)
+        with torch.no_grad():
+            for k, field in enumerate(fields):
+                for layer, weight, bias in zip(_linears(field), stack.weights, stack.biases):
+                    weight[k].zero_()
+                    weight[k, :layer.in_features] = layer.weight.T  # rows past a narrow encoding stay 0
+                    bias[k, 0] = layer.bias
+        return stack
+
+    def member(self, k: int) -> Field:
+        """Member k as an ordinary Field, holding a copy of its weights now."""
+        if not 0 <= k < len(self.configs):
+            raise ValueError(f"member index must be in 0..{len(self.configs) - 1}, got {k}")
+        field = Field(self.configs[k]).to(self.latents.device)
+        with torch.no_grad():
+            for layer, weight, bias in zip(_linears(field), self.weights, self.biases):
+                layer.weight.copy_(weight[k, :layer.in_features].T)
+                layer.bias.copy_(bias[k, 0])
+        return field
+
+    def members(self) -> list[Field]:
+        return [self.member(k) for k in range(len(self.configs))]
+
+    def forward(self, coords: torch.Tensor, codes: torch.Tensor | None = None) -> torch.Tensor:
+        """coords (N, 3) in [-1, 1] -> rgb (K, N, 3). `codes` is accepted for the fit loop and unused."""
+        # The first layer member by member: each reads only the rows of its own encoding's width
+        # (raw coordinates need 3 of the 512), so a narrow member costs what it costs alone.
+        weight, bias = self.weights[0], self.biases[0]
+        h = torch.stack([torch.addmm(bias[k, 0], enc(coords), weight[k, :enc.out_dim])
+                         for k, enc in enumerate(self.encoding)])  # (K, N, width)
+        for weight, bias in zip(self.weights[1:], self.biases[1:]):
+            h = torch.baddbmm(bias, torch.relu(h), weight)  # (K, N, out): all members in one product
+        return torch.sigmoid(h) if self.network.output == "sigmoid" else h + self.offset
+
+
+def _linears(field: Field) -> list[nn.Linear]:
+    return [m for m in field.network.net if isinstance(m, nn.Linear)]
