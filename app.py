@@ -276,8 +276,10 @@ def on_sigma_fit(session: Session, example, upload, chosen, custom, seconds):
         sigmas.append(_sigma_value(custom))
     if not sigmas:
         raise ValueError("tick at least one σ (or type a custom one)")
-    labels = list(dict.fromkeys(_sigma_label(s) for s in sigmas))  # a repeated σ is fitted once
-    sigmas = [_sigma_value(label) for label in labels]
+    unique = {}
+    for sigma in sigmas:  # a repeated σ is fitted once
+        unique.setdefault(_sigma_label(sigma), sigma)
+    labels, sigmas = list(unique), list(unique.values())
     clips = api.load_clips([path], **SIGMA_CAPS)
     session.sigma_runs = {}
     for old in session.folder.glob("sigma_*.gif") if session.folder.exists() else []:

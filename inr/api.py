@@ -23,7 +23,7 @@ from .export import MAX_GIF_PIXELS, check_size as check_export_size, write_clip
 from .fit import FitConfig, Record, fit as fit_loop, make_optimizer
 from .io import Clip, ClipError, load_clip, resize
 from .metrics import mse_to_psnr, psnr_to_mse, ssim
-from .model import Field
+from .model import Field, ModelConfig
 from .presets import ARCHS, DEFAULT_ARCH, caps, fit_config, model_config
 from .plots import curves_figure
 from .render import render_uint8, to_uint8
@@ -136,14 +136,17 @@ def prepare(clips: list[Clip], arch: str = DEFAULT_ARCH, sigma: float | None = N
         raise ValueError("a fit needs at least one clip")
     frames = [c.frames for c in clips]
     fit_cfg = fit_config(arch, device, holdout=holdout, seed=seed, **fit_overrides)
-    cfg = model_config(arch, [f.shape[:3] for f in frames], holdout, sigma)
-    torch.manual_seed(seed)  # network init; grids and Fourier matrices have their own seeds
-    model = Field(cfg).to(device)
+    model = _fresh_model(model_config(arch, [f.shape[:3] for f in frames], holdout, sigma), seed, device)
     data = make_pixel_set(frames, holdout, seed, device)
     infos = [ClipInfo(c.name, *c.frames.shape[:3], fps=c.fps) for c in clips]
     run = Run(model, infos, arch, device, fit_cfg, holdout, frames, data)
     run.baseline = _baseline(frames, data, holdout)
     return run
+
+
+def _fresh_model(cfg: ModelConfig, seed: int, device: str) -> Field:
+    torch.manual_seed(seed)  # network init; grids and Fourier matrices have their own seeds
+    return Field(cfg).to(device)
 
 
 def _baseline(frames: list[np.ndarray], data: PixelSet, holdout: str) -> dict[str, float] | None:
@@ -189,9 +192,12 @@ def prepare_sigmas(clips: list[Clip], sigmas: list[float | None], holdout: str =
         raise ValueError("compare needs at least one sigma")
     if len(clips) != 1:
         raise ValueError(f"compare fits one clip at a time, got {len(clips)}")
-    solos = [prepare(clips, arch="fourier", sigma=s, holdout=holdout, device=device, seed=seed, **fit_overrides)
-             for s in sigmas]
-    return dataclasses.replace(solos[0], model=FieldStack.stack([r.model for r in solos]))
+    run = prepare(clips, arch="fourier", sigma=sigmas[0], holdout=holdout, device=device, seed=seed, **fit_overrides)
+    shapes = [c.frames.shape[:3] for c in clips]
+    fields = [run.model] + [_fresh_model(model_config("fourier", shapes, holdout, s), seed, run.device)
+                            for s in sigmas[1:]]
+    run.model = FieldStack.stack(fields)
+    return run
 
 
 def member_histories(run: Run) -> list[list[Record]]:

@@ -58,8 +58,16 @@ def temp_files(path: Path) -> list[Path]:
 
 def remove_stale_temp_files(path: Path, older_than: float = STALE_TMP_SECONDS) -> list[Path]:
     """Remove temporary files of `path` left by a killed writer (older than `older_than` s)."""
+    return remove_stale(temp_files(path), older_than)
+
+
+def remove_stale(files: list[Path], older_than: float = STALE_TMP_SECONDS) -> list[Path]:
+    """Remove those of these temporary files that are older than `older_than` s (a killed writer's).
+
+    Checkpoints and exports share it: a writer that is alive renames its file within seconds.
+    """
     removed, cutoff = [], time.time() - older_than
-    for tmp in temp_files(path):
+    for tmp in files:
         try:
             if tmp.stat().st_mtime < cutoff:
                 tmp.unlink()

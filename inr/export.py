@@ -10,7 +10,6 @@ import numbers
 import os
 import re
 import tempfile
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -19,15 +18,14 @@ import imageio.v2 as iio2
 import imageio.v3 as iio
 import numpy as np
 
+from .checkpoints import remove_stale
+
 MP4_QUALITY = 8  # imageio's 0-10 scale; for libx264 it becomes CRF 10, visually lossless
 GIF_MIN_DELAY_MS = 20  # browsers play shorter GIF delays at 100 ms, far slower than asked
 GIF_MAX_DELAY_MS = 655_350  # GIF stores the delay as 16 bits of 10 ms
 # Pillow keeps every GIF frame in memory until the file is closed (3 bytes a pixel): a GIF of more
 # pixels than this (e.g. 1,000 frames of 256x256) is refused; MP4 streams and has no such cap.
 MAX_GIF_PIXELS = 2**26
-# A temporary file older than this was left by a writer that was killed (an export takes seconds to
-# minutes): the next export to the same name removes it. The same rule as for checkpoints.
-STALE_TMP_SECONDS = 600
 
 
 def check_size(path: str | Path, shape: tuple[int, int, int]) -> None:
@@ -87,24 +85,11 @@ def temp_files(path: Path, suffix: str) -> list[Path]:
     return sorted(p for p in path.parent.glob(f".*{suffix}") if pattern.fullmatch(p.name))
 
 
-def remove_stale_temp_files(path: Path, suffix: str, older_than: float = STALE_TMP_SECONDS) -> list[Path]:
-    """Remove the temporary files of `path` that a killed writer left (older than `older_than` s)."""
-    removed, cutoff = [], time.time() - older_than
-    for tmp in temp_files(path, suffix):
-        try:
-            if tmp.stat().st_mtime < cutoff:
-                tmp.unlink()
-                removed.append(tmp)
-        except OSError:  # another process removed or renamed it meanwhile
-            pass
-    return removed
-
-
 @contextmanager
 def _atomic(path: Path, suffix: str):
     """A temporary `suffix` file beside `path` to write; renamed onto `path` only if the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(path, suffix)
+    remove_stale(temp_files(path, suffix))
     # Same folder, so the rename is atomic; the format's suffix, as ffmpeg picks its container by name.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=suffix)
     os.close(fd)

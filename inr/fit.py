@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import priors
+from . import budget, priors
 from .coords import frame_times, pixel_centres
 from .dataset import PixelSet
 from .metrics import mse_to_psnr, psnr_to_mse
@@ -45,12 +45,7 @@ class FitConfig:
     preview_seconds: float | None = None  # a preview frame at most this often (None: never)
 
     def __post_init__(self):
-        if self.steps is None and self.seconds is None:
-            raise ValueError("a fit needs a budget: steps or seconds")
-        if self.steps is not None and self.steps < 0:
-            raise ValueError(f"steps must be >= 0, got {self.steps}")
-        if self.seconds is not None and not (math.isfinite(self.seconds) and self.seconds >= 0):
-            raise ValueError(f"seconds must be a finite number >= 0, got {self.seconds}")
+        budget.check(self.steps, self.seconds, "a fit")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.batch < 1:
@@ -205,12 +200,10 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
     model.train()
     while True:
         elapsed = time.perf_counter() - start
-        progress = max(step / cfg.steps if cfg.steps else 0.0,
-                       elapsed / cfg.seconds if cfg.seconds else 0.0)
-        if progress >= 1.0 or cfg.steps == 0 or cfg.seconds == 0:
+        progress = budget.progress(step, elapsed, cfg.steps, cfg.seconds)
+        if progress >= 1.0:
             break
-        for group, lr in zip(optimizer.param_groups, base_lrs):
-            group["lr"] = lr * cfg.final_lr_ratio ** progress
+        budget.decay(optimizer, base_lrs, cfg.final_lr_ratio, progress)
         with precision(cfg.precision, device):
             loss = step_loss(model, data, cfg.batch, generator, host_random)
             if cfg.curvature or cfg.temporal:

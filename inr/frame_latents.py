@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import budget
 from .coords import pixel_centres
 from .fit import Record
 from .metrics import mse_to_psnr
@@ -205,12 +206,7 @@ class LatentFitConfig:
     preview_seconds: float | None = None  # a preview frame at most this often (None: never)
 
     def __post_init__(self):
-        if self.steps is None and self.seconds is None:
-            raise ValueError("a fit needs a budget: steps or seconds")
-        if self.steps is not None and self.steps < 0:
-            raise ValueError(f"steps must be >= 0, got {self.steps}")
-        if self.seconds is not None and not (math.isfinite(self.seconds) and self.seconds >= 0):
-            raise ValueError(f"seconds must be a finite number >= 0, got {self.seconds}")
+        budget.check(self.steps, self.seconds, "a fit")
         if not (0 <= self.decay_from < 1):
             raise ValueError(f"decay_from must be in [0, 1), got {self.decay_from}")
         if self.frames_per_step < 1:
@@ -288,11 +284,10 @@ def fit(model: FrameLatents, frames: np.ndarray, cfg: LatentFitConfig) -> Iterat
     model.train()
     while True:
         elapsed = time.perf_counter() - start
-        progress = max(step / cfg.steps if cfg.steps else 0.0, elapsed / cfg.seconds if cfg.seconds else 0.0)
-        if progress >= 1.0 or cfg.steps == 0 or cfg.seconds == 0:
+        progress = budget.progress(step, elapsed, cfg.steps, cfg.seconds)
+        if progress >= 1.0:
             break
-        for group, lr in zip(optimizer.param_groups, base_lrs):
-            group["lr"] = lr * cfg.final_lr_ratio ** (max(0.0, progress - cfg.decay_from) / (1 - cfg.decay_from))
+        budget.decay(optimizer, base_lrs, cfg.final_lr_ratio, progress, start=cfg.decay_from)
         if len(queue) < per_step:  # each epoch visits every frame once, in a fresh order
             queue = torch.cat([queue, torch.randperm(count, generator=order)])
         which, queue = queue[:per_step], queue[per_step:]

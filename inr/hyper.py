@@ -27,6 +27,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
+from . import budget
 from .checkpoints import ClipInfo, atomic_write_bytes
 from .coords import frame_times, grid, pixel_centres
 from .fit import Record
@@ -208,12 +209,7 @@ class TrainConfig:
     preview_seconds: float | None = None  # a preview frame (middle frame of clip 0) at most this often
 
     def __post_init__(self):
-        if self.steps is None and self.seconds is None:
-            raise ValueError("training needs a budget: steps or seconds")
-        if self.steps is not None and self.steps < 0:
-            raise ValueError(f"steps must be >= 0, got {self.steps}")
-        if self.seconds is not None and not (math.isfinite(self.seconds) and self.seconds >= 0):
-            raise ValueError(f"seconds must be a finite number >= 0, got {self.seconds}")
+        budget.check(self.steps, self.seconds, "training")
         for name in ("clips_per_step", "pixels_per_clip"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -314,11 +310,10 @@ def train(model: HyperINR, clips: torch.Tensor, cfg: TrainConfig) -> Iterator[Re
     model.train()
     while True:
         elapsed = time.perf_counter() - start
-        progress = max(step / cfg.steps if cfg.steps else 0.0, elapsed / cfg.seconds if cfg.seconds else 0.0)
-        if progress >= 1.0 or cfg.steps == 0 or cfg.seconds == 0:
+        progress = budget.progress(step, elapsed, cfg.steps, cfg.seconds)
+        if progress >= 1.0:
             break
-        for group, lr in zip(optimizer.param_groups, base_lrs):
-            group["lr"] = lr * cfg.final_lr_ratio ** progress
+        budget.decay(optimizer, base_lrs, cfg.final_lr_ratio, progress)
         active, level = schedule(cfg, progress, n)
         pick = order[torch.randperm(active, generator=g)[: cfg.clips_per_step]]
         coords, colours = _draw(levels[level], pick, cfg.pixels_per_clip, g)
@@ -351,12 +346,7 @@ class InvertConfig:
     log_seconds: float = 0.25  # a record at most this often (each scores the whole clip)
 
     def __post_init__(self):
-        if self.steps is None and self.seconds is None:
-            raise ValueError("an inversion needs a budget: steps or seconds")
-        if self.steps is not None and self.steps < 0:
-            raise ValueError(f"steps must be >= 0, got {self.steps}")
-        if self.seconds is not None and not (math.isfinite(self.seconds) and self.seconds >= 0):
-            raise ValueError(f"seconds must be a finite number >= 0, got {self.seconds}")
+        budget.check(self.steps, self.seconds, "an inversion")
         if self.pixels < 1:
             raise ValueError(f"pixels must be >= 1, got {self.pixels}")
         if not (math.isfinite(self.lr) and self.lr > 0):
@@ -411,10 +401,10 @@ def invert(model: HyperINR, clip: torch.Tensor, code: torch.Tensor, cfg: InvertC
         yield record()
         while True:
             elapsed = time.perf_counter() - start
-            progress = max(step / cfg.steps if cfg.steps else 0.0, elapsed / cfg.seconds if cfg.seconds else 0.0)
-            if progress >= 1.0 or cfg.steps == 0 or cfg.seconds == 0:
+            progress = budget.progress(step, elapsed, cfg.steps, cfg.seconds)
+            if progress >= 1.0:
                 break
-            optimizer.param_groups[0]["lr"] = cfg.lr * cfg.final_lr_ratio ** progress
+            budget.decay(optimizer, [cfg.lr], cfg.final_lr_ratio, progress)
             pick = where[torch.randint(len(where), (min(cfg.pixels, len(where)),), generator=g)]
             ti, yi, xi = pick.unbind(-1)
             coords = torch.stack([frame_times(frames)[ti], pixel_centres(height)[yi], pixel_centres(width)[xi]], -1)

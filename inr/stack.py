@@ -15,6 +15,7 @@ rendering, scoring and saving a member need nothing new.
 import torch
 from torch import nn
 
+from .encodings import build_encoding
 from .model import Field, ModelConfig
 
 
@@ -34,8 +35,7 @@ class FieldStack(nn.Module):
                                  f"{network} and {cfg.network}")
         self.configs = list(configs)
         self.network = network
-        fields = [Field(cfg) for cfg in configs]  # for their encodings and layer shapes only
-        self.encoding = nn.ModuleList(f.encoding for f in fields)
+        self.encoding = nn.ModuleList(build_encoding(cfg.encoding) for cfg in configs)
         self.in_dim = max(e.out_dim for e in self.encoding)
         self.latents = nn.Parameter(torch.zeros(1, 0))  # one clip, no code: the fit loop's interface
         dims = [self.in_dim] + [network.width] * network.depth + [3]
