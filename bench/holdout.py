@@ -8,7 +8,8 @@ issue) with the CPU fit settings for the same number of steps, so the figures do
 the machine that ran them; ``--device cuda`` only makes the sweep faster. 2,000 steps is about
 what a 2-core CPU does in 60 s. Each variant changes one thing against ``default``:
 
-* kernel of the grid: linear (tent), cubic B-spline (default), quintic B-spline;
+* kernel of the grid: linear (tent), cubic B-spline (default), quintic B-spline, Catmull-Rom
+  (Keys' interpolating cubic, a = -0.5: smoother between pixels than PyTorch's bicubic, a = -0.75);
 * levels: the multiresolution grid (4 levels) against one level (a pure spline through the
   training pixels);
 * grid resolution: finest nodes on every pixel instead of on the training pixels;
@@ -64,6 +65,7 @@ VARIANTS = {
     "default": (_same, {}),
     "linear": (_grid(kernel="linear"), {}),
     "quintic": (_grid(kernel="quintic"), {}),
+    "catmull-rom": (_grid(kernel="catmull-rom"), {}),
     "1-level": (_grid(levels=1), {}),
     "1-level-quintic": (_grid(levels=1, kernel="quintic"), {}),
     "every-pixel+curv": (_every_pixel, {"curvature": 1.0}),

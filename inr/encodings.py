@@ -38,7 +38,9 @@ class GridConfig:
     coarsest: tuple[int, int, int] = (4, 4, 4)  # a few nodes carry the smooth, global colour
     levels: int = 4  # octaves between coarsest and finest
     features: int = 3  # per level; 3 lets a linear head read rgb straight from the grids
-    kernel: str = "cubic"  # "linear" (tent, C0), "cubic" (B-spline, C2) or "quintic" (B-spline, C4)
+    # "linear" (tent, C0), "cubic" (B-spline, C2), "quintic" (B-spline, C4) or "catmull-rom"
+    # (Keys' interpolating cubic, C1: a node's value is the field's value there).
+    kernel: str = "cubic"
     # Where the end nodes sit on each axis (t, y, x). Presets put them on the first and last
     # training pixels, so the finest level's nodes coincide with training pixels.
     span: tuple[tuple[float, float], ...] = ((-1.0, 1.0), (-1.0, 1.0), (-1.0, 1.0))
@@ -103,7 +105,7 @@ class FourierFeatures(nn.Module):
         return torch.cat([angles.sin(), angles.cos()], dim=-1)
 
 
-KERNEL_SUPPORT = {"linear": 2, "cubic": 4, "quintic": 6}
+KERNEL_SUPPORT = {"linear": 2, "cubic": 4, "quintic": 6, "catmull-rom": 4}
 
 
 def _kernel(name: str, d: torch.Tensor) -> torch.Tensor:
@@ -111,6 +113,11 @@ def _kernel(name: str, d: torch.Tensor) -> torch.Tensor:
     d = d.abs()
     if name == "linear":
         return (1 - d).clamp(min=0)
+    if name == "catmull-rom":
+        # Keys' cubic convolution with a = -0.5: 1 at its node, 0 at every other node, so a grid
+        # interpolates its node values; bicubic image resizing uses the same family.
+        return torch.where(d < 1, 1.5 * d**3 - 2.5 * d**2 + 1,
+                           (-0.5 * d**3 + 2.5 * d**2 - 4 * d + 2) * (d < 2))
     if name == "cubic":
         # Cubic B-spline: partition of unity, twice differentiable, support (-2, 2).
         return torch.where(d < 1, (4 - 6 * d**2 + 3 * d**3) / 6, ((2 - d).clamp(min=0) ** 3) / 6)

@@ -6,7 +6,7 @@ from inr.encodings import (FourierConfig, FourierFeatures, GridConfig, HashConfi
                            SeparableGrid, _kernel, interpolation_matrix)
 
 
-@pytest.mark.parametrize("kernel", ["linear", "cubic", "quintic"])
+@pytest.mark.parametrize("kernel", ["linear", "cubic", "quintic", "catmull-rom"])
 def test_grid_lattice_fast_path_matches_pointwise(kernel):
     cfg = GridConfig(finest=(6, 9, 11), coarsest=(2, 3, 3), levels=3, kernel=kernel, init_scale=1.0,
                      span=((-1, 1), (-0.9, 0.7), (-0.95, 0.95)))
@@ -17,13 +17,21 @@ def test_grid_lattice_fast_path_matches_pointwise(kernel):
     assert torch.allclose(fast, slow, atol=1e-5)
 
 
-@pytest.mark.parametrize("kernel", ["linear", "cubic", "quintic"])
-def test_b_splines_are_partitions_of_unity(kernel):
+@pytest.mark.parametrize("kernel", ["linear", "cubic", "quintic", "catmull-rom"])
+def test_kernels_are_partitions_of_unity(kernel):
     d = torch.linspace(0, 1, 11)
     total = sum(_kernel(kernel, d - k) for k in range(-3, 4))
     assert torch.allclose(total, torch.ones_like(d), atol=1e-6)
     rows = interpolation_matrix(torch.linspace(-1, 1, 50), 8, "cubic")
     assert torch.allclose(rows.sum(1), torch.ones(50), atol=1e-6)
+
+
+def test_catmull_rom_interpolates_its_nodes():
+    nodes = torch.linspace(-1, 1, 8)
+    rows = interpolation_matrix(nodes, 8, "catmull-rom")
+    assert torch.allclose(rows, torch.eye(8), atol=1e-6)
+    half = _kernel("catmull-rom", torch.tensor([0.5, 1.5]))  # Keys a = -0.5 halfway between nodes
+    assert torch.allclose(half, torch.tensor([0.5625, -0.0625]))
 
 
 def test_fourier_features_have_their_declared_width_and_seeded_matrix():
