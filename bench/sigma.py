@@ -7,8 +7,11 @@ each σ alone (their sum is what fitting them one after another costs); and ever
 one FieldStack (stacked weights, one batched matrix product per layer). Only the training steps
 are timed: the loop scores at the first and the last step only, and the first scoring is taken
 out of the time. The members' final PSNR is printed beside their solo fits', which they should
-match (same initial weights, same pixels). Prints medians and ratios and writes
-bench/results/sigma_<device>.json. #5's target: the stack of 4 costs at most 1.5x one fit.
+match (same initial weights, same pixels). Also reports the GFLOP/s of the single fit's matrix
+products: where that is near the device's peak, a stack of K cannot cost much less than K fits.
+Last, counts the curve points a 20 s stacked fit draws with the app's logging. Prints medians
+and ratios and writes bench/results/sigma_<device>.json. #5's target: the stack of 4 costs at
+most 1.5x one fit.
 """
 
 import argparse
@@ -27,6 +30,7 @@ import torch  # noqa: E402
 from inr import api  # noqa: E402
 
 NO_LOGS = 1e9  # log_seconds: no curve points between the first step and the last
+LIVE_SECONDS = 20.0  # a short Compare σ fit, to count the live curve points it draws
 
 
 def _label(sigma: float | None) -> str:
@@ -44,15 +48,29 @@ def _timed(run: api.Run) -> tuple[float, api.Record]:
     return last.seconds - scoring, records[-1]
 
 
+def matmul_flops(model, pixels: int) -> float:
+    """Multiply-adds of the network's matrix products, forward and backward, x2: 6 x weights a pixel."""
+    weights = sum(m.weight.numel() for m in model.network.modules() if isinstance(m, torch.nn.Linear))
+    return 6 * weights * pixels
+
+
 def one_round(clips, sigmas, device: str, steps: int) -> dict:
     common = dict(holdout="every2", device=device, steps=steps, seconds=None, log_seconds=NO_LOGS)
     solo = {}
     for sigma in sigmas:
-        seconds, final = _timed(api.prepare(clips, arch="fourier", sigma=sigma, **common))
-        solo[_label(sigma)] = {"seconds": seconds, "train_psnr": final.train_psnr, "heldout_psnr": final.heldout_psnr}
+        run = api.prepare(clips, arch="fourier", sigma=sigma, **common)
+        seconds, final = _timed(run)
+        solo[_label(sigma)] = {"seconds": seconds, "train_psnr": final.train_psnr, "heldout_psnr": final.heldout_psnr,
+                               "gflops": matmul_flops(run.model, run.fit_cfg.batch * steps) / seconds / 1e9}
     seconds, final = _timed(api.prepare_sigmas(clips, sigmas, **common))
     members = {_label(s): {"train_psnr": t, "heldout_psnr": h} for s, (t, h) in zip(sigmas, final.members)}
     return {"solo": solo, "stack": {"seconds": seconds, "members": members}}
+
+
+def live_points(clips, sigmas, device: str, seconds: float) -> int:
+    """Curve points a stacked fit of `seconds` draws with the app's default logging."""
+    run = api.prepare_sigmas(clips, sigmas, holdout="every2", device=device, seconds=seconds)
+    return sum(1 for r in api.fit(run) if not r.final)
 
 
 def main() -> None:
@@ -72,11 +90,13 @@ def main() -> None:
     clips = api.load_clips([args.clip], max_frames=args.max_frames, max_size=args.max_size)
     one_round(clips, sigmas, args.device, 3)  # warm-up: allocations, lazy imports, kernels
     rounds = [one_round(clips, sigmas, args.device, args.steps) for _ in range(args.runs)]
+    points = live_points(clips, sigmas, args.device, LIVE_SECONDS)
 
     def med(get) -> float:
         return statistics.median(get(r) for r in rounds)
 
     one = med(lambda r: r["solo"]["10"]["seconds"])
+    gflops = med(lambda r: r["solo"]["10"]["gflops"])
     sequential = med(lambda r: sum(v["seconds"] for v in r["solo"].values()))
     stacked = med(lambda r: r["stack"]["seconds"])
     result = {
@@ -85,15 +105,16 @@ def main() -> None:
         "shape": list(clips[0].frames.shape[:3]), "sigmas": [_label(s) for s in sigmas],
         "steps": args.steps, "runs": args.runs, "batch": api.fit_config("fourier", args.device).batch,
         "median_seconds": {"one (sigma 10)": one, "one after another": sequential, "stacked": stacked},
-        "stacked_over_one": stacked / one, "stacked_over_sequential": stacked / sequential,
-        "rounds": rounds,
+        "one_fit_gflops": gflops, "stacked_over_one": stacked / one, "stacked_over_sequential": stacked / sequential,
+        f"live_points_in_{LIVE_SECONDS:g}_s": points, "rounds": rounds,
     }
     print(f"{args.device}, {result['clip']} {result['shape']}, {args.steps} steps, batch {result['batch']}, "
           f"medians of {args.runs}:")
-    print(f"  one fit (sigma 10)        {one:7.2f} s")
+    print(f"  one fit (sigma 10)        {one:7.2f} s  ({gflops:.0f} GFLOP/s in its matrix products)")
     print(f"  {len(sigmas)} fits one after another  {sequential:7.2f} s")
     print(f"  {len(sigmas)} fits as one stack       {stacked:7.2f} s  = {stacked / one:.2f}x one, "
           f"{stacked / sequential:.2f}x one after another")
+    print(f"  a {LIVE_SECONDS:g} s stacked fit, as in the app, draws {points} points per curve")
     print("  final held-out PSNR, stack member vs solo fit (last round):")
     last = rounds[-1]
     for label in result["sigmas"]:

@@ -115,12 +115,23 @@ def _pooled(scores: tuple[tuple[float, float | None], ...]) -> tuple[float, floa
     return pools[0], pools[1]
 
 
+def thin_probes(which: torch.Tensor, share: int) -> torch.Tensor:
+    """Every `share`-th probe frame, evenly spread, and at least 2 (or all there are).
+
+    A stack of K members scores each on 1/K of the probe frames, so one curve point costs about
+    what it costs a single fit, and the live curves of Compare σ get as many points.
+    """
+    keep = min(len(which), max(2, math.ceil(len(which) / share)))
+    return which[torch.linspace(0, len(which) - 1, keep).round().long()]
+
+
 @torch.no_grad()
-def probe_psnr(model: Field, data: PixelSet) -> tuple[float, float | None]:
-    """(train PSNR, held-out PSNR) on the probe frames of every clip: the live curves."""
+def probe_psnr(model: Field, data: PixelSet, share: int = 1) -> tuple[float, float | None]:
+    """(train PSNR, held-out PSNR) on the probe frames of every clip (thinned by `share`): the live curves."""
     sums, counts = [0.0, 0.0], [0, 0]
     model.eval()
     for k, which in enumerate(data.probes):
+        which = thin_probes(which, share)
         frames = data.clip_frames(k)
         device = frames.device
         height, width = frames.shape[1:3]
@@ -184,7 +195,7 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
         last_log = time.perf_counter()  # from here, the time this record takes
         # A stack is scored member by member, each as the ordinary Field it hands back.
         fields = model.members() if isinstance(model, FieldStack) else [model]
-        scores = tuple(full_psnr(f, data, clips) if final else probe_psnr(f, data) for f in fields)
+        scores = tuple(full_psnr(f, data, clips) if final else probe_psnr(f, data, len(fields)) for f in fields)
         train, heldout = _pooled(scores)
         preview = None
         if cfg.preview_seconds is not None and (final or elapsed - last_preview >= cfg.preview_seconds):

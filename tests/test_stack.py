@@ -5,6 +5,7 @@ import torch
 
 from inr import api
 from inr.encodings import FourierConfig, IdentityConfig
+from inr.fit import thin_probes
 from inr.model import Field, ModelConfig
 from inr.networks import NetworkConfig
 from inr.stack import FieldStack
@@ -52,6 +53,16 @@ def test_the_stack_pools_its_members_scores(clip):
     rec = list(api.fit(stacked))[-1]
     trains = [t for t, _ in rec.members]
     assert min(trains) <= rec.train_psnr <= max(trains)
+
+
+def test_stack_members_share_the_probe_frames_of_one_fit():
+    # K members each score 1/K of the probe frames (at least 2), so a live point of Compare σ
+    # costs what a single fit's does; the final record still scores every pixel.
+    probes = torch.arange(12)
+    assert thin_probes(probes, 1).tolist() == list(range(12))
+    assert thin_probes(probes, 4).tolist() == [0, 6, 11]
+    assert thin_probes(probes, 12).tolist() == [0, 11]
+    assert thin_probes(torch.tensor([3]), 4).tolist() == [3]
 
 
 def test_a_stack_refuses_members_it_cannot_batch():
