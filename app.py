@@ -632,7 +632,10 @@ def build() -> gr.Blocks:
 
         fit_outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, session]
         render_inputs = [session, spatial, temporal, out_w, out_h, out_t, compare]
-        demo.load(on_load, [session], fit_outputs).then(
+        # The session is created by an event of its own that returns at once, before the slow
+        # pretrained loads: a button pressed while they run then finds this session and fills it,
+        # instead of making a second one that the load's result would replace (or that replaces it).
+        demo.load(_ensure, [session], [session]).then(on_load, [session], fit_outputs).then(
             load_sigma_pretrained, [session], [sigma_pick, sigma_gif, sigma_text, sigma_table, sigma_curves]).then(
             load_blend_pretrained, [session], [blend_status, clip_a, clip_b]).then(
             render_source, [session], [source]).then(
