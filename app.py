@@ -120,6 +120,8 @@ def on_load(session: Session | None):
     if run is None:
         return ("No pretrained model ships for the default example: pick a clip and press **Start**.",
                 None, None, None, None, gr.skip(), None, None, session)
+    if session.run is not None or session.fitting:  # a fit or checkpoint started while this loaded wins
+        return (*[gr.skip()] * 8, session)
     session.run, session.name = run, DEFAULT_EXAMPLE
     return _fit_outputs(session, run, f"{DEFAULT_EXAMPLE} (pretrained)", files=[])
 
@@ -307,6 +309,8 @@ def on_sigma_pick(session: Session, label):
 
 def load_sigma_pretrained(session: Session):
     session = _ensure(session)
+    if session.sigma_runs:  # a Compare σ fit already ended while the page loaded: keep its results
+        return (gr.skip(),) * 5
     for path in sorted(CHECKPOINTS.glob("sigma_*.safetensors"), key=lambda p: _sigma_sort(p.stem[6:])):
         session.sigma_runs[path.stem[6:]] = api.load(path)
     if not session.sigma_runs:
@@ -352,6 +356,8 @@ def load_blend_pretrained(session: Session):
     path = CHECKPOINTS / "blend.safetensors"
     if not path.is_file():
         return "No pretrained blend ships: tick two examples and press **Fit blend**.", gr.skip(), gr.skip()
+    if session.blend is not None:  # a blend fitted while the page loaded: keep it
+        return (gr.skip(),) * 3
     session.blend = api.load(path)
     choices = _blend_choices(session.blend)
     return (f"Pretrained blend of {len(choices)} clips loaded.", gr.Dropdown(choices=choices, value=0),
@@ -634,7 +640,7 @@ def build() -> gr.Blocks:
         render_inputs = [session, spatial, temporal, out_w, out_h, out_t, compare]
         # The session is created by an event of its own that returns at once, before the slow
         # pretrained loads: a button pressed while they run then finds this session and fills it,
-        # instead of making a second one that the load's result would replace (or that replaces it).
+        # instead of making a second one that replaces it; the loads leave alone what it filled.
         demo.load(_ensure, [session], [session]).then(on_load, [session], fit_outputs).then(
             load_sigma_pretrained, [session], [sigma_pick, sigma_gif, sigma_text, sigma_table, sigma_curves]).then(
             load_blend_pretrained, [session], [blend_status, clip_a, clip_b]).then(
