@@ -17,8 +17,8 @@ Baselines, re-implemented from their settings:
 * siren-tf32, siren-bf16: the SIREN recipe's very network and settings, trained with TF32 tensor
   cores or a bf16 autocast forward pass (GPU only): the same-size-network throughput comparison.
 
-On a GPU, MLP methods also report achieved TFLOP/s (6 x weights x pixels/s: forward and backward
-matmuls) and its share of the GPU's dense peak at that precision.
+On a GPU, MLP methods also report achieved TFLOP/s (FLOPs of the network's matrix products, see
+`matmul_flops`) and its share of the GPU's dense peak at that precision.
 """
 
 import argparse
@@ -73,6 +73,17 @@ def _recipe(method: str, run: api.Run, seconds: float) -> tuple[Field, FitConfig
     return Field(cfg).to(run.device), fit
 
 
+def matmul_flops(model: Field, pixels: int) -> int:
+    """FLOPs of the network's matrix products for `pixels` training pixels, forward and backward.
+
+    2 x weights a pixel forward, as much again for the weights' gradients, and as much again for
+    the gradients of each layer's input, except the first layer's: its input (coordinates or
+    fixed features) needs none.
+    """
+    layers = [m.weight.numel() for m in model.network.modules() if isinstance(m, torch.nn.Linear)]
+    return (6 * sum(layers) - 2 * layers[0]) * pixels if layers else 0
+
+
 def one_run(method: str, clip: api.Clip, device: str, seconds: float, seed: int) -> dict:
     run = api.prepare([clip], device=device, seed=seed, seconds=seconds, log_seconds=0.25)
     if method != "ours":
@@ -82,10 +93,9 @@ def one_run(method: str, clip: api.Clip, device: str, seconds: float, seed: int)
     live = [r for r in records if not r.final]
     final = records[-1]
     pixels = run.data.train.numel()
-    weights = sum(m.weight.numel() for m in run.model.network.modules() if isinstance(m, torch.nn.Linear))
     return {
         "precision": run.fit_cfg.precision,
-        "tflops": 6 * weights * run.fit_cfg.batch * final.step / final.seconds / 1e12,
+        "tflops": matmul_flops(run.model, run.fit_cfg.batch * final.step) / final.seconds / 1e12,
         "curve": [[r.seconds, r.train_psnr, r.heldout_psnr] for r in live],
         "train_psnr": final.train_psnr,
         "heldout_psnr": final.heldout_psnr,

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
+from bench.fit import matmul_flops  # noqa: E402
 from inr import api  # noqa: E402
 
 NO_LOGS = 1e9  # log_seconds: no curve points between the first step and the last
@@ -46,12 +47,6 @@ def _timed(run: api.Run) -> tuple[float, api.Record]:
     records = [first, *fit]
     last = [r for r in records if not r.final][-1]
     return last.seconds - scoring, records[-1]
-
-
-def matmul_flops(model, pixels: int) -> float:
-    """Multiply-adds of the network's matrix products, forward and backward, x2: 6 x weights a pixel."""
-    weights = sum(m.weight.numel() for m in model.network.modules() if isinstance(m, torch.nn.Linear))
-    return 6 * weights * pixels
 
 
 def one_round(clips, sigmas, device: str, steps: int) -> dict:

@@ -11,7 +11,13 @@ import torch
 
 from .holdout import train_mask
 
-PROBE_PIXELS = 2**16  # pixels per clip behind the live curves (4 frames at least): cheap to score
+PROBE_PIXELS = 2**16  # pixels per clip behind the live curves: cheap to score
+MIN_PROBE_FRAMES = 4  # spread over the clip, even past PROBE_PIXELS: one frame can be far easier than the rest
+
+
+def spread(n: int, count: int) -> torch.Tensor:
+    """`count` indices of 0..n-1 evenly spread from the first to the last (fewer if they coincide)."""
+    return torch.linspace(0, n - 1, count).round().long().unique()
 
 
 @dataclass
@@ -91,9 +97,8 @@ def make_pixel_set(clips: list[np.ndarray], holdout: str, seed: int, device) -> 
     train, heldout = all_index[flat_mask], all_index[~flat_mask]
 
     def probe(frames: int, height: int, width: int) -> torch.Tensor:
-        # At least 4 frames spread over the clip: one frame can be far easier than the rest.
-        count = min(frames, max(4, PROBE_PIXELS // (height * width)))
-        return torch.linspace(0, frames - 1, count).round().long().unique()
+        count = min(frames, max(MIN_PROBE_FRAMES, PROBE_PIXELS // (height * width)))
+        return spread(frames, count)
 
     colors = torch.cat([torch.from_numpy(np.ascontiguousarray(c)).reshape(-1, 3) for c in clips])
     return PixelSet(

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from . import budget, priors
 from .coords import frame_times, pixel_centres
-from .dataset import PixelSet
+from .dataset import MIN_PROBE_FRAMES, PixelSet, spread
 from .metrics import mse_to_psnr, psnr_to_mse
 from .model import Field
 from .render import render_frames, to_uint8
@@ -116,13 +116,13 @@ def _pooled(scores: tuple[tuple[float, float | None], ...]) -> tuple[float, floa
 
 
 def thin_probes(which: torch.Tensor, share: int) -> torch.Tensor:
-    """Every `share`-th probe frame, evenly spread, and at least 2 (or all there are).
+    """An evenly spread 1/share of the probe frames `which`, but at least MIN_PROBE_FRAMES of them.
 
-    A stack of K members scores each on 1/K of the probe frames, so one curve point costs about
-    what it costs a single fit, and the live curves of Compare σ get as many points.
+    A stack of K members scores each on the same 1/K of the probe frames, so one curve point
+    costs about what a single fit's does, and the live curves of Compare σ get more points.
     """
-    keep = min(len(which), max(2, math.ceil(len(which) / share)))
-    return which[torch.linspace(0, len(which) - 1, keep).round().long()]
+    keep = min(len(which), max(MIN_PROBE_FRAMES, math.ceil(len(which) / share)))
+    return which[spread(len(which), keep)]
 
 
 @torch.no_grad()

@@ -56,13 +56,13 @@ def test_the_stack_pools_its_members_scores(clip):
 
 
 def test_stack_members_share_the_probe_frames_of_one_fit():
-    # K members each score 1/K of the probe frames (at least 2), so a live point of Compare σ
-    # costs what a single fit's does; the final record still scores every pixel.
-    probes = torch.arange(12)
-    assert thin_probes(probes, 1).tolist() == list(range(12))
-    assert thin_probes(probes, 4).tolist() == [0, 6, 11]
-    assert thin_probes(probes, 12).tolist() == [0, 11]
-    assert thin_probes(torch.tensor([3]), 4).tolist() == [3]
+    # K members each score 1/K of the probe frames (at least 4), so a live point of Compare σ
+    # costs about what a single fit's does; the final record still scores every pixel.
+    probes = torch.arange(0, 48, 2)  # 24 probe frames
+    assert thin_probes(probes, 1).tolist() == probes.tolist()
+    assert thin_probes(probes, 4).tolist() == [0, 10, 18, 28, 36, 46]
+    assert thin_probes(probes, 24).tolist() == [0, 16, 30, 46]
+    assert thin_probes(torch.arange(3), 4).tolist() == [0, 1, 2]
 
 
 def test_a_stack_refuses_members_it_cannot_batch():
