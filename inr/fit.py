@@ -205,7 +205,7 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
         log_gap = max(cfg.log_seconds, 4 * (time.perf_counter() - last_log))
         last_log = time.perf_counter()
         return Record(step, loss, train, heldout, elapsed, step / max(elapsed, 1e-9), preview, final,
-                      scores if len(fields) > 1 else ())
+                      scores if isinstance(model, FieldStack) else ())
 
     host_random = torch.Generator().manual_seed(cfg.seed)  # host-side choices: no device sync
     model.train()

@@ -62,6 +62,17 @@ def test_compare_sigma_fits_every_sigma_together_and_grows_every_curve(tmp_path)
     assert session.sigma_runs["none"].model is not session.sigma_runs["10"].model
 
 
+def test_page_load_keeps_what_was_started_while_it_ran(tmp_path):
+    # A Compare σ fit or a model set before the slow pretrained loads ended: they must not replace it.
+    session = app.Session(folder=tmp_path / "s")
+    list(app.on_sigma_fit(session, "jelly_small.mp4", None, ["none"], "", 2))
+    fitted = session.sigma_runs["none"]
+    assert all(o == gr.skip() for o in app.load_sigma_pretrained(session))
+    assert list(session.sigma_runs) == ["none"] and session.sigma_runs["none"] is fitted
+    session.run = mine = app.load_pretrained(session, app.DEFAULT_EXAMPLE)  # as a started fit does
+    assert app.on_load(session)[-1] is session and session.run is mine
+
+
 def test_estimate_names_memory_and_time_per_1000_steps():
     text = app.on_estimate("office_plant.mp4", None, "grid", "10", "every2", 64)
     assert "MB" in text and "per 1,000 steps" in text and "downscaled" in text
