@@ -116,12 +116,16 @@ def _fit_outputs(session, run, name, notes=(), rec=None, strip=True, files=None)
 def on_load(session: Session | None):
     """First launch: the default example's pretrained model is ready in every view."""
     session = _ensure(session)
-    run = load_pretrained(session, DEFAULT_EXAMPLE)
+
+    def started() -> bool:  # a fit or checkpoint the person started before or while this loads wins
+        return session.run is not None or session.fitting
+
+    run = None if started() else load_pretrained(session, DEFAULT_EXAMPLE)
+    if started():
+        return (*[gr.skip()] * 8, session)
     if run is None:
         return ("No pretrained model ships for the default example: pick a clip and press **Start**.",
                 None, None, None, None, gr.skip(), None, None, session)
-    if session.run is not None or session.fitting:  # a fit or checkpoint started while this loaded wins
-        return (*[gr.skip()] * 8, session)
     session.run, session.name = run, DEFAULT_EXAMPLE
     return _fit_outputs(session, run, f"{DEFAULT_EXAMPLE} (pretrained)", files=[])
 
@@ -243,10 +247,6 @@ def on_load_checkpoint(session: Session, file):
 
 # ---------------------------------------------------------------- Compare σ tab
 
-def _sigma_label(sigma: float | None) -> str:
-    return "none" if sigma is None else f"{sigma:g}"
-
-
 def _sigma_view(session: Session, label: str):
     run = session.sigma_runs[label]
     s = api.summary(run)
@@ -278,14 +278,10 @@ def on_sigma_fit(session: Session, example, upload, chosen, custom, seconds):
         sigmas.append(_sigma_value(custom))
     if not sigmas:
         raise ValueError("tick at least one σ (or type a custom one)")
-    unique = {}
-    for sigma in sigmas:  # a repeated σ is fitted once
-        unique.setdefault(_sigma_label(sigma), sigma)
+    unique = api.unique_sigmas(sigmas)  # a repeated σ is fitted once
     labels, sigmas = list(unique), list(unique.values())
     clips = api.load_clips([path], **SIGMA_CAPS)
     session.sigma_runs = {}
-    for old in session.folder.glob("sigma_*.gif") if session.folder.exists() else []:
-        old.unlink()
     # Every σ in one batched model: one loop, the same pixels each step, all curves live at once.
     run = api.prepare_sigmas(clips, sigmas, holdout="every2", seconds=float(seconds))
     for rec in api.fit(run):
@@ -293,6 +289,10 @@ def on_sigma_fit(session: Session, example, upload, chosen, custom, seconds):
             histories = {f"σ {label}": h for label, h in zip(labels, api.member_histories(run))}
             yield (curves_plot(histories, run.baseline), gr.skip(), gr.skip(), gr.skip(),
                    f"fitting {len(labels)} σ together on {name}: step {rec.step}, {rec.seconds:.1f} s", session)
+    # GIFs are cached by label: drop the old ones only now, since the page's pretrained load may
+    # have written some while this fit ran.
+    for old in session.folder.glob("sigma_*.gif") if session.folder.exists() else []:
+        old.unlink()
     session.sigma_runs = dict(zip(labels, api.members(run)))
     histories = {f"σ {label}": m.history for label, m in session.sigma_runs.items()}
     gif, text = _sigma_view(session, labels[0])

@@ -28,12 +28,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inr import api  # noqa: E402
-from inr.baselines import upsample_every2  # noqa: E402
+from inr.baselines import classical_rebuild  # noqa: E402
+from inr.holdout import train_mask  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 PHASES = ((0, 1), (1, 0), (1, 1))  # (row, column) offset of a held-out pixel from its training pixel
@@ -85,21 +87,12 @@ def filtered_psnr(frames: np.ndarray, r: int, k: int, fit_on: str) -> float:
     return -10 * np.log10(squared / count)
 
 
-def rebuild_psnr(frames: np.ndarray, mode: str) -> float:
-    import torch
-
-    full = torch.from_numpy(frames)
-    rebuilt = upsample_every2(full[:, ::2, ::2], full.shape[1], full.shape[2], mode).numpy()
-    held = np.ones(frames.shape[:3], dtype=bool)
-    held[:, ::2, ::2] = False
-    return float(-10 * np.log10(((rebuilt - frames) ** 2)[held].mean()))
-
-
 def measure(path: str, max_frames: int, max_size: int) -> dict:
     clip = api.load_clips([path], max_frames=max_frames, max_size=max_size, device="cpu")[0]
     frames = np.asarray(clip.frames, dtype=np.float32) / 255  # (T, H, W, 3) in [0, 1]
+    rebuilds = classical_rebuild(torch.from_numpy(frames), train_mask(frames.shape[:3], "every2"), "every2")
     row = {"clip": clip.name, "shape": list(frames.shape[:3]),
-           "bilinear_psnr": rebuild_psnr(frames, "bilinear"), "bicubic_psnr": rebuild_psnr(frames, "bicubic")}
+           "bilinear_psnr": rebuilds["bilinear"], "bicubic_psnr": rebuilds["bicubic"]}
     for r, k in WINDOWS:
         for fit_on in ("oracle", "self"):
             row[f"{fit_on}_{2 * r}x{2 * r}x{2 * k + 1}"] = filtered_psnr(frames, r, k, fit_on)

@@ -34,10 +34,6 @@ NO_LOGS = 1e9  # log_seconds: no curve points between the first step and the las
 LIVE_SECONDS = 20.0  # a short Compare σ fit, to count the live curve points it draws
 
 
-def _label(sigma: float | None) -> str:
-    return "none" if sigma is None else f"{sigma:g}"
-
-
 def _timed(run: api.Run) -> tuple[float, api.Record]:
     """Seconds spent in training steps (the scoring at step 1 taken out) and the final record."""
     start = time.perf_counter()
@@ -55,10 +51,10 @@ def one_round(clips, sigmas, device: str, steps: int) -> dict:
     for sigma in sigmas:
         run = api.prepare(clips, arch="fourier", sigma=sigma, **common)
         seconds, final = _timed(run)
-        solo[_label(sigma)] = {"seconds": seconds, "train_psnr": final.train_psnr, "heldout_psnr": final.heldout_psnr,
+        solo[api.sigma_label(sigma)] = {"seconds": seconds, "train_psnr": final.train_psnr, "heldout_psnr": final.heldout_psnr,
                                "gflops": matmul_flops(run.model, run.fit_cfg.batch * steps) / seconds / 1e9}
     seconds, final = _timed(api.prepare_sigmas(clips, sigmas, **common))
-    members = {_label(s): {"train_psnr": t, "heldout_psnr": h} for s, (t, h) in zip(sigmas, final.members)}
+    members = {api.sigma_label(s): {"train_psnr": t, "heldout_psnr": h} for s, (t, h) in zip(sigmas, final.members)}
     return {"solo": solo, "stack": {"seconds": seconds, "members": members}}
 
 
@@ -97,7 +93,7 @@ def main() -> None:
     result = {
         "device": api.device_name(args.device), "host": platform.processor() or platform.machine(),
         "threads": torch.get_num_threads(), "clip": Path(args.clip).name,
-        "shape": list(clips[0].frames.shape[:3]), "sigmas": [_label(s) for s in sigmas],
+        "shape": list(clips[0].frames.shape[:3]), "sigmas": [api.sigma_label(s) for s in sigmas],
         "steps": args.steps, "runs": args.runs, "batch": api.fit_config("fourier", args.device).batch,
         "median_seconds": {"one (sigma 10)": one, "one after another": sequential, "stacked": stacked},
         "one_fit_gflops": gflops, "stacked_over_one": stacked / one, "stacked_over_sequential": stacked / sequential,

@@ -181,6 +181,19 @@ def fit(run: Run, cfg: FitConfig | None = None) -> Iterator[Record]:
         yield rec
 
 
+def sigma_label(sigma: float | None) -> str:
+    """How a σ is named in files, tables and curves: 'none' for raw coordinates, else its value."""
+    return "none" if sigma is None else f"{sigma:g}"
+
+
+def unique_sigmas(sigmas: list[float | None]) -> dict[str, float | None]:
+    """The σ to fit, by label, in order: a σ given twice (10 and 10.0) is fitted once, as first typed."""
+    unique: dict[str, float | None] = {}
+    for sigma in sigmas:
+        unique.setdefault(sigma_label(sigma), sigma)
+    return unique
+
+
 def prepare_sigmas(clips: list[Clip], sigmas: list[float | None], holdout: str = "every2",
                    device: str | None = None, seed: int = 0, **fit_overrides) -> Run:
     """One batched model of the Fourier MLP at each σ (None: raw coordinates), fitted together.
@@ -192,6 +205,8 @@ def prepare_sigmas(clips: list[Clip], sigmas: list[float | None], holdout: str =
         raise ValueError("compare needs at least one sigma")
     if len(clips) != 1:
         raise ValueError(f"compare fits one clip at a time, got {len(clips)}")
+    if fit_overrides.get("curvature") or fit_overrides.get("temporal"):
+        raise ValueError("compare fits without smoothness priors: a σ stack has no lattice to read them on")
     run = prepare(clips, arch="fourier", sigma=sigmas[0], holdout=holdout, device=device, seed=seed, **fit_overrides)
     shapes = [c.frames.shape[:3] for c in clips]
     fields = [run.model] + [_fresh_model(model_config("fourier", shapes, holdout, s), seed, run.device)

@@ -258,13 +258,13 @@ def cmd_compare(args) -> dict:
     out = Path(args.out)
     clips = api.load_clips([args.clip], args.max_frames, args.max_size, args.device)
     _notes(clips)
-    sigmas = list(dict.fromkeys(sigmas))  # a repeated sigma is fitted once
+    sigmas = list(api.unique_sigmas(sigmas).values())  # a repeated sigma is fitted once
     stacked = api.prepare_sigmas(clips, sigmas, holdout=args.holdout, device=args.device, seed=args.seed,
                                  steps=args.steps, seconds=args.seconds)
     _fit(stacked, label=f"{len(sigmas)} sigmas together: ")  # one batched model, the same pixels each step
     runs, histories = [], {}
     for sigma, run in zip(sigmas, api.members(stacked)):
-        name = "none" if sigma is None else f"{sigma:g}"
+        name = api.sigma_label(sigma)
         s = api.summary(run)
         frames, _, fps = api.render(run)
         gif = api.export(out / f"sigma_{name}.gif", frames, fps)

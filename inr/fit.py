@@ -194,7 +194,8 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
         since_log = 0
         last_log = time.perf_counter()  # from here, the time this record takes
         # A stack is scored member by member, each as the ordinary Field it hands back.
-        fields = model.members() if isinstance(model, FieldStack) else [model]
+        stacked = isinstance(model, FieldStack)
+        fields = model.members() if stacked else [model]
         scores = tuple(full_psnr(f, data, clips) if final else probe_psnr(f, data, len(fields)) for f in fields)
         train, heldout = _pooled(scores)
         preview = None
@@ -205,7 +206,7 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
         log_gap = max(cfg.log_seconds, 4 * (time.perf_counter() - last_log))
         last_log = time.perf_counter()
         return Record(step, loss, train, heldout, elapsed, step / max(elapsed, 1e-9), preview, final,
-                      scores if isinstance(model, FieldStack) else ())
+                      scores if stacked else ())
 
     host_random = torch.Generator().manual_seed(cfg.seed)  # host-side choices: no device sync
     model.train()

@@ -36,9 +36,8 @@ class FieldStack(nn.Module):
         self.configs = list(configs)
         self.network = network
         self.encoding = nn.ModuleList(build_encoding(cfg.encoding) for cfg in configs)
-        self.in_dim = max(e.out_dim for e in self.encoding)
         self.latents = nn.Parameter(torch.zeros(1, 0))  # one clip, no code: the fit loop's interface
-        dims = [self.in_dim] + [network.width] * network.depth + [3]
+        dims = [max(e.out_dim for e in self.encoding)] + [network.width] * network.depth + [3]
         count = len(configs)
         self.weights = nn.ParameterList(nn.Parameter(torch.zeros(count, i, o)) for i, o in zip(dims, dims[1:]))
         self.biases = nn.ParameterList(nn.Parameter(torch.zeros(count, 1, o)) for o in dims[1:])
@@ -52,7 +51,6 @@ class FieldStack(nn.Module):
         with torch.no_grad():
             for k, field in enumerate(fields):
                 for layer, weight, bias in zip(_linears(field), stack.weights, stack.biases):
-                    weight[k].zero_()
                     weight[k, :layer.in_features] = layer.weight.T  # rows past a narrow encoding stay 0
                     bias[k, 0] = layer.bias
         return stack

@@ -65,6 +65,12 @@ def test_stack_members_share_the_probe_frames_of_one_fit():
     assert thin_probes(torch.arange(3), 4).tolist() == [0, 1, 2]
 
 
+def test_compare_refuses_priors_and_fits_a_repeated_sigma_once(clip):
+    with pytest.raises(ValueError, match="priors"):
+        api.prepare_sigmas(clip, SIGMAS, device="cpu", steps=1, curvature=0.1)
+    assert api.unique_sigmas([10.0, None, 10, 1e1]) == {"10": 10.0, "none": None}
+
+
 def test_a_stack_refuses_members_it_cannot_batch():
     relu = NetworkConfig(kind="relu", width=32, depth=2)
     with pytest.raises(ValueError, match="network shape"):
