@@ -278,22 +278,22 @@ def on_sigma_fit(session: Session, example, upload, chosen, custom, seconds):
         sigmas.append(_sigma_value(custom))
     if not sigmas:
         raise ValueError("tick at least one σ (or type a custom one)")
-    unique = api.unique_sigmas(sigmas)  # a repeated σ is fitted once
+    unique = api.sigma.unique(sigmas)  # a repeated σ is fitted once
     labels, sigmas = list(unique), list(unique.values())
     clips = api.load_clips([path], **SIGMA_CAPS)
     session.sigma_runs = {}
     # Every σ in one batched model: one loop, the same pixels each step, all curves live at once.
-    run = api.prepare_sigmas(clips, sigmas, holdout="every2", seconds=float(seconds))
+    run = api.sigma.prepare(clips, sigmas, holdout="every2", seconds=float(seconds))
     for rec in api.fit(run):
         if not rec.final:
-            histories = {f"σ {label}": h for label, h in zip(labels, api.member_histories(run))}
+            histories = {f"σ {label}": h for label, h in zip(labels, api.sigma.member_histories(run))}
             yield (curves_plot(histories, run.baseline), gr.skip(), gr.skip(), gr.skip(),
                    f"fitting {len(labels)} σ together on {name}: step {rec.step}, {rec.seconds:.1f} s", session)
     # GIFs are cached by label: drop the old ones only now, since the page's pretrained load may
     # have written some while this fit ran.
     for old in session.folder.glob("sigma_*.gif") if session.folder.exists() else []:
         old.unlink()
-    session.sigma_runs = dict(zip(labels, api.members(run)))
+    session.sigma_runs = dict(zip(labels, api.sigma.members(run)))
     histories = {f"σ {label}": m.history for label, m in session.sigma_runs.items()}
     gif, text = _sigma_view(session, labels[0])
     yield (curves_plot(histories, run.baseline), gr.Radio(choices=labels, value=labels[0]), gif, text,
@@ -456,7 +456,7 @@ def on_render_preview(session: Session, spatial, temporal, width, height, frames
         return mid, f"{info} (preview: the middle frame)"
     k = _between(run.clips[0].frames, t)
     ours = api.render_frame(run, shape, k)
-    name, theirs = api.classical_preview(run, shape, k)
+    name, theirs = api.superres.classical_preview(run, shape, k)
     info += f" · preview of frame {k}: **INR** | **{name}** of the clip | difference ×{api.ERROR_GAIN}"
     original = _original(session, shape)
     if original is not None:
@@ -479,12 +479,12 @@ def on_render(session: Session, spatial, temporal, width, height, frames, compar
     info = f"rendered {shape[0]} frames of {shape[2]}×{shape[1]} at {fps:.3g} fps"
     if not compare:
         return str(mp4), [str(gif), str(mp4)], info
-    classical = api.classical_render(run, shape)
+    classical = api.superres.classical_render(run, shape)
     both = np.stack([api.side_by_side([a, b]) for a, b in zip(rendered, classical)])
     pair = api.export(session.path(f"{stem}_inr_vs_classical.mp4"), both, fps)
     original = _original(session, shape)
     if original is not None:
-        name = api.classical_preview(run, shape, 0)[0]
+        name = api.superres.classical_preview(run, shape, 0)[0]
         info += (f" · against the original {ORIGINALS[session.name][0]} (every frame, never seen by either): "
                  f"INR {_psnr(rendered, original):.2f} dB, {name} {_psnr(classical, original):.2f} dB PSNR")
     return str(pair), [str(gif), str(mp4), str(pair)], info
@@ -498,7 +498,7 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
         raise ValueError("the check needs the original clip: fit one in the Fit tab or load an example")
     clip = api.Clip(run.frames[0], run.clips[0].fps, Path(session.name).stem, ())
     progress(0, desc=f"fitting the {space:g}x smaller, {int(time)}x slower clip for {seconds:g} s")
-    result = api.evaluate_sr(clip, float(space), int(time), seconds=float(seconds),
+    result = api.superres.evaluate(clip, float(space), int(time), seconds=float(seconds),
                              temporal=SR_TEMPORAL_PRIOR if temporal_prior else 0.0)
     r = result.row
     k = _between(r["input"][0], r["output"][0])

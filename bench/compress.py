@@ -32,25 +32,27 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inr import compress, retrieval  # noqa: E402
-from inr.io import load_clip  # noqa: E402
+from bench import latent_experiments  # noqa: E402
+from inr.methods.latent_inr import retrieval  # noqa: E402
+from inr.methods.latent_inr import run as latent_run  # noqa: E402
+from inr.core.io import load_clip  # noqa: E402
 
 CLIPS = [str(ROOT.parent / "shared" / "clips" / name) for name in ("jelly.mp4", "water.mp4")]
 
 
 def size_quality(clip, seconds: float, every: int, folder: Path) -> dict:
-    run = compress.prepare(clip, device="cpu", seconds=seconds, seed=0)
-    for rec in compress.fit(run):
+    run = latent_run.prepare(clip, device="cpu", seconds=seconds, seed=0)
+    for rec in latent_run.fit(run):
         pass
-    table = compress.size_quality(run)
+    table = latent_run.size_quality(run)
     table.update(fit_steps=rec.step, fit_seconds=rec.seconds, train_psnr=rec.train_psnr)
     path = folder / f"{clip.name}.inr"
-    compress.compress(run, path, baselines={k: table[k] for k in ("h264", "gif")})
+    latent_run.compress(run, path, baselines={k: table[k] for k in ("h264", "gif")})
     start = time.perf_counter()
     index = retrieval.index_file(path)
     table["retrieval"] = {"index": "the 8-bit per-channel lzma .inr file, decoded", "encoder": index.encoder.name,
                           "index_seconds": time.perf_counter() - start,
-                          **retrieval.evaluate(index, clip.frames, every=every)}
+                          **latent_experiments.evaluate(index, clip.frames, every=every)}
     return table
 
 
@@ -59,7 +61,7 @@ def markdown(result: dict) -> str:
     for table in result["size_quality"]:
         out.append(f"### {table['clip']}: {table['frames']} frames of {table['width']}x{table['height']}, "
                    f"{table['params']:,} parameters, {table['fit_steps']} steps in {table['fit_seconds']:.0f} s")
-        out.append(compress.table_markdown(table))
+        out.append(latent_run.table_markdown(table))
     out.append("\n### Temporal interpolation: held-out odd frames (PSNR over every pixel of them)")
     out.append("| clip | latent interpolation | time coordinate (grid INR) | linear frame blending |")
     out.append("|---|---:|---:|---:|")
@@ -101,7 +103,7 @@ def main() -> None:
         for clip in clips:
             tables.append(size_quality(clip, args.seconds, args.every, Path(folder)))
             print(f"{clip.name}: done at {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    interpolation = [compress.interpolation_study(clips[0], seconds=args.interp_seconds)]
+    interpolation = [latent_experiments.interpolation_study(clips[0], seconds=args.interp_seconds)]
     result = {"config": config, "device": "cpu", "total_seconds": time.perf_counter() - start,
               "size_quality": tables, "interpolation": interpolation}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

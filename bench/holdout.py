@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inr import api  # noqa: E402
-from inr.model import Field  # noqa: E402
-from inr.presets import fit_config, model_config, training_span  # noqa: E402
+from inr.core.field import Field  # noqa: E402
+from inr.core.presets import fit_config, model_config, training_span  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 

@@ -51,16 +51,16 @@ def one_round(clips, sigmas, device: str, steps: int) -> dict:
     for sigma in sigmas:
         run = api.prepare(clips, arch="fourier", sigma=sigma, **common)
         seconds, final = _timed(run)
-        solo[api.sigma_label(sigma)] = {"seconds": seconds, "train_psnr": final.train_psnr, "heldout_psnr": final.heldout_psnr,
+        solo[api.sigma.label(sigma)] = {"seconds": seconds, "train_psnr": final.train_psnr, "heldout_psnr": final.heldout_psnr,
                                "gflops": matmul_flops(run.model, run.fit_cfg.batch * steps) / seconds / 1e9}
-    seconds, final = _timed(api.prepare_sigmas(clips, sigmas, **common))
-    members = {api.sigma_label(s): {"train_psnr": t, "heldout_psnr": h} for s, (t, h) in zip(sigmas, final.members)}
+    seconds, final = _timed(api.sigma.prepare(clips, sigmas, **common))
+    members = {api.sigma.label(s): {"train_psnr": t, "heldout_psnr": h} for s, (t, h) in zip(sigmas, final.members)}
     return {"solo": solo, "stack": {"seconds": seconds, "members": members}}
 
 
 def live_points(clips, sigmas, device: str, seconds: float) -> int:
     """Curve points a stacked fit of `seconds` draws with the app's default logging."""
-    run = api.prepare_sigmas(clips, sigmas, holdout="every2", device=device, seconds=seconds)
+    run = api.sigma.prepare(clips, sigmas, holdout="every2", device=device, seconds=seconds)
     return sum(1 for r in api.fit(run) if not r.final)
 
 
@@ -93,7 +93,7 @@ def main() -> None:
     result = {
         "device": api.device_name(args.device), "host": platform.processor() or platform.machine(),
         "threads": torch.get_num_threads(), "clip": Path(args.clip).name,
-        "shape": list(clips[0].frames.shape[:3]), "sigmas": [api.sigma_label(s) for s in sigmas],
+        "shape": list(clips[0].frames.shape[:3]), "sigmas": [api.sigma.label(s) for s in sigmas],
         "steps": args.steps, "runs": args.runs, "batch": api.fit_config("fourier", args.device).batch,
         "median_seconds": {"one (sigma 10)": one, "one after another": sequential, "stacked": stacked},
         "one_fit_gflops": gflops, "stacked_over_one": stacked / one, "stacked_over_sequential": stacked / sequential,

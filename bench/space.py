@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inr import api  # noqa: E402
+from bench import windows  # noqa: E402
 
 CLIPS = ROOT.parent / "shared" / "clips"
 SHIPPED = ROOT / "checkpoints" / "space.safetensors"
@@ -45,26 +46,26 @@ BUDGETS = (0, 10, 25, 50, 100, 200)  # inversion steps, each a fresh inversion
 BOXES = (("every frame", (0, 16, 9, 27, 12, 36)), ("frames 4-11", (4, 12, 9, 27, 12, 36)))
 
 
-def invert(space: api.Space, clip: api.Clip, steps: int, box=None) -> dict:
-    inv = api.new_inversion(space, clip, box)
-    for _ in api.invert_clip(space, inv, api.InvertConfig(steps=steps, seconds=None, seed=0, log_seconds=1e9)):
+def invert(space: api.inr_v.Space, clip: api.Clip, steps: int, box=None) -> dict:
+    inv = api.inr_v.new_inversion(space, clip, box)
+    for _ in api.inr_v.invert(space, inv, api.inr_v.InvertConfig(steps=steps, seconds=None, seed=0, log_seconds=1e9)):
         pass
-    return api.inversion_summary(space, inv)
+    return api.inr_v.inversion_summary(space, inv)
 
 
 def ablation(clips: list[api.Clip], held_out: list[api.Clip], steps: int, invert_steps: int) -> list[dict]:
     rows = []
     for name, progressive, reg in ABLATION:
-        space = api.new_space(clips, seed=0)
-        cfg = api.SpaceTrainConfig(steps=steps, seconds=None, progressive=progressive, latent_reg=reg, seed=0,
+        space = api.inr_v.new(clips, seed=0)
+        cfg = api.inr_v.TrainConfig(steps=steps, seconds=None, progressive=progressive, latent_reg=reg, seed=0,
                                    log_seconds=1e9)
         start = time.perf_counter()
-        for _ in api.train_space(space, cfg):
+        for _ in api.inr_v.train(space, cfg):
             pass
         seconds = time.perf_counter() - start
         inversions = [invert(space, c, invert_steps) for c in held_out]
         row = {"variant": name, "progressive": progressive, "latent_reg": reg, "steps": steps,
-               "train_seconds": round(seconds, 1), "train_psnr": api.space_summary(space)["train_psnr"],
+               "train_seconds": round(seconds, 1), "train_psnr": api.inr_v.summary(space)["train_psnr"],
                "heldout_inversion_psnr": sum(s["psnr"] for s in inversions) / len(inversions),
                "heldout_mean_latent_psnr": sum(s["mean_latent_psnr"] for s in inversions) / len(inversions),
                "per_clip": {s["clip"]: {"psnr": s["psnr"], "mean_latent_psnr": s["mean_latent_psnr"]}
@@ -76,7 +77,7 @@ def ablation(clips: list[api.Clip], held_out: list[api.Clip], steps: int, invert
     return rows
 
 
-def against_time(space: api.Space, held_out: list[api.Clip]) -> list[dict]:
+def against_time(space: api.inr_v.Space, held_out: list[api.Clip]) -> list[dict]:
     rows = []
     for clip in held_out:
         for steps in BUDGETS:
@@ -86,7 +87,7 @@ def against_time(space: api.Space, held_out: list[api.Clip]) -> list[dict]:
     return rows
 
 
-def inpainting(space: api.Space, held_out: list[api.Clip], steps: int) -> list[dict]:
+def inpainting(space: api.inr_v.Space, held_out: list[api.Clip], steps: int) -> list[dict]:
     rows = []
     for clip in held_out:
         for label, box in BOXES:
@@ -135,15 +136,15 @@ def main(argv=None) -> None:
     p.add_argument("--out", default="bench/results/space_ablation.json")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    shape = api.SpaceConfig().shape
-    clips = api.space_window_set(args.clips, api.SPACE_TRAINING_WINDOWS, shape)
-    held_out = api.space_window_set(args.clips, api.SPACE_HELD_OUT, shape, flips=False)
+    shape = api.inr_v.HyperConfig().shape
+    clips = api.inr_v.window_set(args.clips, windows.TRAINING_WINDOWS, shape)
+    held_out = api.inr_v.window_set(args.clips, windows.HELD_OUT, shape, flips=False)
     started = time.perf_counter()
     result = {"device": "cpu", "threads": args.threads, "host": platform.node(), "steps": args.steps,
               "invert_steps": args.invert_steps, "inpaint_steps": args.invert_steps, "train_clips": len(clips),
               "held_out": [c.name for c in held_out], "shape": list(shape)}
     result["ablation"] = ablation(clips, held_out, args.steps, args.invert_steps)
-    shipped = api.load_space(args.checkpoint)
+    shipped = api.inr_v.load(args.checkpoint)
     result["checkpoint"] = str(Path(args.checkpoint).resolve().relative_to(ROOT)) \
         if Path(args.checkpoint).resolve().is_relative_to(ROOT) else args.checkpoint
     result["against_time"] = against_time(shipped, held_out)

@@ -74,7 +74,7 @@ def main(argv=None) -> None:
         clip = api.load_clips([path], max_frames=args.max_frames, max_size=args.max_size, device="cpu")[0]
         for space, time in SCALES:
             for priors in ([{}] if args.no_priors else [{}, prior_for(space, time)]):
-                result = api.evaluate_sr(clip, space, time, device=args.device, seed=args.seed,
+                result = api.superres.evaluate(clip, space, time, device=args.device, seed=args.seed,
                                          steps=args.steps, seconds=None, **priors)
                 rows.append(result.row)
                 print(json.dumps(result.row), flush=True)

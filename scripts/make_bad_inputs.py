@@ -96,7 +96,7 @@ class _Payload:
 def _good_checkpoint(path: Path) -> Path:
     sys.path.insert(0, str(ROOT))
     from inr import api
-    from inr.io import Clip
+    from inr.core.io import Clip
 
     clip = Clip(_frames(4, 12, 16), 10.0, "tiny")
     run = api.prepare([clip], arch="grid", device="cpu", steps=3, seconds=None)

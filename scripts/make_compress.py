@@ -31,14 +31,14 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     clip = api.load_clips([CLIP], device="cpu")[0]
-    run = api.prepare_latents(clip, device="cpu", steps=args.steps)
-    for rec in api.fit_latents(run):
+    run = api.latent_inr.prepare(clip, device="cpu", steps=args.steps)
+    for rec in api.latent_inr.fit(run):
         if rec.final:
             print(f"fitted {rec.step} steps in {rec.seconds:.0f} s: {rec.train_psnr:.2f} dB (every pixel)")
-    table = api.size_quality(run)
-    summary = api.compress_clip(run, OUT, baselines={k: table[k] for k in ("h264", "gif")})
+    table = api.latent_inr.size_quality(run)
+    summary = api.latent_inr.compress(run, OUT, baselines={k: table[k] for k in ("h264", "gif")})
     OUT.with_suffix(".json").write_text(json.dumps({"summary": summary | {"out": OUT.name}, "table": table}, indent=1))
-    print(api.size_quality_markdown(table))
+    print(api.latent_inr.table_markdown(table))
     print(f"wrote {OUT} ({OUT.stat().st_size:,} bytes) and {OUT.with_suffix('.json').name}")
 
 

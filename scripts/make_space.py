@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from inr import api  # noqa: E402
+from bench import windows  # noqa: E402
 
 OUT = ROOT / "checkpoints" / "space.safetensors"
 
@@ -31,21 +32,21 @@ def main() -> None:
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    shape = api.SpaceConfig().shape
-    clips = api.space_window_set(args.clips, api.SPACE_TRAINING_WINDOWS, shape)
-    space = api.new_space(clips, seed=0)
+    shape = api.inr_v.HyperConfig().shape
+    clips = api.inr_v.window_set(args.clips, windows.TRAINING_WINDOWS, shape)
+    space = api.inr_v.new(clips, seed=0)
     print(f"{len(clips)} clips of {shape[0]} frames at {shape[2]}x{shape[1]}, {space.params:,} parameters")
     started = time.perf_counter()
-    for rec in api.train_space(space, api.SpaceTrainConfig(steps=args.steps, seconds=None, log_seconds=10)):
+    for rec in api.inr_v.train(space, api.inr_v.TrainConfig(steps=args.steps, seconds=None, log_seconds=10)):
         print(f"step {rec.step:5d}  {rec.seconds:6.1f} s  training pixels {rec.train_psnr:5.2f} dB"
               + ("  (every pixel)" if rec.final else "  (middle frames)"), flush=True)
-    path = api.save_space(space, args.out)
+    path = api.inr_v.save(space, args.out)
     print(f"wrote {path} ({Path(path).stat().st_size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f} s")
-    for clip in api.space_window_set(args.clips, api.SPACE_HELD_OUT, shape, flips=False):
-        inv = api.new_inversion(space, clip)
-        for _ in api.invert_clip(space, inv, api.InvertConfig(steps=300, seconds=None)):
+    for clip in api.inr_v.window_set(args.clips, windows.HELD_OUT, shape, flips=False):
+        inv = api.inr_v.new_inversion(space, clip)
+        for _ in api.inr_v.invert(space, inv, api.inr_v.InvertConfig(steps=300, seconds=None)):
             pass
-        s = api.inversion_summary(space, inv)
+        s = api.inr_v.inversion_summary(space, inv)
         print(f"held-out {clip.name}: inversion {s['psnr']:.2f} dB (every pixel) after {s['steps']} steps, "
               f"mean latent {s['mean_latent_psnr']:.2f} dB")
 

@@ -14,7 +14,7 @@ torch.set_num_threads(2)  # the CI machine's cores; also keeps timings of local 
 @pytest.fixture(scope="session")
 def plant():
     """A real clip, small enough for CPU tests: 12 frames of office_plant.mp4 at 48x36."""
-    from inr.io import load_clip
+    from inr.core.io import load_clip
 
     return load_clip(ASSETS / "office_plant.mp4", max_frames=12, max_size=48)
 
@@ -22,7 +22,7 @@ def plant():
 @pytest.fixture(scope="session")
 def jelly():
     """12 frames of the shipped jelly clip at 64x36."""
-    from inr.io import load_clip
+    from inr.core.io import load_clip
 
     return load_clip(ASSETS / "jelly_small.mp4", max_frames=12, max_size=64)
 
@@ -31,7 +31,7 @@ def jelly():
 def jelly_latents(jelly):
     """(per-frame latent model, its Records): the 12 jelly frames fitted 150 steps, shared by the
     Latent-INR tests (test_frame_latents, test_retrieval) so the fit runs once."""
-    from inr import frame_latents as fl
+    from inr.methods.latent_inr import model as fl
 
     model = fl.make_model(jelly.frames)
     records = list(fl.fit(model, jelly.frames, fl.LatentFitConfig(steps=150, seconds=None)))

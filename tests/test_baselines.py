@@ -1,7 +1,7 @@
 import torch
 
-from inr.baselines import classical_rebuild, scattered_rebuild, upsample_every2
-from inr.holdout import train_mask
+from inr.core.baselines import classical_rebuild, scattered_rebuild, upsample_every2
+from inr.core.holdout import train_mask
 
 
 def test_every2_rebuild_keeps_training_pixels_and_is_exact_on_a_ramp():

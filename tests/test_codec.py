@@ -5,15 +5,16 @@ import json
 import numpy as np
 import pytest
 
-from inr import codec, compress
+from inr.methods.latent_inr import codec
+from inr.methods.latent_inr import run as latent_run
 from inr.cli import main
 
 
 @pytest.fixture(scope="module")
 def run(plant):
     """12 frames of office_plant at 48x36, fitted for 60 steps: a trained model, not a good one."""
-    run = compress.prepare(plant, device="cpu", steps=60, seed=0)
-    for _ in compress.fit(run):
+    run = latent_run.prepare(plant, device="cpu", steps=60, seed=0)
+    for _ in latent_run.fit(run):
         pass
     return run
 
@@ -23,11 +24,11 @@ def run(plant):
 def test_round_trip_matches_the_in_memory_quantised_model(run, tmp_path, bits, per_channel, compression):
     path = codec.write(tmp_path / "clip.inr", run.model, run.meta(), bits, per_channel, compression)
     model, meta, header = codec.read(path)
-    expected = compress.measure(codec.quantised(run.model, bits, per_channel), run.clip.frames)["psnr"]
-    decoded = compress.measure(model, run.clip.frames)["psnr"]
+    expected = latent_run.measure(codec.quantised(run.model, bits, per_channel), run.clip.frames)["psnr"]
+    decoded = latent_run.measure(model, run.clip.frames)["psnr"]
     assert abs(decoded - expected) < 0.1
     assert meta == run.meta() and header["bits"] == bits
-    fp32 = compress.measure(run.model, run.clip.frames)["psnr"]
+    fp32 = latent_run.measure(run.model, run.clip.frames)["psnr"]
     assert decoded > fp32 - 0.5  # 8-bit costs little on a fitted model
     assert not [p for p in tmp_path.iterdir() if p.name != "clip.inr"]  # the atomic write left no temp file
 
@@ -41,7 +42,7 @@ def test_smaller_settings_give_smaller_files(run):
 
 
 def test_reported_size_is_the_file_size(run, tmp_path):
-    summary = compress.compress(run, tmp_path / "plant.inr", baselines=False)
+    summary = latent_run.compress(run, tmp_path / "plant.inr", baselines=False)
     assert summary["bytes"] == (tmp_path / "plant.inr").stat().st_size
     assert summary["bpp"] == pytest.approx(8 * summary["bytes"] / run.clip.frames[..., 0].size)
 

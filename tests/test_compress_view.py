@@ -28,7 +28,7 @@ def test_fit_writes_an_inr_file_beside_gif_and_h264_then_search_and_interpolate(
     state = session.views["compress"]
     assert state["summary"]["bytes"] == (tmp_path / "s" / "plant.inr").stat().st_size
 
-    decoded = api.decompress_inr(file)[0]
+    decoded = api.latent_inr.decompress(file)[0]
     gallery, found = view.on_search(session, decoded[5], "aligned")
     assert len(gallery) == 5 and "frame **5**" in found
     frame = view.on_interpolate(session, 0, 7, 0.0)

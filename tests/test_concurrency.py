@@ -22,8 +22,8 @@ import imageio.v3 as iio
 import numpy as np
 
 from conftest import ROOT
-from inr.io import load_clip
-from inr.metrics import mse_to_psnr
+from inr.core.io import load_clip
+from inr.core.metrics import mse_to_psnr
 
 SESSIONS = 8
 FIT_SECONDS = 3

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from inr.coords import frame_times, grid, pixel_centres
-from inr.encodings import (FourierConfig, FourierFeatures, GridConfig, HashConfig, HashGrid,
+from inr.core.coords import frame_times, grid, pixel_centres
+from inr.core.encodings import (FourierConfig, FourierFeatures, GridConfig, HashConfig, HashGrid,
                            SeparableGrid, _kernel, interpolation_matrix)
 
 

@@ -4,8 +4,8 @@ import torch
 
 from conftest import ASSETS
 from inr import api
-from inr.io import load_clip
-from inr.fit import FitConfig
+from inr.core.io import load_clip
+from inr.core.fit import FitConfig
 
 
 def _fit(clip, arch, steps, sigma=None, **kw):

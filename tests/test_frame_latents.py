@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from inr import frame_latents as fl
-from inr.fit import Record
+from inr.methods.latent_inr import model as fl
+from inr.core.fit import Record
 
 
 @pytest.fixture(scope="module")

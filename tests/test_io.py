@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inr import io
-from inr.io import DEFAULT_FPS, Clip, ClipError, fit_size, load_clip
+from inr.core import io
+from inr.core.io import DEFAULT_FPS, Clip, ClipError, fit_size, load_clip
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 PLANT = ASSETS / "office_plant.mp4"  # 36 frames, 320x240, 30 fps

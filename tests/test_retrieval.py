@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from inr import codec, compress, retrieval
-from inr import frame_latents as fl
+from bench import latent_experiments
+from inr.methods.latent_inr import codec, retrieval
+from inr.methods.latent_inr import run as latent_run
+from inr.methods.latent_inr import model as fl
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +31,7 @@ def test_each_frame_retrieves_itself_first(fitted, jelly):
 
 
 def test_index_from_an_inr_file_and_a_plugged_encoder(fitted, jelly, tmp_path):
-    run = compress.LatentRun(fitted, jelly, "cpu", fl.LatentFitConfig(steps=0))
+    run = latent_run.LatentRun(fitted, jelly, "cpu", fl.LatentFitConfig(steps=0))
     path = codec.write(tmp_path / "jelly.inr", fitted, run.meta())
 
     class MeanColour:  # the whole protocol: a name and encode(uint8 (N, H, W, 3)) -> (N, E)
@@ -50,10 +52,10 @@ def test_perturbed_queries_and_the_evaluation(fitted, jelly):
     rng = np.random.default_rng(0)
     frame = jelly.frames[3]
     for kind in ("crop", "colour", "noise"):
-        copy = retrieval.perturb(frame, kind, rng)
+        copy = latent_experiments.perturb(frame, kind, rng)
         assert copy.shape == frame.shape and copy.dtype == np.uint8 and not np.array_equal(copy, frame)
     index = retrieval.build_index(fitted)
-    result = retrieval.evaluate(index, jelly.frames, modes=("aligned", "features"), every=3)
+    result = latent_experiments.evaluate(index, jelly.frames, modes=("aligned", "features"), every=3)
     assert result["queries"] == 4 * 3
     for mode in ("aligned", "features"):
         assert 0.5 <= result[mode]["top5"] <= 1.0 and result[mode]["top1"] <= result[mode]["top5"]
@@ -70,6 +72,6 @@ def test_bad_inputs_are_value_errors(fitted, jelly):
     with pytest.raises(ValueError, match="uint8"):
         retrieval.search(index, jelly.frames[0].astype(np.float32))
     with pytest.raises(ValueError, match="perturbation"):
-        retrieval.perturb(jelly.frames[0], "blur", np.random.default_rng(0))
+        latent_experiments.perturb(jelly.frames[0], "blur", np.random.default_rng(0))
     with pytest.raises(ValueError, match="frames given"):
         retrieval.build_index(fitted, jelly.frames[:5])

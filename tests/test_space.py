@@ -11,25 +11,27 @@ import pytest
 import torch
 
 from conftest import ASSETS, ROOT
-from inr import api, hyper
-from inr.io import load_clip
-from inr.metrics import psnr
+from inr import api
+from bench import windows
+from inr.methods.inr_v import hypernet
+from inr.core.io import load_clip
+from inr.core.metrics import psnr
 
 SHIPPED = ROOT / "checkpoints" / "space.safetensors"
 
 
 @pytest.fixture(scope="module")
 def space():
-    return api.load_space(SHIPPED)
+    return api.inr_v.load(SHIPPED)
 
 
 @pytest.fixture(scope="module")
 def held_out(space):
     """office_plant frames 20-35: a window the shipped space was not trained on (see SPACE_HELD_OUT)."""
-    assert ("office_plant.mp4", 20, 1) in api.SPACE_HELD_OUT
+    assert ("office_plant.mp4", 20, 1) in windows.HELD_OUT
     assert not any(name == "office_plant.mp4" and start + 15 * stride >= 20
-                   for name, start, stride in api.SPACE_TRAINING_WINDOWS)
-    return api.conform_clip(load_clip(ASSETS / "office_plant.mp4", max_size=96), space.cfg.shape, 20, 1)
+                   for name, start, stride in windows.TRAINING_WINDOWS)
+    return api.inr_v.conform(load_clip(ASSETS / "office_plant.mp4", max_size=96), space.cfg.shape, 20, 1)
 
 
 def _drain(gen):
@@ -40,9 +42,9 @@ def _drain(gen):
 
 
 def test_inversion_of_a_held_out_clip_beats_the_mean_latent(space, held_out):
-    inv = api.new_inversion(space, held_out)
-    records = list(api.invert_clip(space, inv, api.InvertConfig(steps=60, seconds=None, seed=0)))
-    s = api.inversion_summary(space, inv)
+    inv = api.inr_v.new_inversion(space, held_out)
+    records = list(api.inr_v.invert(space, inv, api.inr_v.InvertConfig(steps=60, seconds=None, seed=0)))
+    s = api.inr_v.inversion_summary(space, inv)
     assert records[0].step == 0 and records[-1].final and s["steps"] == 60
     # Every pixel of a window the space never saw: the mean code scores 12.0 dB, the inverted one
     # 15.6 dB with this seed (18 training clips generalise only coarsely; see the README's table).
@@ -50,21 +52,21 @@ def test_inversion_of_a_held_out_clip_beats_the_mean_latent(space, held_out):
     assert s["psnr"] > 14.5, s
     assert records[0].train_psnr == s["mean_latent_psnr"] and records[0].train_psnr < 13.5
     # the reported PSNR is that of the render from the fitted code, on every pixel
-    rendered = torch.from_numpy(api.inversion_render(space, inv)).float() / 255
+    rendered = torch.from_numpy(api.inr_v.inversion_render(space, inv)).float() / 255
     assert abs(psnr(rendered, torch.from_numpy(held_out.frames).float() / 255) - s["psnr"]) < 0.05
 
 
 def test_inpainting_is_scored_on_the_masked_pixels_only(space, held_out):
     box = (0, 16, 8, 26, 14, 34)
-    inv = api.new_inversion(space, held_out, box)
+    inv = api.inr_v.new_inversion(space, held_out, box)
     assert int((~inv.mask).sum()) == 16 * 18 * 20
-    _drain(api.invert_clip(space, inv, api.InvertConfig(steps=80, seconds=None)))
-    s = api.inversion_summary(space, inv)
+    _drain(api.inr_v.invert(space, inv, api.inr_v.InvertConfig(steps=80, seconds=None)))
+    s = api.inr_v.inversion_summary(space, inv)
     for key in ("masked_psnr", "fill_masked_psnr", "visible_psnr", "mean_latent_masked_psnr"):
         assert math.isfinite(s[key]) and 5 < s[key] < 60, (key, s)
     frames, mask = held_out.frames.astype(np.float64) / 255, inv.mask.numpy()
-    rendered = api.inversion_render(space, inv).astype(np.float64) / 255
-    fill = api.simple_fill(held_out.frames, mask)
+    rendered = api.inr_v.inversion_render(space, inv).astype(np.float64) / 255
+    fill = api.inr_v.simple_fill(held_out.frames, mask)
     hidden = ~mask
     assert abs(-10 * np.log10(((rendered - frames)[hidden] ** 2).mean()) - s["masked_psnr"]) < 0.05
     assert abs(-10 * np.log10(((fill / 255 - frames)[hidden] ** 2).mean()) - s["fill_masked_psnr"]) < 0.01
@@ -79,14 +81,14 @@ def test_simple_fill_takes_the_temporal_median_then_the_nearest_location():
     mask = np.ones((3, 4, 5), bool)
     mask[0, 1, 1] = False  # hidden in one frame: median of frames 1 and 2
     mask[:, 2:, 4] = False  # hidden in every frame: copied from the nearest visible location
-    out = api.simple_fill(frames, mask)
+    out = api.inr_v.simple_fill(frames, mask)
     assert tuple(out[0, 1, 1]) == (55, 0, 0)
     assert tuple(out[1, 3, 4]) == (20, 200, 0)
     assert np.array_equal(out[mask], frames[mask])
 
 
 def test_samples_are_finite_reproducible_and_differ_across_seeds(space):
-    a, b, again = api.space_sample(space, 1), api.space_sample(space, 2), api.space_sample(space, 1)
+    a, b, again = api.inr_v.sample(space, 1), api.inr_v.sample(space, 2), api.inr_v.sample(space, 1)
     assert a.shape == (*space.cfg.shape, 3) and a.dtype == np.uint8
     assert np.array_equal(a, again)
     assert np.abs(a.astype(int) - b.astype(int)).mean() > 2
@@ -96,39 +98,39 @@ def test_samples_are_finite_reproducible_and_differ_across_seeds(space):
 def test_interpolation_at_the_ends_equals_the_clips(space):
     for k in (0, 5):
         code = space.model.latents[k].detach()
-        assert np.array_equal(api.space_interpolate(space, k, 7, 0.0), hyper.render(space.model, code))
-    assert np.array_equal(api.space_interpolate(space, 0, 7, 1.0), hyper.render(space.model, space.model.latents[7]))
-    middle = api.space_interpolate(space, 0, 7, 0.5)
-    assert not np.array_equal(middle, api.space_interpolate(space, 0, 7, 0.0))
-    frame = api.space_interpolate_frame(space, 0, 7, 0.5, frame=8, scale=1)
+        assert np.array_equal(api.inr_v.interpolate(space, k, 7, 0.0), hypernet.render(space.model, code))
+    assert np.array_equal(api.inr_v.interpolate(space, 0, 7, 1.0), hypernet.render(space.model, space.model.latents[7]))
+    middle = api.inr_v.interpolate(space, 0, 7, 0.5)
+    assert not np.array_equal(middle, api.inr_v.interpolate(space, 0, 7, 0.0))
+    frame = api.inr_v.interpolate_frame(space, 0, 7, 0.5, frame=8, scale=1)
     assert np.abs(frame.astype(int) - middle[8].astype(int)).max() <= 1  # the preview is a frame of the clip
 
 
 def test_training_learns_and_progressive_schedule_grows(tmp_path):
     shape = (8, 18, 24)
-    clips = [api.conform_clip(load_clip(ASSETS / n, max_size=64), shape, 0, 1, flip=f)
+    clips = [api.inr_v.conform(load_clip(ASSETS / n, max_size=64), shape, 0, 1, flip=f)
              for n in ("office_plant.mp4", "carphone.gif") for f in (False, True)]
-    cfg = hyper.TrainConfig(steps=150, seconds=None, clips_per_step=4, pixels_per_clip=512, log_seconds=0)
-    assert hyper.schedule(cfg, 0.0, 16) == (4, 1) and hyper.schedule(cfg, 0.3, 16) == (11, 0)
-    assert hyper.schedule(cfg, 0.6, 16) == (16, 0)
-    assert hyper.schedule(hyper.TrainConfig(progressive=False), 0.0, 16) == (16, 0)
-    space = api.new_space(clips, seed=0)
-    records = list(api.train_space(space, cfg))
+    cfg = hypernet.TrainConfig(steps=150, seconds=None, clips_per_step=4, pixels_per_clip=512, log_seconds=0)
+    assert hypernet.schedule(cfg, 0.0, 16) == (4, 1) and hypernet.schedule(cfg, 0.3, 16) == (11, 0)
+    assert hypernet.schedule(cfg, 0.6, 16) == (16, 0)
+    assert hypernet.schedule(hypernet.TrainConfig(progressive=False), 0.0, 16) == (16, 0)
+    space = api.inr_v.new(clips, seed=0)
+    records = list(api.inr_v.train(space, cfg))
     assert records[-1].final and space.steps == 150
     assert records[-1].train_psnr > records[0].train_psnr + 4, (records[0], records[-1])
-    path = api.save_space(space, tmp_path / "s.safetensors")
-    again = api.load_space(path)
+    path = api.inr_v.save(space, tmp_path / "s.safetensors")
+    again = api.inr_v.load(path)
     assert again.names() == space.names() and again.cfg == space.cfg
-    assert np.array_equal(api.space_sample(again, 3), api.space_sample(space, 3))
+    assert np.array_equal(api.inr_v.sample(again, 3), api.inr_v.sample(space, 3))
 
 
 def test_foreign_or_mismatched_checkpoints_are_value_errors(tmp_path, space):
     with pytest.raises(ValueError, match="not a latent-space checkpoint"):
-        api.load_space(ROOT / "checkpoints" / "blend.safetensors")
+        api.inr_v.load(ROOT / "checkpoints" / "blend.safetensors")
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(b"not safetensors at all")
     with pytest.raises(ValueError, match="not a latent-space checkpoint"):
-        api.load_space(junk)
+        api.inr_v.load(junk)
     from safetensors.torch import save_file
 
     tensors = {k: v.contiguous() for k, v in space.model.state_dict().items()}
@@ -136,9 +138,9 @@ def test_foreign_or_mismatched_checkpoints_are_value_errors(tmp_path, space):
     save_file(tensors, str(tmp_path / "bad.safetensors"),
               metadata={"format": "inr-space", "version": "1", "config": config, "clips": "[]", "extra": "{}"})
     with pytest.raises(ValueError, match="does not match"):
-        api.load_space(tmp_path / "bad.safetensors")
+        api.inr_v.load(tmp_path / "bad.safetensors")
     with pytest.raises(ValueError, match="box"):
-        api.box_mask(space.cfg.shape, (0, 16, 30, 20, 0, 10))
+        api.inr_v.box_mask(space.cfg.shape, (0, 16, 30, 20, 0, 10))
 
 
 def _cli(capsys, *args) -> tuple[int, dict | None, str]:
@@ -197,7 +199,7 @@ def test_cli_interpolate_ends_are_the_clips(tmp_path, capsys, space):
         ends.append(iio.imread(tmp_path / f"{alpha}.gif", index=None)[..., :3])
     assert ends[0].shape == (16, 36, 48, 3) and not np.array_equal(ends[0], ends[1])
     for got, k in zip(ends, (2, 9)):  # GIF palettes are lossy: near the render of the clip's own code
-        want = hyper.render(space.model, space.model.latents[k].detach()).astype(int)
+        want = hypernet.render(space.model, space.model.latents[k].detach()).astype(int)
         assert np.abs(got.astype(int) - want).mean() < 3
     code, _, err = _cli(capsys, "interpolate", SHIPPED, "--a", 0, "--b", 99, "--out", tmp_path / "x.gif")
     assert code == 2 and "clip must be in 0..17" in err

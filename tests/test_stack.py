@@ -4,11 +4,11 @@ import pytest
 import torch
 
 from inr import api
-from inr.encodings import FourierConfig, IdentityConfig
-from inr.fit import thin_probes
-from inr.model import Field, ModelConfig
-from inr.networks import NetworkConfig
-from inr.stack import FieldStack
+from inr.core.encodings import FourierConfig, IdentityConfig
+from inr.core.fit import thin_probes
+from inr.core.field import Field, ModelConfig
+from inr.core.networks import NetworkConfig
+from inr.methods.sigma.stack import FieldStack
 
 SIGMAS = [None, 10.0]
 
@@ -32,10 +32,10 @@ def test_stack_then_member_gives_back_each_field_exactly():
 
 
 def test_each_member_of_a_fitted_stack_matches_its_solo_fit(clip):
-    stacked = api.prepare_sigmas(clip, SIGMAS, device="cpu", steps=25, seconds=None, batch=512)
+    stacked = api.sigma.prepare(clip, SIGMAS, device="cpu", steps=25, seconds=None, batch=512)
     records = list(api.fit(stacked))
     assert records[-1].final and len(records[-1].members) == len(SIGMAS)
-    for sigma, member in zip(SIGMAS, api.members(stacked)):
+    for sigma, member in zip(SIGMAS, api.sigma.members(stacked)):
         solo = api.prepare(clip, arch="fourier", sigma=sigma, device="cpu", steps=25, seconds=None, batch=512)
         list(api.fit(solo))
         ours, theirs = api.summary(member), api.summary(solo)
@@ -44,12 +44,12 @@ def test_each_member_of_a_fitted_stack_matches_its_solo_fit(clip):
         for (name, a), b in zip(member.model.named_parameters(), solo.model.parameters()):
             torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4, msg=f"sigma {sigma}: {name}")
     # The stack learned: every member is past its first step, and the curves are split per member.
-    histories = api.member_histories(stacked)
+    histories = api.sigma.member_histories(stacked)
     assert all(h[-1].train_psnr > h[0].train_psnr + 1 for h in histories)
 
 
 def test_the_stack_pools_its_members_scores(clip):
-    stacked = api.prepare_sigmas(clip, SIGMAS, device="cpu", steps=3, seconds=None, batch=256)
+    stacked = api.sigma.prepare(clip, SIGMAS, device="cpu", steps=3, seconds=None, batch=256)
     rec = list(api.fit(stacked))[-1]
     trains = [t for t, _ in rec.members]
     assert min(trains) <= rec.train_psnr <= max(trains)
@@ -67,8 +67,8 @@ def test_stack_members_share_the_probe_frames_of_one_fit():
 
 def test_compare_refuses_priors_and_fits_a_repeated_sigma_once(clip):
     with pytest.raises(ValueError, match="priors"):
-        api.prepare_sigmas(clip, SIGMAS, device="cpu", steps=1, curvature=0.1)
-    assert api.unique_sigmas([10.0, None, 10, 1e1]) == {"10": 10.0, "none": None}
+        api.sigma.prepare(clip, SIGMAS, device="cpu", steps=1, curvature=0.1)
+    assert api.sigma.unique([10.0, None, 10, 1e1]) == {"10": 10.0, "none": None}
 
 
 def test_a_stack_refuses_members_it_cannot_batch():
@@ -80,4 +80,4 @@ def test_a_stack_refuses_members_it_cannot_batch():
     with pytest.raises(ValueError, match="one clip"):
         FieldStack([ModelConfig(IdentityConfig(), relu, clips=2)])
     with pytest.raises(ValueError, match="at least one sigma"):
-        api.prepare_sigmas([], [])
+        api.sigma.prepare([], [])

@@ -12,21 +12,23 @@ import torch
 
 import app
 from conftest import ASSETS, ROOT
-from inr import api, priors, superres
-from inr.baselines import upscale_space, upscale_time
-from inr.fit import FitConfig
-from inr.render import render_frames
+from inr import api
+from inr.core import priors
+from inr.methods.superres import protocol
+from inr.core.baselines import upscale_space, upscale_time
+from inr.core.fit import FitConfig
+from inr.core.render import render_frames
 
 
 def test_degrade_area_averages_and_keeps_whole_frame_gaps():
     frames = np.random.default_rng(0).integers(0, 256, (10, 8, 12, 3), dtype=np.uint8)
-    d = superres.degrade(frames, space=2, time=4)
+    d = protocol.degrade(frames, space=2, time=4)
     assert d.target.shape == (9, 8, 12, 3)  # 10 frames hold two whole gaps of 4: frames 0..8
     assert d.low.shape == (3, 4, 6, 3)
     block = frames[4, 2:4, 6:8].reshape(-1, 3).astype(float).mean(0)  # area average of one 2x2 block
     assert np.abs(d.low[1, 1, 3] - block).max() <= 1
     big = np.zeros((4, 20, 30, 3), np.uint8)
-    assert superres.degrade(big, space=2.5).low.shape == (4, 8, 12, 3)  # non-integer factors too
+    assert protocol.degrade(big, space=2.5).low.shape == (4, 8, 12, 3)  # non-integer factors too
 
 
 @pytest.mark.parametrize("space, time, match", [(0.5, 1, "spatial"), (float("nan"), 1, "spatial"),
@@ -34,7 +36,7 @@ def test_degrade_area_averages_and_keeps_whole_frame_gaps():
                                                 (1, 20, "one frame"), (10, 1, "under 4 pixels")])
 def test_degrade_refuses_bad_factors(space, time, match):
     with pytest.raises(ValueError, match=match):
-        superres.degrade(np.zeros((10, 24, 24, 3), np.uint8), space, time)
+        protocol.degrade(np.zeros((10, 24, 24, 3), np.uint8), space, time)
 
 
 def test_classical_upscale_keeps_kept_frames_and_has_no_half_pixel_shift():
@@ -52,11 +54,11 @@ def test_classical_upscale_keeps_kept_frames_and_has_no_half_pixel_shift():
 
 def test_classical_names_the_rebuild_for_each_kind_of_scale():
     low = np.zeros((3, 4, 6, 3), np.uint8)
-    assert set(superres.classical(low, (3, 8, 12))) == {"bilinear", "bicubic"}
-    assert set(superres.classical(low, (5, 4, 6))) == {"linear blending"}
-    assert set(superres.classical(low, (5, 8, 12))) == {"trilinear", "bicubic + linear blending"}
-    assert superres.classical_name(low.shape[:3], (5, 8, 12)) == "bicubic + linear blending"
-    frame = superres.classical_frame(np.stack([low[0], low[0] + 90, low[0]]), (5, 8, 12), 1)
+    assert set(protocol.classical(low, (3, 8, 12))) == {"bilinear", "bicubic"}
+    assert set(protocol.classical(low, (5, 4, 6))) == {"linear blending"}
+    assert set(protocol.classical(low, (5, 8, 12))) == {"trilinear", "bicubic + linear blending"}
+    assert protocol.classical_name(low.shape[:3], (5, 8, 12)) == "bicubic + linear blending"
+    frame = protocol.classical_frame(np.stack([low[0], low[0] + 90, low[0]]), (5, 8, 12), 1)
     assert frame.shape == (8, 12, 3) and torch.allclose(frame, torch.full_like(frame, 45 / 255))
 
 
@@ -93,7 +95,7 @@ def test_priors_vanish_on_a_constant_field_and_not_on_a_fitted_one(run):
 
 
 def test_evaluate_sr_scores_inr_and_classical_on_the_same_original_frames(plant):
-    result = api.evaluate_sr(plant, space=2.0, time=2, device="cpu", steps=200, seconds=None, temporal=0.3)
+    result = api.superres.evaluate(plant, space=2.0, time=2, device="cpu", steps=200, seconds=None, temporal=0.3)
     r = result.row
     assert r["input"] == [6, 18, 24] and r["output"] == [11, 36, 48]
     assert result.inr.shape == result.classical.shape == result.target.shape == (11, 36, 48, 3)

@@ -36,9 +36,9 @@ def current(session: Session) -> dict:
         if not SHIPPED.is_file():
             raise ValueError(f"no pretrained .inr ships ({SHIPPED.name} is missing): run "
                              "python scripts/make_compress.py, or fit one above")
-        run = api.load_inr(SHIPPED)
+        run = api.latent_inr.load(SHIPPED)
         bundle = _shipped_table() or {}
-        state.update(run=run, index=api.frame_index(run.model, run.clip.frames, fps=run.clip.fps),  # decoded once
+        state.update(run=run, index=api.latent_inr.build_index(run.model, run.clip.frames, fps=run.clip.fps),  # decoded once
                      table=bundle.get("table"),
                      summary=bundle.get("summary"), file=str(SHIPPED), decoded=None)
     return state
@@ -74,8 +74,8 @@ def describe(table: dict | None, summary: dict | None, origin: str) -> str:
 
 def _outputs(state: dict, origin: str):
     table, summary = state.get("table"), state.get("summary")
-    figure = api.size_quality_figure(table) if table else None
-    markdown = api.size_quality_markdown(table) if table else ""
+    figure = api.latent_inr.size_quality_figure(table) if table else None
+    markdown = api.latent_inr.table_markdown(table) if table else ""
     last = state["run"].model.cfg.frames - 1
     return (describe(table, summary, origin), figure, markdown, state.get("file"),
             gr.Slider(maximum=last, value=0), gr.Slider(maximum=last, value=last))
@@ -87,8 +87,8 @@ def _initial():
     if not (bundle and SHIPPED.is_file()):
         return f"No pretrained .inr ships ({SHIPPED.name}): fit one below.", None, "", None, 1
     table, summary = bundle["table"], bundle["summary"]
-    return (describe(table, summary, "Pretrained"), api.size_quality_figure(table),
-            api.size_quality_markdown(table), str(SHIPPED), summary["frames"] - 1)
+    return (describe(table, summary, "Pretrained"), api.latent_inr.size_quality_figure(table),
+            api.latent_inr.table_markdown(table), str(SHIPPED), summary["frames"] - 1)
 
 
 # ---------------------------------------------------------------- handlers
@@ -101,10 +101,10 @@ def on_fit_latents(session, example, upload, seconds, max_size):
     if path is None:
         raise ValueError(f"unknown example {example!r}: choose one of the list or upload a clip")
     clip = api.load_clips([path], max_frames=None, max_size=int(max_size), device="cpu")[0]
-    run = api.prepare_latents(clip, device="cpu", seconds=float(seconds))
+    run = api.latent_inr.prepare(clip, device="cpu", seconds=float(seconds))
     skip = (gr.skip(),) * 5
     last = -1e9
-    for rec in api.fit_latents(run):
+    for rec in api.latent_inr.fit(run):
         if rec.final or rec.seconds - last >= UI_SECONDS:
             last = rec.seconds
             yield (f"fitting {run.params:,} parameters to {clip.name} ({clip.frames.shape[0]} frames of "
@@ -113,11 +113,11 @@ def on_fit_latents(session, example, upload, seconds, max_size):
                    f"({'every frame' if rec.final else '4 probe frames'}; a codec trains on every pixel)",
                    *skip, session)
     yield ("measuring the file against GIF and H.264 (CRF swept)…", *skip, session)
-    table = api.size_quality(run)
-    summary = api.compress_clip(run, session.path(f"{clip.name}.inr"),
+    table = api.latent_inr.size_quality(run)
+    summary = api.latent_inr.compress(run, session.path(f"{clip.name}.inr"),
                                 baselines={k: table[k] for k in ("h264", "gif")})  # measured once
     state = _state(session)
-    state.update(run=run, index=api.load_frame_index(summary["out"]), table=table, summary=summary,
+    state.update(run=run, index=api.latent_inr.index_file(summary["out"]), table=table, summary=summary,
                  file=summary["out"], decoded=None)
     yield (*_outputs(state, "Your fit (this session)"), session)
 
@@ -129,10 +129,10 @@ def on_search(session, image, mode):
     if image is None:
         raise ValueError("upload an image to search the clip's frames with")
     state = current(session)
-    results = api.search_frames(state["index"], image, top=5, mode=mode)
+    results = api.latent_inr.search(state["index"], image, top=5, mode=mode)
     frames = state.get("decoded")
     if frames is None:  # what the file decodes to: the frames a user of the .inr file would see
-        frames = state["decoded"] = api.decompress_inr(state["file"])[0]
+        frames = state["decoded"] = api.latent_inr.decompress(state["file"])[0]
     gallery = [(frames[r["frame"]], f"frame {r['frame']} · {r['seconds']:.2f} s · score {r['score']:.3f}")
                for r in results]
     best = results[0]
@@ -143,7 +143,7 @@ def on_search(session, image, mode):
 def on_interpolate(session, a, b, alpha):
     """The frame rendered from (1 - α)·latent A + α·latent B."""
     state = current(ensure(session))
-    return api.latent_interpolate_frame(state["run"], int(a), int(b), float(alpha))
+    return api.latent_inr.interpolate_frame(state["run"], int(a), int(b), float(alpha))
 
 
 # ---------------------------------------------------------------- layout and wiring
@@ -170,7 +170,7 @@ def build_tab(session: gr.State) -> None:
         with gr.Row():
             query = gr.Image(label="Query image", type="numpy", height=200)
             with gr.Column():
-                mode = gr.Radio(list(api.SEARCH_MODES), value="aligned", label="Search by",
+                mode = gr.Radio(list(api.latent_inr.MODES), value="aligned", label="Search by",
                                 info="aligned: latents mapped to an image encoder's features (least squares); "
                                      "latent: the query inverted into a latent; features: the encoder alone")
                 search_go = gr.Button("Search", variant="primary")

@@ -37,23 +37,23 @@ def _state(session: Session) -> dict:
     return session.views.setdefault("space", {})
 
 
-def space_of(session: Session) -> api.Space:
+def space_of(session: Session) -> api.inr_v.Space:
     """This session's space: the shipped one until the user trains another."""
     state = _state(session)
     if state.get("space") is None:
         if not SHIPPED.is_file():
             raise ValueError(f"no pretrained space ships ({SHIPPED.name} is missing): run "
                              "python scripts/make_space.py, or train one below")
-        state["space"] = api.load_space(SHIPPED)
+        state["space"] = api.inr_v.load(SHIPPED)
     return state["space"]
 
 
-def _choices(space: api.Space) -> list[tuple[str, int]]:
+def _choices(space: api.inr_v.Space) -> list[tuple[str, int]]:
     return [(f"{i}: {name}", i) for i, name in enumerate(space.names())]
 
 
-def describe(space: api.Space, origin: str) -> str:
-    s = api.space_summary(space)
+def describe(space: api.inr_v.Space, origin: str) -> str:
+    s = api.inr_v.summary(space)
     t, h, w = space.cfg.shape
     psnr = "–" if s.get("train_psnr") is None else f"{s['train_psnr']:.2f} dB"
     return (f"**{origin}**: {len(space.clips)} clips of {t} frames at {w}×{h}, one {space.cfg.latent_dim}-number "
@@ -65,13 +65,13 @@ def describe(space: api.Space, origin: str) -> str:
 def _initial() -> tuple[str, list]:
     """Status text and clip choices of the shipped space, read once when the page is built."""
     try:
-        space = api.load_space(SHIPPED)
+        space = api.inr_v.load(SHIPPED)
     except ValueError as err:
         return f"No pretrained space: {err}. Train one below.", []
     return describe(space, "Pretrained space"), _choices(space)
 
 
-def _index(value, space: api.Space) -> int:
+def _index(value, space: api.inr_v.Space) -> int:
     if value is None or value == "":
         raise ValueError("pick two clips first")
     index = int(value)
@@ -87,7 +87,7 @@ def on_interp_preview(session, a, b, alpha):
     """The middle frame at α, rendered at SCALE: fast enough to follow the slider."""
     session = ensure(session)
     space = space_of(session)
-    return api.space_interpolate_frame(space, _index(a, space), _index(b, space), float(alpha), scale=SCALE)
+    return api.inr_v.interpolate_frame(space, _index(a, space), _index(b, space), float(alpha), scale=SCALE)
 
 
 @friendly
@@ -95,7 +95,7 @@ def on_interp_render(session, a, b, alpha):
     session = ensure(session)
     space = space_of(session)
     a, b = _index(a, space), _index(b, space)
-    frames = api.space_interpolate(space, a, b, float(alpha), scale=SCALE)
+    frames = api.inr_v.interpolate(space, a, b, float(alpha), scale=SCALE)
     gif = api.export(session.path(f"space_{a}_{b}_{float(alpha):.2f}.gif"), frames, GIF_FPS)
     return str(gif), str(gif)
 
@@ -107,7 +107,7 @@ def on_sample(session, seed):
     if seed is None or float(seed) != int(float(seed)):
         raise ValueError(f"seed must be a whole number, got {seed!r}")
     seed = int(float(seed))
-    frames = api.space_sample(space, seed, scale=SCALE)
+    frames = api.inr_v.sample(space, seed, scale=SCALE)
     gif = api.export(session.path(f"space_sample_{seed}.gif"), frames, GIF_FPS)
     note = (f"Seed {seed}: a code drawn from a Gaussian fitted to the {len(space.clips)} learned codes (their mean "
             f"and covariance, shrunk towards its diagonal), rendered at {SCALE}×. The same seed gives the same clip.")
@@ -118,15 +118,15 @@ def on_sample(session, seed):
 
 def _source(example, upload, start, stride) -> api.Clip:
     """The clip to invert, conformed to the space's size: an upload, else the chosen example window."""
-    shape = api.SpaceConfig().shape
+    shape = api.inr_v.HyperConfig().shape
     if upload:
         clip = api.load_clips([upload], max_frames=0, max_size=0, device="cpu")[0]
-        return api.conform_clip(clip, shape, int(start or 0), int(stride or 1))
+        return api.inr_v.conform(clip, shape, int(start or 0), int(stride or 1))
     if example not in EXAMPLES:
         raise ValueError(f"unknown example {example!r}; choose one of the list or upload a clip")
     name, first, step = EXAMPLES[example]
     clip = api.load_clips([ASSETS / name], max_frames=0, max_size=96, device="cpu")[0]
-    return api.conform_clip(clip, shape, first, step)
+    return api.inr_v.conform(clip, shape, first, step)
 
 
 def _box(t0, t1, y0, y1, x0, x1) -> tuple[int, ...]:
@@ -138,12 +138,12 @@ def on_box_preview(example, upload, start, stride, t0, t1, y0, y1, x0, x1):
     """The first hidden frame of the clip with the box painted grey, enlarged: where the box is."""
     clip = _source(example, upload, start, stride)
     box = _box(t0, t1, y0, y1, x0, x1)
-    mask = api.box_mask(clip.shape, box).numpy()
-    frame = api.show_mask(clip.frames, mask)[box[0]]
+    mask = api.inr_v.box_mask(clip.shape, box).numpy()
+    frame = api.inr_v.show_mask(clip.frames, mask)[box[0]]
     return frame.repeat(SCALE, 0).repeat(SCALE, 1)
 
 
-def curve_figure(inv: api.Inversion, summary: dict | None) -> go.Figure:
+def curve_figure(inv: api.inr_v.Inversion, summary: dict | None) -> go.Figure:
     """PSNR against time: visible pixels (and masked ones when inpainting), with the baselines."""
     fig = go.Figure()
     seconds = [r.seconds for r in inv.history]
@@ -175,25 +175,25 @@ def result_text(summary: dict) -> str:
 
 def _invert(session, clip: api.Clip, seconds, box=None):
     space = space_of(session)
-    inv = api.new_inversion(space, clip, box)
+    inv = api.inr_v.new_inversion(space, clip, box)
     _state(session)["inversion"] = inv
-    cfg = api.InvertConfig(seconds=float(seconds))
+    cfg = api.inr_v.InvertConfig(seconds=float(seconds))
     shown = -1.0
-    for rec in api.invert_clip(space, inv, cfg):
+    for rec in api.inr_v.invert(space, inv, cfg):
         if not rec.final and rec.seconds - shown >= UI_SECONDS:
             shown = rec.seconds
             masked = f" · masked pixels {rec.heldout_psnr:.2f} dB" if rec.heldout_psnr is not None else ""
             yield (f"inverting {clip.name}: step {rec.step}, {rec.seconds:.1f} s · visible pixels "
                    f"{rec.train_psnr:.2f} dB{masked}", curve_figure(inv, None), gr.skip(), gr.skip())
-    summary = api.inversion_summary(space, inv)
+    summary = api.inr_v.inversion_summary(space, inv)
     frames, mask = inv.frames.numpy(), inv.mask.numpy()
-    rendered = api.inversion_render(space, inv)
+    rendered = api.inr_v.inversion_render(space, inv)
     if inv.masked:
-        panel = api.space_side_by_side(api.show_mask(frames, mask), api.simple_fill(frames, mask), rendered,
-                                       scale=SCALE)
+        panel = api.side_by_side([api.inr_v.show_mask(frames, mask), api.inr_v.simple_fill(frames, mask), rendered],
+                                 gap=2, scale=SCALE)
         stem = "space_inpaint"
     else:
-        panel = api.space_side_by_side(frames, rendered, scale=SCALE)
+        panel = api.side_by_side([frames, rendered], gap=2, scale=SCALE)
         stem = "space_invert"
     gif = api.export(session.path(f"{stem}.gif"), panel, GIF_FPS)
     yield result_text(summary), curve_figure(inv, summary), str(gif), str(gif)
@@ -221,18 +221,18 @@ def on_train(session, examples, uploads, seconds):
     paths = [ASSETS / e for e in (examples or []) if e in TRAIN_EXAMPLES] + [Path(u) for u in (uploads or [])]
     if not paths:
         raise ValueError("tick examples or upload clips to train a space on")
-    shape = api.SpaceConfig().shape
+    shape = api.inr_v.HyperConfig().shape
     sources = api.load_clips(paths, max_frames=0, max_size=96, device="cpu")
-    clips = [w for c in sources for w in api.space_windows(c, shape)]
-    space = api.new_space(clips)
-    cfg = api.SpaceTrainConfig(seconds=float(seconds))
-    for rec in api.train_space(space, cfg):
+    clips = [w for c in sources for w in api.inr_v.windows(c, shape)]
+    space = api.inr_v.new(clips)
+    cfg = api.inr_v.TrainConfig(seconds=float(seconds))
+    for rec in api.inr_v.train(space, cfg):
         if not rec.final:
             yield (f"training a space of {len(clips)} clips ({len(sources)} sources, 3 windows each and their "
                    f"mirrors): step {rec.step}, {rec.seconds:.1f} s, {rec.train_psnr:.2f} dB on training pixels "
                    f"(middle frames)", gr.skip(), gr.skip(), gr.skip())
     _state(session)["space"] = space
-    api.save_space(space, session.path("space.safetensors"))
+    api.inr_v.save(space, session.path("space.safetensors"))
     choices = _choices(space)
     yield (describe(space, "Your space (this session)"), gr.Dropdown(choices=choices, value=0),
            gr.Dropdown(choices=choices, value=1), str(session.path("space.safetensors")))
@@ -242,7 +242,7 @@ def on_train(session, examples, uploads, seconds):
 
 def build_tab(session: gr.State) -> None:
     status_text, choices = _initial()
-    t, h, w = api.SpaceConfig().shape
+    t, h, w = api.inr_v.HyperConfig().shape
     gr.Markdown("A continuous space of clips (INR-V): a hypernetwork turns a short code into the weights of a "
                 f"small INR, one code per training clip ({t} frames at {w}×{h}: windows and mirrors of the "
                 "example clips). Every PSNR names its pixels.")

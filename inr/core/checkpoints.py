@@ -25,7 +25,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
-from .model import Field, ModelConfig
+from inr.core.field import Field, ModelConfig
 
 FORMAT = "inr-studio"
 VERSION = "1"

@@ -1,8 +1,8 @@
 """A continuous space of clips (INR-V) around the meta-network of ``hyper``.
 
 What a user does with the space: bring clips to its one size (``conform``, ``windows``), train it
-(``new_space``, ``train_space``), move in it (``interpolate``, ``sample`` from a Gaussian prior fitted
-to the learned codes), and place new clips in it (``new_inversion`` + ``invert_clip``: fit only a
+(``new``, ``train``), move in it (``interpolate``, ``sample`` from a Gaussian prior fitted
+to the learned codes), and place new clips in it (``new_inversion`` + ``invert``: fit only a
 code; with a box hidden, that is inpainting, scored against ``simple_fill``).
 
 PSNRs here always name their pixels: "visible" are the pixels an inversion was fitted to (all of
@@ -18,12 +18,12 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from . import hyper
-from .checkpoints import ClipInfo
-from .fit import Record
-from .hyper import HyperConfig, HyperINR, InvertConfig, TrainConfig
-from .io import Clip, load_clip, resize
-from .metrics import mse_to_psnr
+from inr.methods.inr_v import hypernet
+from inr.core.checkpoints import ClipInfo
+from inr.core.fit import Record
+from inr.methods.inr_v.hypernet import HyperConfig, HyperINR, InvertConfig, TrainConfig
+from inr.core.io import Clip, load_clip, resize
+from inr.core.metrics import mse_to_psnr
 
 SHRINK = 0.1  # share of the diagonal mixed into the prior's covariance: a few dozen codes in 32 dims
 HISTORY_POINTS = 400  # curve points kept in a checkpoint
@@ -117,15 +117,6 @@ def windows(clip: Clip, shape: tuple[int, int, int], count: int = 3, flips: bool
     return out
 
 
-# The shipped space (scripts/make_space.py): windows of the four clips in ../shared/clips, each also
-# mirrored; (file, first frame, stride). The HELD_OUT windows overlap none of them: inversion tests.
-TRAINING_WINDOWS = (
-    ("jelly.mp4", 0, 2), ("jelly.mp4", 40, 2),
-    ("water.mp4", 0, 2), ("water.mp4", 44, 2), ("water.mp4", 88, 2),
-    ("office_plant.mp4", 0, 1),
-    ("carphone.gif", 0, 1), ("carphone.gif", 16, 1), ("carphone.gif", 32, 1),
-)
-HELD_OUT = (("office_plant.mp4", 20, 1), ("jelly.mp4", 88, 2))
 
 
 def window_set(folder: str | Path, table, shape: tuple[int, int, int], flips: bool = True,
@@ -144,7 +135,7 @@ def window_set(folder: str | Path, table, shape: tuple[int, int, int], flips: bo
 
 # ---------------------------------------------------------------- the space
 
-def new_space(clips: list[Clip], cfg: HyperConfig | None = None, seed: int = 0) -> Space:
+def new(clips: list[Clip], cfg: HyperConfig | None = None, seed: int = 0) -> Space:
     """An untrained space for these clips (already conformed to one size), one code each."""
     if len(clips) < 2:
         raise ValueError(f"a space needs at least two clips, got {len(clips)}")
@@ -160,21 +151,21 @@ def new_space(clips: list[Clip], cfg: HyperConfig | None = None, seed: int = 0) 
     return Space(model, infos, frames)
 
 
-def train_space(space: Space, cfg: TrainConfig | None = None) -> Iterator[Record]:
+def train(space: Space, cfg: TrainConfig | None = None) -> Iterator[Record]:
     """Train the space, yielding Records; stop iterating to stop (the model so far is kept)."""
     if space.frames is None:
         raise ValueError("this space has no training clips attached (a loaded checkpoint): train a new one")
     cfg = cfg or space.train_cfg or TrainConfig()
     space.train_cfg = cfg
     base_steps, base_seconds = space.steps, space.seconds
-    for rec in hyper.train(space.model, space.frames, cfg):
+    for rec in hypernet.train(space.model, space.frames, cfg):
         rec = replace(rec, step=base_steps + rec.step, seconds=base_seconds + rec.seconds)
         space.steps, space.seconds = rec.step, rec.seconds
         space.history.append(rec)
         yield rec
 
 
-def space_summary(space: Space) -> dict:
+def summary(space: Space) -> dict:
     """Figures of the training: PSNR on the training pixels (every pixel of every training clip)."""
     if not space.history and space.saved_summary:
         return space.saved_summary
@@ -187,18 +178,18 @@ def space_summary(space: Space) -> dict:
             "train": asdict(space.train_cfg) if space.train_cfg else None}
 
 
-def save_space(space: Space, path: str | Path) -> Path:
+def save(space: Space, path: str | Path) -> Path:
     rows = [[r.step, r.loss, r.train_psnr, r.seconds, r.final] for r in space.history]
     if len(rows) > HISTORY_POINTS:
         keep = sorted(set(np.linspace(0, len(rows) - 1, HISTORY_POINTS).round().astype(int).tolist()))
         rows = [rows[i] for i in keep]
-    extra = {"summary": space_summary(space), "history": rows, "steps": space.steps, "seconds": space.seconds}
-    return hyper.save(path, space.model, space.clips, extra)
+    extra = {"summary": summary(space), "history": rows, "steps": space.steps, "seconds": space.seconds}
+    return hypernet.save(path, space.model, space.clips, extra)
 
 
-def load_space(path: str | Path, device: str = "cpu") -> Space:
+def load(path: str | Path, device: str = "cpu") -> Space:
     """A trained space from a checkpoint: it interpolates, samples and inverts at once."""
-    model, clips, extra = hyper.load(path, device)
+    model, clips, extra = hypernet.load(path, device)
     model.eval()
     try:
         history = [Record(int(s), float(loss), float(p), None, float(sec), 0.0, None, bool(f))
@@ -224,7 +215,7 @@ def code_of(space: Space, clip: int) -> torch.Tensor:
 
 def render_code(space: Space, code: torch.Tensor, scale: float = 1.0) -> np.ndarray:
     """uint8 (T, H, W, 3): the clip of one code, at `scale` times the space's size."""
-    return hyper.render(space.model, code, _scaled(space, scale))
+    return hypernet.render(space.model, code, _scaled(space, scale))
 
 
 # ---------------------------------------------------------------- interpolation and sampling
@@ -246,7 +237,7 @@ def interpolate_frame(space: Space, a: int, b: int, alpha: float, frame: int | N
     """uint8 (H, W, 3): one frame (default the middle) of the clip at α: the instant preview."""
     _, height, width = _scaled(space, scale)
     frame = space.cfg.frames // 2 if frame is None else frame
-    return hyper.render_frame(space.model, interpolate_code(space, a, b, alpha), frame, (height, width))
+    return hypernet.render_frame(space.model, interpolate_code(space, a, b, alpha), frame, (height, width))
 
 
 def latent_prior(space: Space) -> tuple[torch.Tensor, torch.Tensor]:
@@ -355,14 +346,14 @@ def new_inversion(space: Space, clip: Clip, box=None) -> Inversion:
     return Inversion(clip.name, torch.from_numpy(clip.frames.copy()), mask, code, notes=clip.notes)
 
 
-def invert_clip(space: Space, inv: Inversion, cfg: InvertConfig | None = None) -> Iterator[Record]:
+def invert(space: Space, inv: Inversion, cfg: InvertConfig | None = None) -> Iterator[Record]:
     """Fit the inversion's code (the meta-network frozen), yielding Records.
 
     `train_psnr` is on the visible pixels, `heldout_psnr` on the masked ones (None without a box);
     the first Record (step 0) scores the starting code, the mean of the training codes.
     """
     cfg = cfg or InvertConfig()
-    for rec in hyper.invert(space.model, inv.frames, inv.code, cfg, inv.mask if inv.masked else None):
+    for rec in hypernet.invert(space.model, inv.frames, inv.code, cfg, inv.mask if inv.masked else None):
         inv.history.append(rec)
         yield rec
 
@@ -403,15 +394,3 @@ def show_mask(frames: np.ndarray, mask: np.ndarray) -> np.ndarray:
     out = frames.copy()
     out[~np.asarray(mask, dtype=bool)] = 128
     return out
-
-
-def side_by_side(*clips: np.ndarray, scale: int = 1, gap: int = 2) -> np.ndarray:
-    """uint8 (T, H*scale, n*W*scale + gaps, 3): equal-size clips next to each other, enlarged by pixel repeat."""
-    if not clips or any(c.shape != clips[0].shape for c in clips):
-        raise ValueError(f"side_by_side needs clips of one shape, got {[c.shape for c in clips]}")
-    big = [c.repeat(scale, axis=1).repeat(scale, axis=2) for c in clips]
-    spacer = np.full((*big[0].shape[:2], gap, 3), 255, np.uint8)
-    parts = []
-    for k, c in enumerate(big):
-        parts += [spacer, c] if k else [c]
-    return np.concatenate(parts, axis=2)

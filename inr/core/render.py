@@ -5,8 +5,9 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from .coords import frame_times, pixel_centres
-from .model import Field
+from inr.core.coords import frame_times, pixel_centres
+from inr.core.field import Field
+from inr.core.images import to_uint8
 
 # Points per forward pass. CPU: ~100 MB of activations for the largest presets. GPU: whole
 # previews in one call (a 256x256x32 preview is 2M points), ~2 GB a layer for a 256-wide MLP.
@@ -46,10 +47,6 @@ def render_frames(model: Field, shape: tuple[int, int, int], clip: int = 0,
     finally:
         model.train(was_training)
 
-
-def to_uint8(frame: torch.Tensor) -> np.ndarray:
-    """(..., 3) float in [0, 1] -> uint8 numpy, rounded."""
-    return (frame * 255 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
 
 
 def render_uint8(model: Field, shape: tuple[int, int, int], **kwargs) -> Iterator[np.ndarray]:

@@ -14,8 +14,8 @@ import imageio.v3 as iio
 import numpy as np
 import torch
 
-from .export import pad_to_even, write_gif
-from .metrics import psnr, ssim
+from inr.core.export import pad_to_even, write_gif
+from inr.core.metrics import psnr, ssim
 
 CRFS = tuple(range(0, 52, 3))  # libx264's whole range: 0 is lossless, 51 its smallest
 FFMPEG_TIMEOUT = 120  # seconds per encode or decode of a capped clip

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .baselines import upscale_space, upscale_time
-from .io import resize
-from .metrics import psnr, ssim
+from inr.core.baselines import upscale_space, upscale_time
+from inr.core.io import resize
+from inr.core.metrics import psnr, ssim
 
 
 @dataclass(frozen=True)

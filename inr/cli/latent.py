@@ -12,8 +12,8 @@ Imports only the façade (and the shared helpers of ``cli``).
 import argparse
 import sys
 
-from . import api
-from .cli import _non_negative_int, _notes, _positive_float, _progress
+from inr import api
+from inr.cli import _non_negative_int, _notes, _positive_float, _progress
 
 
 def _top(text: str) -> int:
@@ -27,9 +27,9 @@ def add_latent_parsers(sub) -> None:
     p = sub.add_parser("compress", help="fit per-frame latents to a clip and write it as one .inr file")
     p.add_argument("clip", help="video, GIF or folder of frames")
     p.add_argument("--out", required=True, help="FILE.inr")
-    p.add_argument("--bits", type=int, choices=api.INR_BITS, default=8, help="weights: 32 (fp32), 16 (fp16), 8 (8-bit)")
+    p.add_argument("--bits", type=int, choices=api.latent_inr.BITS, default=8, help="weights: 32 (fp32), 16 (fp16), 8 (8-bit)")
     p.add_argument("--per-tensor", action="store_true", help="8-bit with one scale per tensor (default: per channel)")
-    p.add_argument("--compression", choices=api.INR_COMPRESSIONS, default="lzma", help="entropy coder (default lzma)")
+    p.add_argument("--compression", choices=api.latent_inr.COMPRESSIONS, default="lzma", help="entropy coder (default lzma)")
     p.add_argument("--max-frames", type=_non_negative_int, help="keep at most N frames (0: no cap; default per device)")
     p.add_argument("--max-size", type=_non_negative_int, help="downscale so the longest side is at most PX (0: no cap)")
     p.add_argument("--seconds", type=_positive_float, help="fit for S seconds (default 60 on a CPU, 20 on a GPU)")
@@ -48,27 +48,27 @@ def add_latent_parsers(sub) -> None:
     p.add_argument("index", help="an .inr file written by compress (its latents are the index)")
     p.add_argument("query", help="image (or a clip: its first frame is the query)")
     p.add_argument("--top", type=_top, default=5)
-    p.add_argument("--by", choices=api.SEARCH_MODES, default="aligned",
+    p.add_argument("--by", choices=api.latent_inr.MODES, default="aligned",
                    help="aligned: latents mapped to the image encoder's features (default); latent: invert the "
                         "query into a latent; features: the encoder alone")
-    p.add_argument("--encoder", choices=tuple(api.ENCODERS), default=api.DEFAULT_ENCODER)
+    p.add_argument("--encoder", choices=tuple(api.latent_inr.ENCODERS), default=api.latent_inr.DEFAULT_ENCODER)
     p.add_argument("--json", action="store_true")
 
 
 def cmd_compress(args) -> dict:
     clip = api.load_clips([args.clip], args.max_frames, args.max_size, args.device)[0]
     _notes([clip])
-    run = api.prepare_latents(clip, device=args.device, seconds=args.seconds, steps=args.steps, seed=args.seed)
+    run = api.latent_inr.prepare(clip, device=args.device, seconds=args.seconds, steps=args.steps, seed=args.seed)
     print(f"fitting per-frame latents ({run.params:,} parameters) on {api.device_name(run.device)}", file=sys.stderr)
     last = -1e9
     try:
-        for rec in api.fit_latents(run):
+        for rec in api.latent_inr.fit(run):
             if rec.final or rec.seconds - last >= 2.0:
                 _progress(rec)
                 last = rec.seconds
     except KeyboardInterrupt:  # Ctrl-C ends the fit early; the model so far is written
         print("\nstopped: writing the model so far", file=sys.stderr)
-    s = api.compress_clip(run, args.out, args.bits, not args.per_tensor, args.compression,
+    s = api.latent_inr.compress(run, args.out, args.bits, not args.per_tensor, args.compression,
                           baselines=not args.no_baselines)
     print(f"wrote {s['out']}: {s['bytes']:,} bytes, {s['bpp']:.3f} bits per pixel; decoded from the file: "
           f"PSNR {s['psnr']:.2f} dB, SSIM {s['ssim']:.4f} (every pixel)")
@@ -81,16 +81,16 @@ def cmd_compress(args) -> dict:
 
 
 def cmd_decompress(args) -> dict:
-    frames, meta = api.decompress_inr(args.file)
+    frames, meta = api.latent_inr.decompress(args.file)
     path = api.export(args.out, frames, meta.fps)
     print(f"wrote {path}: {meta.frames} frames of {meta.width}x{meta.height} at {meta.fps:g} fps")
     return {"out": str(path), "frames": meta.frames, "height": meta.height, "width": meta.width, "fps": meta.fps}
 
 
 def cmd_retrieve(args) -> dict:
-    index = api.load_frame_index(args.index, args.encoder)
-    query = api.load_image(args.query)
-    results = api.search_frames(index, query, args.top, args.by)
+    index = api.latent_inr.index_file(args.index, args.encoder)
+    query = api.latent_inr.load_image(args.query)
+    results = api.latent_inr.search(index, query, args.top, args.by)
     for rank, r in enumerate(results, 1):
         print(f"{rank}. frame {r['frame']} ({r['seconds']:.2f} s)  score {r['score']:.4f}")
     return {"index": args.index, "query": args.query, "by": args.by, "encoder": args.encoder,

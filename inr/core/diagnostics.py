@@ -5,10 +5,10 @@ import time
 import numpy as np
 import torch
 
-from .coords import frame_times, pixel_centres
-from .fit import make_optimizer, step_loss
-from .metrics import mse_to_psnr
-from .render import to_uint8
+from inr.core.coords import frame_times, pixel_centres
+from inr.core.fit import make_optimizer, step_loss
+from inr.core.metrics import mse_to_psnr
+from inr.core.images import to_uint8
 
 ERROR_GAIN = 5  # error maps are |prediction - truth| x 5: small errors stay visible
 
@@ -49,14 +49,6 @@ def render_frame(run, shape: tuple[int, int, int], index: int, clip: int = 0) ->
     return to_uint8(rgb[0].clamp(0, 1).float().cpu())
 
 
-def side_by_side(panels: list[np.ndarray], gap: int = 4) -> np.ndarray:
-    """uint8 frames of one height, left to right with a white gap: (H, sum W + gaps, 3)."""
-    height = panels[0].shape[0]
-    spacer = np.full((height, gap, 3), 255, np.uint8)
-    out = [panels[0]]
-    for p in panels[1:]:
-        out += [spacer, p]
-    return np.concatenate(out, axis=1)
 
 
 @torch.no_grad()

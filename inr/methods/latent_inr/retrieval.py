@@ -25,10 +25,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from . import codec
-from .coords import pixel_centres
-from .io import load_clip
-from .frame_latents import FrameLatents, render_clip
+from inr.methods.latent_inr import codec
+from inr.core.coords import pixel_centres
+from inr.core.io import load_clip
+from inr.methods.latent_inr.model import FrameLatents, render_clip
 
 MODES = ("aligned", "latent", "features")
 
@@ -227,41 +227,3 @@ def search(index: FrameIndex, query: np.ndarray, top: int = 5, mode: str = "alig
     values = scores(index, query, mode)
     order = np.argsort(-values, kind="stable")[:top]
     return [{"frame": int(i), "seconds": float(i / index.fps), "score": float(values[i])} for i in order]
-
-
-# ---------------------------------------------------------------- perturbed queries (for measuring)
-
-def perturb(image: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
-    """A perturbed copy of uint8 (H, W, 3): "crop" (random 80% crop, resized back), "colour" (gain and
-    offset per channel), "noise" (Gaussian, sigma 10 levels)."""
-    height, width = image.shape[:2]
-    if kind == "crop":
-        h, w = max(1, round(height * 0.8)), max(1, round(width * 0.8))
-        top, left = rng.integers(0, height - h + 1), rng.integers(0, width - w + 1)
-        crop = image[top:top + h, left:left + w]
-        return np.asarray(Image.fromarray(crop).resize((width, height), Image.BICUBIC))
-    if kind == "colour":
-        gain = rng.uniform(0.85, 1.15, size=3)
-        offset = rng.uniform(-20, 20, size=3)
-        return np.clip(image * gain + offset, 0, 255).round().astype(np.uint8)
-    if kind == "noise":
-        return np.clip(image + rng.normal(0, 10, size=image.shape), 0, 255).round().astype(np.uint8)
-    raise ValueError(f"perturbation must be crop, colour or noise, got {kind!r}")
-
-
-def evaluate(index: FrameIndex, frames: np.ndarray, kinds=("crop", "colour", "noise"),
-             modes=MODES, seed: int = 0, every: int = 1) -> dict:
-    """Top-1 / top-5 hit rates of each mode, querying every `every`-th frame with each perturbation."""
-    rng = np.random.default_rng(seed)
-    hits = {m: {"top1": 0, "top5": 0, "top1_within_1": 0} for m in modes}
-    total = 0
-    for t in range(0, len(frames), every):
-        for kind in kinds:
-            query = perturb(frames[t], kind, rng)
-            total += 1
-            for mode in modes:
-                ranked = np.argsort(-scores(index, query, mode), kind="stable")
-                hits[mode]["top1"] += int(ranked[0] == t)
-                hits[mode]["top5"] += int(t in ranked[:5])
-                hits[mode]["top1_within_1"] += int(abs(int(ranked[0]) - t) <= 1)
-    return {"queries": total, **{m: {k: v / total for k, v in h.items()} for m, h in hits.items()}}

@@ -8,7 +8,7 @@ import math
 import sys
 from pathlib import Path
 
-from . import api
+from inr import api
 
 GIF_FPS = 10.0  # space clips are 16 frames: played at 10 fps a loop lasts 1.6 s
 
@@ -27,7 +27,7 @@ def add_parser(sub, positive_float, non_negative_int) -> None:
     p.add_argument("--windows", type=non_negative_int, default=3, help="windows cut from each clip (default 3)")
     p.add_argument("--no-flips", action="store_true", help="do not add mirrored copies of the windows")
     p.add_argument("--no-progressive", action="store_true", help="train on every clip at full size from the start")
-    p.add_argument("--latent-reg", type=float, default=api.SpaceTrainConfig().latent_reg,
+    p.add_argument("--latent-reg", type=float, default=api.inr_v.TrainConfig().latent_reg,
                    help="weight of the codes' L2 prior (0: off)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
@@ -96,25 +96,25 @@ def _run(records, label: str) -> None:
 
 def cmd_train(args) -> dict:
     sources = api.load_clips(args.clips, max_frames=0, max_size=96, device="cpu")
-    shape = api.SpaceConfig().shape
-    clips = [w for c in sources for w in api.space_windows(c, shape, max(1, args.windows), not args.no_flips)]
+    shape = api.inr_v.HyperConfig().shape
+    clips = [w for c in sources for w in api.inr_v.windows(c, shape, max(1, args.windows), not args.no_flips)]
     print(f"{len(sources)} source clips -> {len(clips)} clips of {shape[0]} frames at {shape[2]}x{shape[1]} "
           f"(windows{'' if args.no_flips else ' and mirrors'})", file=sys.stderr)
-    space = api.new_space(clips, seed=args.seed)
+    space = api.inr_v.new(clips, seed=args.seed)
     seconds = args.seconds if args.seconds or args.steps is None else None
-    cfg = api.SpaceTrainConfig(steps=args.steps, seconds=seconds or (60.0 if args.steps is None else None),
+    cfg = api.inr_v.TrainConfig(steps=args.steps, seconds=seconds or (60.0 if args.steps is None else None),
                                progressive=not args.no_progressive, latent_reg=args.latent_reg, seed=args.seed)
-    _run(api.train_space(space, cfg), "train")
-    path = api.save_space(space, Path(args.out) / "space.safetensors")
-    s = api.space_summary(space)
+    _run(api.inr_v.train(space, cfg), "train")
+    path = api.inr_v.save(space, Path(args.out) / "space.safetensors")
+    s = api.inr_v.summary(space)
     print(f"training pixels: {s['train_psnr']:.2f} dB PSNR ({s['scored_on']}) after {s['steps']} steps in "
           f"{s['seconds']:.1f} s; {s['params']:,} parameters\nwrote {path}")
     return {**s, "checkpoint": str(path), "clip_names": space.names()}
 
 
 def cmd_sample(args) -> dict:
-    space = api.load_space(args.checkpoint)
-    frames = api.space_sample(space, args.seed, args.scale)
+    space = api.inr_v.load(args.checkpoint)
+    frames = api.inr_v.sample(space, args.seed, args.scale)
     path = api.export(args.out, frames, GIF_FPS)
     print(f"wrote {path}: a clip drawn from the latent prior with seed {args.seed}, "
           f"{frames.shape[0]} frames of {frames.shape[2]}x{frames.shape[1]}")
@@ -123,8 +123,8 @@ def cmd_sample(args) -> dict:
 
 
 def cmd_interpolate(args) -> dict:
-    space = api.load_space(args.checkpoint)
-    frames = api.space_interpolate(space, args.a, args.b, args.alpha, args.scale)
+    space = api.inr_v.load(args.checkpoint)
+    frames = api.inr_v.interpolate(space, args.a, args.b, args.alpha, args.scale)
     path = api.export(args.out, frames, GIF_FPS)
     names = space.names()
     print(f"wrote {path}: alpha {args.alpha:g} from clip {args.a} ({names[args.a]}) to clip {args.b} "
@@ -134,22 +134,22 @@ def cmd_interpolate(args) -> dict:
 
 
 def _inversion(args, box=None):
-    space = api.load_space(args.checkpoint)
+    space = api.inr_v.load(args.checkpoint)
     clip = api.load_clips([args.clip], max_frames=0, max_size=0, device="cpu")[0]
-    clip = api.conform_clip(clip, space.cfg.shape, args.start, args.stride)
+    clip = api.inr_v.conform(clip, space.cfg.shape, args.start, args.stride)
     for note in clip.notes:
         print(f"{clip.name}: {note}", file=sys.stderr)
-    inv = api.new_inversion(space, clip, box)
-    cfg = api.InvertConfig(steps=args.steps, seconds=None if args.steps is not None else args.seconds)
-    _run(api.invert_clip(space, inv, cfg), "invert")
+    inv = api.inr_v.new_inversion(space, clip, box)
+    cfg = api.inr_v.InvertConfig(steps=args.steps, seconds=None if args.steps is not None else args.seconds)
+    _run(api.inr_v.invert(space, inv, cfg), "invert")
     return space, inv
 
 
 def cmd_invert(args) -> dict:
     space, inv = _inversion(args)
-    s = api.inversion_summary(space, inv)
-    rendered = api.inversion_render(space, inv)
-    path = api.export(args.out, api.space_side_by_side(inv.frames.numpy(), rendered, scale=2), GIF_FPS)
+    s = api.inr_v.inversion_summary(space, inv)
+    rendered = api.inr_v.inversion_render(space, inv)
+    path = api.export(args.out, api.side_by_side([inv.frames.numpy(), rendered], gap=2, scale=2), GIF_FPS)
     curve = "  ".join(f"{t:.1f} s {p:.2f} dB" for t, p in _thin(s["curve"], 6))
     print(f"every pixel of the clip: inversion {s['psnr']:.2f} dB after {s['steps']} steps in {s['seconds']:.1f} s  |  "
           f"mean latent (no inversion) {s['mean_latent_psnr']:.2f} dB\nPSNR against time: {curve}\n"
@@ -159,14 +159,14 @@ def cmd_invert(args) -> dict:
 
 
 def cmd_inpaint(args) -> dict:
-    space = api.load_space(args.checkpoint)
-    box = api.parse_box(args.box)
-    api.box_mask(space.cfg.shape, box)  # a bad box fails before the clip is decoded
+    space = api.inr_v.load(args.checkpoint)
+    box = api.inr_v.parse_box(args.box)
+    api.inr_v.box_mask(space.cfg.shape, box)  # a bad box fails before the clip is decoded
     space, inv = _inversion(args, box)
-    s = api.inversion_summary(space, inv)
+    s = api.inr_v.inversion_summary(space, inv)
     frames, mask = inv.frames.numpy(), inv.mask.numpy()
-    panel = api.space_side_by_side(api.show_mask(frames, mask), api.simple_fill(frames, mask),
-                                   api.inversion_render(space, inv), scale=2)
+    panel = api.side_by_side([api.inr_v.show_mask(frames, mask), api.inr_v.simple_fill(frames, mask),
+                                   api.inr_v.inversion_render(space, inv)], gap=2, scale=2)
     path = api.export(args.out, panel, GIF_FPS)
     print(f"masked pixels ({s['masked_pixels']:,}): inpainted {s['masked_psnr']:.2f} dB  |  simple fill (temporal "
           f"median, nearest visible location) {s['fill_masked_psnr']:.2f} dB  |  mean latent "

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .metrics import psnr
+from inr.core.metrics import psnr
 
 
 def upsample_every2(train: torch.Tensor, height: int, width: int, mode: str) -> torch.Tensor:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .encodings import ENCODING_CONFIGS, EncodingConfig, GridConfig, build_encoding
-from .networks import CoordinateNetwork, NetworkConfig
+from inr.core.encodings import ENCODING_CONFIGS, EncodingConfig, GridConfig, build_encoding
+from inr.core.networks import CoordinateNetwork, NetworkConfig
 
 
 @dataclass(frozen=True)

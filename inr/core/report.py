@@ -10,11 +10,11 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from .baselines import upsample_every2
-from .checkpoints import atomic_write_bytes
-from .diagnostics import ERROR_GAIN, preview_triplet
-from .plots import curves_figure
-from .render import to_uint8
+from inr.core.baselines import upsample_every2
+from inr.core.checkpoints import atomic_write_bytes
+from inr.core.diagnostics import ERROR_GAIN, preview_triplet
+from inr.core.plots import curves_figure
+from inr.core.images import to_uint8
 
 
 def write_curves(path: str | Path, runs: dict[str, list], baseline: dict | None) -> Path:

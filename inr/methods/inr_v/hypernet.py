@@ -27,11 +27,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
-from . import budget
-from .checkpoints import ClipInfo, atomic_write_bytes
-from .coords import frame_times, grid, pixel_centres
-from .fit import Record
-from .metrics import mse_to_psnr
+from inr.core import budget
+from inr.core.checkpoints import ClipInfo, atomic_write_bytes
+from inr.core.coords import frame_times, grid, pixel_centres
+from inr.core.fit import Record
+from inr.core.images import to_uint8
+from inr.core.metrics import mse_to_psnr
 
 FORMAT = "inr-space"
 VERSION = "1"
@@ -170,9 +171,6 @@ def render_frame(model: HyperINR, code: torch.Tensor, frame: int, size: tuple[in
     rgb = model(code.reshape(1, -1).to(model.latents.device), points)
     return to_uint8(rgb.reshape(height, width, 3))
 
-
-def to_uint8(rgb: torch.Tensor) -> np.ndarray:
-    return (rgb.clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
 
 
 @torch.no_grad()

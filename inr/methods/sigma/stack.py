@@ -15,8 +15,8 @@ rendering, scoring and saving a member need nothing new.
 import torch
 from torch import nn
 
-from .encodings import build_encoding
-from .model import Field, ModelConfig
+from inr.core.encodings import build_encoding
+from inr.core.field import Field, ModelConfig
 
 
 class FieldStack(nn.Module):

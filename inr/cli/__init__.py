@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import api, space_cli
+from inr import api
+from inr.cli import space
 
 DESCRIPTION = "Fit implicit neural representations to clips and render them at any scale."
 
@@ -132,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     _add_clip_options(p)
 
-    space_cli.add_parser(sub, _positive_float, _non_negative_int)
+    space.add_parser(sub, _positive_float, _non_negative_int)
     add_latent_parsers(sub)
     return parser
 
@@ -241,7 +242,7 @@ def cmd_evaluate_sr(args) -> dict:
     print(f"{'space':>6} {'time':>4}  {'input':>12}  {'INR PSNR':>9} {'SSIM':>6}  {'classical':>9} {'SSIM':>6}  method",
           file=sys.stderr)
     for s, n in cases:
-        row = api.evaluate_sr(clip, s, n, arch=args.arch, device=args.device, seed=args.seed, steps=args.steps,
+        row = api.superres.evaluate(clip, s, n, arch=args.arch, device=args.device, seed=args.seed, steps=args.steps,
                               seconds=args.seconds, curvature=args.curvature, temporal=args.temporal).row
         rows.append(row)
         t, h, w = row["input"]
@@ -258,13 +259,13 @@ def cmd_compare(args) -> dict:
     out = Path(args.out)
     clips = api.load_clips([args.clip], args.max_frames, args.max_size, args.device)
     _notes(clips)
-    sigmas = list(api.unique_sigmas(sigmas).values())  # a repeated sigma is fitted once
-    stacked = api.prepare_sigmas(clips, sigmas, holdout=args.holdout, device=args.device, seed=args.seed,
+    sigmas = list(api.sigma.unique(sigmas).values())  # a repeated sigma is fitted once
+    stacked = api.sigma.prepare(clips, sigmas, holdout=args.holdout, device=args.device, seed=args.seed,
                                  steps=args.steps, seconds=args.seconds)
     _fit(stacked, label=f"{len(sigmas)} sigmas together: ")  # one batched model, the same pixels each step
     runs, histories = [], {}
-    for sigma, run in zip(sigmas, api.members(stacked)):
-        name = api.sigma_label(sigma)
+    for sigma, run in zip(sigmas, api.sigma.members(stacked)):
+        name = api.sigma.label(sigma)
         s = api.summary(run)
         frames, _, fps = api.render(run)
         gif = api.export(out / f"sigma_{name}.gif", frames, fps)
@@ -283,9 +284,9 @@ def cmd_compare(args) -> dict:
 
 COMMANDS = {"fit": cmd_fit, "render": cmd_render, "compare": cmd_compare, "evaluate-sr": cmd_evaluate_sr}
 
-from .cli_latents import LATENT_COMMANDS, add_latent_parsers  # noqa: E402 - it reuses the helpers above
+from inr.cli.latent import LATENT_COMMANDS, add_latent_parsers  # noqa: E402 - it reuses the helpers above
 COMMANDS.update(LATENT_COMMANDS)
-COMMANDS["space"] = space_cli.run
+COMMANDS["space"] = space.run
 
 
 def main(argv: list[str] | None = None) -> int:

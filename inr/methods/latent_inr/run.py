@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import codec, video_baselines
-from .fit import Record
-from .frame_latents import (FrameLatents, LatentFitConfig, fit as fit_loop, interpolate, make_model,
+from inr.methods.latent_inr import codec
+from inr.core import video_baselines
+from inr.core.fit import Record
+from inr.methods.latent_inr.model import (FrameLatents, LatentFitConfig, fit as fit_loop, interpolate, make_model,
                             render_clip, render_codes)
-from .io import Clip
+from inr.core.io import Clip
 
 # (label, bits, per_channel, compression): the size/quality ladder of one fitted model.
 VARIANTS = (
@@ -199,48 +200,3 @@ def table_markdown(table: dict) -> str:
     g = table["gif"]
     lines.append(f"| GIF | {g['bytes']:,} | {g['bpp']:.3f} | {g['psnr']:.2f} | {g['ssim']:.4f} | |")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- temporal interpolation
-
-def _psnr_frames(pred: np.ndarray, truth: np.ndarray) -> float:
-    return video_baselines.quality(pred, truth)[0]
-
-
-def interpolation_study(clip: Clip, seconds: float = 20.0, device: str = "cpu", seed: int = 0) -> dict:
-    """PSNR on held-out odd frames of three ways to fill them from the even frames.
-
-    (a) a Latent-INR fitted to the even frames, each odd frame rendered from the mean of its two
-    neighbours' codes; (b) the mean of the two neighbouring frames (linear blending); (c) the
-    time-conditioned grid model of ``inr.api`` fitted to the even frames (holdout "none") and
-    rendered at temporal scale 2, whose odd outputs fall on the odd instants. (a) and (c) get the
-    same wall-clock budget. Scored on every pixel of the odd frames only.
-    """
-    from . import api  # the façade imports this module: import late
-
-    count = clip.frames.shape[0]
-    count -= 1 - count % 2  # an odd count: the first and last frames are both training frames
-    if count < 3:
-        raise ValueError(f"interpolation needs at least 3 frames, got {clip.frames.shape[0]}")
-    even, odd = clip.frames[0:count:2], clip.frames[1:count:2]
-    run = prepare(Clip(even, clip.fps / 2, clip.name), device, seconds=seconds, seed=seed)
-    for _ in fit(run):
-        pass
-    latents = run.model.latents.detach()
-    mids = (latents[:-1] + latents[1:]) / 2
-    latent = np.stack(list(render_codes(run.model.eval(), mids)))
-    blend = ((even[:-1].astype(np.uint16) + even[1:]) / 2 + 0.5).astype(np.uint8)  # round half up
-    grid = api.prepare([Clip(even, clip.fps / 2, clip.name)], holdout="none", device=device, seed=seed,
-                       seconds=seconds)
-    for _ in api.fit(grid):
-        pass
-    frames, _, _ = api.render(grid, frames=2 * len(even) - 1)
-    time_coord = np.stack(list(frames))[1::2]
-    return {"clip": clip.name, "frames": count, "height": clip.frames.shape[1], "width": clip.frames.shape[2],
-            "seconds": seconds, "heldout_frames": len(odd), "scored_on": "every pixel of the held-out odd frames",
-            "latent_interpolation_psnr": _psnr_frames(latent, odd),
-            "frame_blend_psnr": _psnr_frames(blend, odd),
-            "time_coordinate_psnr": _psnr_frames(time_coord, odd),
-            "latent_train_psnr": run.history[-1].train_psnr,
-            "time_coordinate_train_psnr": api.summary(grid)["train_psnr"]}
-

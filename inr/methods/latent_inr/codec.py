@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .checkpoints import atomic_write_bytes
-from .frame_latents import FrameLatents, config_dict, config_from_dict
+from inr.core.checkpoints import atomic_write_bytes
+from inr.methods.latent_inr.model import FrameLatents, config_dict, config_from_dict
 
 MAGIC = b"\x89INR\r\n\x1a\n"
 VERSION = 1

@@ -18,7 +18,7 @@ import imageio.v2 as iio2
 import imageio.v3 as iio
 import numpy as np
 
-from .checkpoints import remove_stale
+from inr.core.checkpoints import remove_stale
 
 MP4_QUALITY = 8  # imageio's 0-10 scale; for libx264 it becomes CRF 10, visually lossless
 GIF_MIN_DELAY_MS = 20  # browsers play shorter GIF delays at 100 ms, far slower than asked
@@ -28,7 +28,7 @@ GIF_MAX_DELAY_MS = 655_350  # GIF stores the delay as 16 bits of 10 ms
 MAX_GIF_PIXELS = 2**26
 
 
-def check_size(path: str | Path, shape: tuple[int, int, int]) -> None:
+def check_export_size(path: str | Path, shape: tuple[int, int, int]) -> None:
     """ValueError, naming the limit, if a (T, H, W) clip is too large for the format of `path`."""
     frames, height, width = shape
     if Path(path).suffix.lower() == ".gif" and frames * height * width > MAX_GIF_PIXELS:
@@ -106,14 +106,14 @@ def write_gif(path: str | Path, frames, fps: float) -> Path:
     """Write uint8 RGB `frames` as a GIF that loops forever at `fps` (see gif_delay_ms); returns `path`."""
     path, delay_ms = Path(path), gif_delay_ms(_check_fps(fps))
     if isinstance(frames, np.ndarray) and frames.ndim == 4:
-        check_size(path, frames.shape[:3])
+        check_export_size(path, frames.shape[:3])
     frames = _checked(frames)
     with _atomic(path, ".gif") as tmp:
         # Not a true stream: imageio's Pillow writer keeps every frame until close, then saves them in
         # one call. GIF suits short clips; long renders go to MP4.
         with iio.imopen(tmp, "w", plugin="pillow", extension=".gif") as file:
             for count, frame in enumerate(frames, start=1):
-                check_size(path, (count, *frame.shape[:2]))  # an iterator's length is known only at its end
+                check_export_size(path, (count, *frame.shape[:2]))  # an iterator's length is known only at its end
                 file.write(frame, is_batch=False, duration=delay_ms, loop=0)
     return path
 

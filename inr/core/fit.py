@@ -14,13 +14,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import budget, priors
-from .coords import frame_times, pixel_centres
-from .dataset import MIN_PROBE_FRAMES, PixelSet, spread
-from .metrics import mse_to_psnr, psnr_to_mse
-from .model import Field
-from .render import render_frames, to_uint8
-from .stack import FieldStack
+from inr.core import budget, priors
+from inr.core.coords import frame_times, pixel_centres
+from inr.core.pixels import MIN_PROBE_FRAMES, PixelSet, spread
+from inr.core.metrics import mse_to_psnr, psnr_to_mse
+from inr.core.field import Field
+from inr.core.images import to_uint8
+from inr.core.render import render_frames
+
 
 
 PRECISIONS = ("fp32", "tf32", "bf16")
@@ -163,7 +164,7 @@ def full_psnr(model: Field, data: PixelSet, clips: list[np.ndarray]) -> tuple[fl
     return _psnr_pair(sums, counts)
 
 
-def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | None = None,
+def train_field(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | None = None,
         optimizer: torch.optim.Optimizer | None = None) -> Iterator[Record]:
     """Train `model` on `data`, yielding a Record at most every cfg.log_seconds.
 
@@ -194,7 +195,7 @@ def fit(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | 
         since_log = 0
         last_log = time.perf_counter()  # from here, the time this record takes
         # A stack is scored member by member, each as the ordinary Field it hands back.
-        stacked = isinstance(model, FieldStack)
+        stacked = hasattr(model, "members")  # a σ stack (methods.sigma) scores each member
         fields = model.members() if stacked else [model]
         scores = tuple(full_psnr(f, data, clips) if final else probe_psnr(f, data, len(fields)) for f in fields)
         train, heldout = _pooled(scores)

@@ -7,10 +7,10 @@ which is what makes a 60 s fit reach high PSNR. The others are the published rec
 
 import math
 
-from .encodings import FourierConfig, GridConfig, HashConfig, IdentityConfig
-from .fit import FitConfig
-from .model import ModelConfig
-from .networks import NetworkConfig
+from inr.core.encodings import FourierConfig, GridConfig, HashConfig, IdentityConfig
+from inr.core.fit import FitConfig
+from inr.core.field import ModelConfig
+from inr.core.networks import NetworkConfig
 
 ARCHS = ("grid", "hash", "fourier", "siren", "relu")
 DEFAULT_ARCH = "grid"

@@ -22,10 +22,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import budget
-from .coords import pixel_centres
-from .fit import Record
-from .metrics import mse_to_psnr
+from inr.core import budget
+from inr.core.coords import pixel_centres
+from inr.core.fit import Record
+from inr.core.images import to_uint8
+from inr.core.metrics import mse_to_psnr
 
 
 @dataclass(frozen=True)
@@ -152,9 +153,6 @@ def mix_codes(latents: torch.Tensor, a: int, b: int, alpha: float) -> torch.Tens
 
 # ---------------------------------------------------------------- rendering
 
-def _uint8(frames: torch.Tensor) -> np.ndarray:
-    return (frames.clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
-
 
 @torch.no_grad()
 def render_codes(model: FrameLatents, codes: torch.Tensor, height: int | None = None,
@@ -164,7 +162,7 @@ def render_codes(model: FrameLatents, codes: torch.Tensor, height: int | None = 
     width = width or model.cfg.width
     features = model.spatial_features(pixel_centres(height, codes.device), pixel_centres(width, codes.device))
     for group in codes.split(batch):
-        yield from _uint8(model.decode(group, features).view(len(group), height, width, 3))
+        yield from to_uint8(model.decode(group, features).view(len(group), height, width, 3))
 
 
 def render_clip(model: FrameLatents, frames: int | None = None, height: int | None = None,

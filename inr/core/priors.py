@@ -11,7 +11,7 @@ so grids use their fast separable path and other encodings are evaluated point b
 
 import torch
 
-from .coords import pixel_centres
+from inr.core.coords import pixel_centres
 
 
 def _random_lattice(frames: int, height: int, width: int, rows: int, generator: torch.Generator,

@@ -1,0 +1,31 @@
+"""uint8 pictures from the models' float colours, and panels of them side by side."""
+
+import numpy as np
+import torch
+
+
+def to_uint8(rgb: torch.Tensor) -> np.ndarray:
+    """(..., 3) float colours, ideally in [0, 1] -> uint8 numpy of the same shape, clamped and rounded."""
+    return (rgb.detach().float() * 255 + 0.5).clamp(0, 255).to(torch.uint8).cpu().numpy()
+
+
+def enlarge(pictures: np.ndarray, scale: int) -> np.ndarray:
+    """uint8 (..., H, W, 3) -> (..., H * scale, W * scale, 3) by pixel repeat: small renders stay crisp."""
+    if scale == 1:
+        return pictures
+    return pictures.repeat(scale, axis=-3).repeat(scale, axis=-2)
+
+
+def side_by_side(panels: list[np.ndarray], gap: int = 4, scale: int = 1) -> np.ndarray:
+    """uint8 frames (H, W, 3) or clips (T, H, W, 3) of one height, left to right with white gaps.
+
+    Each panel is enlarged `scale` times by pixel repeat first; the result is (..., H, sum W + gaps, 3).
+    """
+    if not panels or any(p.shape[:-2] != panels[0].shape[:-2] for p in panels):
+        raise ValueError(f"side_by_side needs panels of one height (and length), got {[p.shape for p in panels]}")
+    big = [enlarge(p, scale) for p in panels]
+    spacer = np.full((*big[0].shape[:-2], gap, 3), 255, np.uint8)
+    parts = [big[0]]
+    for p in big[1:]:
+        parts += [spacer, p]
+    return np.concatenate(parts, axis=-2)
