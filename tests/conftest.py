@@ -1,3 +1,4 @@
+import socket
 import sys
 from pathlib import Path
 
@@ -9,6 +10,21 @@ ASSETS = ROOT / "assets"
 sys.path.insert(0, str(ROOT))
 
 torch.set_num_threads(2)  # the CI machine's cores; also keeps timings of local runs comparable
+
+
+def drain(gen):
+    """The last thing a generator yields (a handler's final outputs), after running it to its end."""
+    out = None
+    for out in gen:
+        pass
+    return out
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now, for a test server."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from views import compress as view
 from views.common import Session
 
 
-def _drain(gen):
+def _first_and_last(gen):
     outputs = list(gen)
     return outputs[0], outputs[-1]
 
@@ -18,7 +18,7 @@ def test_fit_writes_an_inr_file_beside_gif_and_h264_then_search_and_interpolate(
     clip = tmp_path / "plant.mp4"
     api.export(clip, plant.frames[:8], plant.fps)  # 8 frames of 48x36: a quick fit
     session = Session(folder=tmp_path / "s")
-    first, final = _drain(view.on_fit_latents(session, "office_plant.mp4", str(clip), 5, 48))
+    first, final = _first_and_last(view.on_fit_latents(session, "office_plant.mp4", str(clip), 5, 48))
     assert "training pixels" in first[0] and first[-1] is session
     headline, figure, table, file, frame_a, frame_b, _ = final
     assert ".inr file" in headline and "H.264 at the same size" in headline and "GIF" in headline

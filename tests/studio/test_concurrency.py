@@ -9,7 +9,6 @@ memory comes back near where it started.
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from inr.core.io import load_clip
 from inr.core.metrics import mse_to_psnr
 
@@ -38,12 +37,6 @@ def _clip(seed: int) -> np.ndarray:
     channels = [b + 40 * np.sin(2 * np.pi * (rng.uniform(0.2, 0.8) * x + rng.uniform(0.2, 0.8) * y) + 0.2 * t
                                 + rng.uniform(0, 2 * np.pi)) for b in base]
     return np.rint(np.stack(channels, axis=-1)).astype(np.uint8)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _rss_mb(pid: int) -> float:
@@ -100,7 +93,7 @@ def test_eight_sessions_each_get_their_own_clip_back(tmp_path):
     server_tmp = tmp_path / "server_tmp"
     server_tmp.mkdir()
     sessions_root = server_tmp / "inr-studio"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "TMPDIR": str(server_tmp), "GRADIO_SERVER_PORT": str(port),
            # Gradio keeps a closed session's state an hour for a reconnecting tab; its test mode

@@ -6,11 +6,13 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
+from conftest import ASSETS
+
 from inr.core import export
 from inr.core.export import gif_delay_ms, pad_to_even, write_clip, write_gif, write_mp4
 from inr.core.io import load_clip
 
-PLANT = Path(__file__).resolve().parent.parent / "assets" / "office_plant.mp4"
+PLANT = ASSETS / "office_plant.mp4"
 WRITERS = [write_gif, write_mp4]
 
 

@@ -1,6 +1,5 @@
 """The studio's event functions called directly, and the running app through gradio_client."""
 
-import socket
 
 import gradio as gr
 import imageio.v3 as iio
@@ -8,15 +7,8 @@ import numpy as np
 import pytest
 
 import app
-from conftest import ASSETS
+from conftest import ASSETS, drain, free_port
 from inr import api
-
-
-def _drain(gen):
-    out = None
-    for out in gen:
-        pass
-    return out
 
 
 def test_first_launch_has_a_pretrained_model_in_every_view():
@@ -40,7 +32,7 @@ def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
     live = next(gen)
     assert "steps/s" in live[0]
     session.stop = True  # what the Stop button does
-    final = _drain(gen)
+    final = drain(gen)
     assert "stopped at step" in final[0]
     assert session.run.steps < 10_000 and session.run.history
     files = final[7]
@@ -107,17 +99,11 @@ def test_sessions_do_not_share_models(tmp_path):
     assert a is not b and a.run is not b.run and a.folder != b.folder
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_running_app_through_gradio_client():
     from gradio_client import Client
 
     demo = app.build()
-    port = _free_port()
+    port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False,
                         quiet=True)
     try:

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import ASSETS
 from inr.core import io
 from inr.core.io import DEFAULT_FPS, Clip, ClipError, fit_size, load_clip
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
 PLANT = ASSETS / "office_plant.mp4"  # 36 frames, 320x240, 30 fps
 CARPHONE = ASSETS / "carphone.gif"  # 48 frames, 176x144, 30 ms per frame
 JELLY = ASSETS / "jelly_small.mp4"  # 100 frames, 160x90

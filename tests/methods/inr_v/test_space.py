@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ASSETS, ROOT
+from conftest import ASSETS, ROOT, drain
 from inr import api
 from bench import windows
 from inr.methods.inr_v import hypernet
@@ -34,13 +34,6 @@ def held_out(space):
     return api.inr_v.conform(load_clip(ASSETS / "office_plant.mp4", max_size=96), space.cfg.shape, 20, 1)
 
 
-def _drain(gen):
-    out = None
-    for out in gen:
-        pass
-    return out
-
-
 def test_inversion_of_a_held_out_clip_beats_the_mean_latent(space, held_out):
     inv = api.inr_v.new_inversion(space, held_out)
     records = list(api.inr_v.invert(space, inv, api.inr_v.InvertConfig(steps=60, seconds=None, seed=0)))
@@ -60,7 +53,7 @@ def test_inpainting_is_scored_on_the_masked_pixels_only(space, held_out):
     box = (0, 16, 8, 26, 14, 34)
     inv = api.inr_v.new_inversion(space, held_out, box)
     assert int((~inv.mask).sum()) == 16 * 18 * 20
-    _drain(api.inr_v.invert(space, inv, api.inr_v.InvertConfig(steps=80, seconds=None)))
+    drain(api.inr_v.invert(space, inv, api.inr_v.InvertConfig(steps=80, seconds=None)))
     s = api.inr_v.inversion_summary(space, inv)
     for key in ("masked_psnr", "fill_masked_psnr", "visible_psnr", "mean_latent_masked_psnr"):
         assert math.isfinite(s[key]) and 5 < s[key] < 60, (key, s)
@@ -220,15 +213,15 @@ def test_app_view_works_from_the_shipped_space(tmp_path):
     assert "Seed 4" in note and iio.imread(gif, index=None).shape[0] == 16
     boxed = view.on_box_preview(view.DEFAULT_EXAMPLE, None, 0, 1, 0, 16, 8, 26, 14, 34)
     assert (boxed == 128).all(-1).sum() == 18 * 20 * view.SCALE**2
-    text, plot, gif, file = _drain(view.on_inpaint(session, view.DEFAULT_EXAMPLE, None, 0, 1, 1, 0, 16, 8, 26, 14, 34))
+    text, plot, gif, file = drain(view.on_inpaint(session, view.DEFAULT_EXAMPLE, None, 0, 1, 1, 0, 16, 8, 26, 14, 34))
     assert "Masked pixels" in text and "simple fill" in text and gif.endswith(".gif")
-    text, *_ = _drain(view.on_invert(session, view.DEFAULT_EXAMPLE, None, 0, 1, 1))
+    text, *_ = drain(view.on_invert(session, view.DEFAULT_EXAMPLE, None, 0, 1, 1))
     assert "Every pixel of the clip" in text and "mean latent" in text
-    text, *_ = _drain(view.on_invert(session, None, str(ASSETS / "carphone.gif"), 4, 1, 0.5))  # an upload
+    text, *_ = drain(view.on_invert(session, None, str(ASSETS / "carphone.gif"), 4, 1, 0.5))  # an upload
     assert "carphone[4:20:1]" in text
     with pytest.raises(gr.Error, match="box x range"):
-        _drain(view.on_inpaint(session, view.DEFAULT_EXAMPLE, None, 0, 1, 1, 0, 16, 8, 26, 40, 30))
-    status, a, b, checkpoint = _drain(view.on_train(session, ["carphone.gif"], None, 1))
+        drain(view.on_inpaint(session, view.DEFAULT_EXAMPLE, None, 0, 1, 1, 0, 16, 8, 26, 40, 30))
+    status, a, b, checkpoint = drain(view.on_train(session, ["carphone.gif"], None, 1))
     assert "Your space" in status and "6 clips" in status and a.choices and checkpoint.endswith(".safetensors")
     assert view.space_of(session).names()[0].startswith("carphone")  # the session's space is now the new one
     gif, _, note = view.on_sample(session, 4)
