@@ -15,6 +15,7 @@ by ``prepare`` (from clips) or ``load`` (from a checkpoint), trained by ``fit``,
 from inr.core.diagnostics import ERROR_GAIN, estimate, frame_psnrs, predict_frame, preview_triplet, render_frame
 from inr.core.export import MAX_GIF_PIXELS, check_export_size
 from inr.core.fit import FitConfig, Record
+from inr.core.history import thin
 from inr.core.images import side_by_side
 from inr.core.io import Clip, ClipError
 from inr.core.plots import curves_figure
@@ -30,7 +31,7 @@ __all__ = [
     "Clip", "ClipError", "caps", "common_size", "default_device", "device_name", "load_clips",
     # a run of the engine: prepare or load, fit, score, save
     "ARCHS", "DEFAULT_ARCH", "FitConfig", "Record", "Run", "attach_clips", "clip_ssim", "estimate", "fit",
-    "fit_config", "load", "prepare", "resume", "save", "summary", "verdict",
+    "fit_config", "load", "prepare", "resume", "save", "summary", "thin", "verdict",
     # what the studio draws beside a fit
     "ERROR_GAIN", "curves_figure", "frame_psnrs", "predict_frame", "preview_triplet", "render_frame", "side_by_side",
     # renders and files

@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
 SHIPPED = ROOT / "checkpoints" / "space.safetensors"
 SCALE = 3  # the space's clips are 48x36: the INR renders them 3x larger; ground truth is enlarged by pixel repeat
-GIF_FPS = 10.0
 UI_SECONDS = 0.5  # at most two live updates a second while inverting
 # (file in assets/, first frame, stride): which windows are in the shipped space's training set is
 # said in the label, so an inversion score is read for what it is.
@@ -96,7 +95,7 @@ def on_interp_render(session, a, b, alpha):
     space = space_of(session)
     a, b = _index(a, space), _index(b, space)
     frames = api.inr_v.interpolate(space, a, b, float(alpha), scale=SCALE)
-    gif = api.export(session.path(f"space_{a}_{b}_{float(alpha):.2f}.gif"), frames, GIF_FPS)
+    gif = api.export(session.path(f"space_{a}_{b}_{float(alpha):.2f}.gif"), frames, api.inr_v.GIF_FPS)
     return str(gif), str(gif)
 
 
@@ -108,7 +107,7 @@ def on_sample(session, seed):
         raise ValueError(f"seed must be a whole number, got {seed!r}")
     seed = int(float(seed))
     frames = api.inr_v.sample(space, seed, scale=SCALE)
-    gif = api.export(session.path(f"space_sample_{seed}.gif"), frames, GIF_FPS)
+    gif = api.export(session.path(f"space_sample_{seed}.gif"), frames, api.inr_v.GIF_FPS)
     note = (f"Seed {seed}: a code drawn from a Gaussian fitted to the {len(space.clips)} learned codes (their mean "
             f"and covariance, shrunk towards its diagonal), rendered at {SCALE}×. The same seed gives the same clip.")
     return str(gif), str(gif), note
@@ -195,7 +194,7 @@ def _invert(session, clip: api.Clip, seconds, box=None):
     else:
         panel = api.side_by_side([frames, rendered], gap=2, scale=SCALE)
         stem = "space_invert"
-    gif = api.export(session.path(f"{stem}.gif"), panel, GIF_FPS)
+    gif = api.export(session.path(f"{stem}.gif"), panel, api.inr_v.GIF_FPS)
     yield result_text(summary), curve_figure(inv, summary), str(gif), str(gif)
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from inr import api
 
-GIF_FPS = 10.0  # space clips are 16 frames: played at 10 fps a loop lasts 1.6 s
 
 
 def add_parser(sub, positive_float, non_negative_int) -> None:
@@ -115,7 +114,7 @@ def cmd_train(args) -> dict:
 def cmd_sample(args) -> dict:
     space = api.inr_v.load(args.checkpoint)
     frames = api.inr_v.sample(space, args.seed, args.scale)
-    path = api.export(args.out, frames, GIF_FPS)
+    path = api.export(args.out, frames, api.inr_v.GIF_FPS)
     print(f"wrote {path}: a clip drawn from the latent prior with seed {args.seed}, "
           f"{frames.shape[0]} frames of {frames.shape[2]}x{frames.shape[1]}")
     return {"out": str(path), "seed": args.seed, "frames": frames.shape[0], "height": frames.shape[1],
@@ -125,7 +124,7 @@ def cmd_sample(args) -> dict:
 def cmd_interpolate(args) -> dict:
     space = api.inr_v.load(args.checkpoint)
     frames = api.inr_v.interpolate(space, args.a, args.b, args.alpha, args.scale)
-    path = api.export(args.out, frames, GIF_FPS)
+    path = api.export(args.out, frames, api.inr_v.GIF_FPS)
     names = space.names()
     print(f"wrote {path}: alpha {args.alpha:g} from clip {args.a} ({names[args.a]}) to clip {args.b} "
           f"({names[args.b]}), {frames.shape[0]} frames of {frames.shape[2]}x{frames.shape[1]}")
@@ -149,12 +148,12 @@ def cmd_invert(args) -> dict:
     space, inv = _inversion(args)
     s = api.inr_v.inversion_summary(space, inv)
     rendered = api.inr_v.inversion_render(space, inv)
-    path = api.export(args.out, api.side_by_side([inv.frames.numpy(), rendered], gap=2, scale=2), GIF_FPS)
-    curve = "  ".join(f"{t:.1f} s {p:.2f} dB" for t, p in _thin(s["curve"], 6))
+    path = api.export(args.out, api.side_by_side([inv.frames.numpy(), rendered], gap=2, scale=2), api.inr_v.GIF_FPS)
+    curve = "  ".join(f"{t:.1f} s {p:.2f} dB" for t, p in api.thin(s["curve"], 6))
     print(f"every pixel of the clip: inversion {s['psnr']:.2f} dB after {s['steps']} steps in {s['seconds']:.1f} s  |  "
           f"mean latent (no inversion) {s['mean_latent_psnr']:.2f} dB\nPSNR against time: {curve}\n"
           f"wrote {path} (clip | inversion)")
-    return {"clip": s["clip"], "steps": s["steps"], "curve": _thin(s["curve"], 20), "out": str(path), "psnr": s["psnr"],
+    return {"clip": s["clip"], "steps": s["steps"], "curve": api.thin(s["curve"], 20), "out": str(path), "psnr": s["psnr"],
             "mean_latent_psnr": s["mean_latent_psnr"], "seconds": s["seconds"]}
 
 
@@ -167,7 +166,7 @@ def cmd_inpaint(args) -> dict:
     frames, mask = inv.frames.numpy(), inv.mask.numpy()
     panel = api.side_by_side([api.inr_v.show_mask(frames, mask), api.inr_v.simple_fill(frames, mask),
                                    api.inr_v.inversion_render(space, inv)], gap=2, scale=2)
-    path = api.export(args.out, panel, GIF_FPS)
+    path = api.export(args.out, panel, api.inr_v.GIF_FPS)
     print(f"masked pixels ({s['masked_pixels']:,}): inpainted {s['masked_psnr']:.2f} dB  |  simple fill (temporal "
           f"median, nearest visible location) {s['fill_masked_psnr']:.2f} dB  |  mean latent "
           f"{s['mean_latent_masked_psnr']:.2f} dB\nvisible pixels (fitted): {s['visible_psnr']:.2f} dB after "
@@ -176,11 +175,6 @@ def cmd_inpaint(args) -> dict:
             "masked_pixels": s["masked_pixels"], "masked_psnr": s["masked_psnr"],
             "fill_masked_psnr": s["fill_masked_psnr"], "visible_psnr": s["visible_psnr"]}
 
-
-def _thin(curve: list, n: int) -> list:
-    if len(curve) <= n:
-        return curve
-    return [curve[round(i * (len(curve) - 1) / (n - 1))] for i in range(n)]
 
 
 COMMANDS = {"train": cmd_train, "sample": cmd_sample, "interpolate": cmd_interpolate, "invert": cmd_invert,

@@ -19,6 +19,7 @@ from inr.core.checkpoints import ClipInfo
 from inr.core.coords import scaled_size
 from inr.core.export import write_clip
 from inr.core.field import Field, ModelConfig
+from inr.core.history import thin
 from inr.core.fit import FitConfig, Record, make_optimizer, train_field
 from inr.core.io import Clip, load_clip, resize
 from inr.core.metrics import mse_to_psnr, psnr_to_mse, ssim
@@ -204,22 +205,12 @@ def save(run: Run, path: str | Path, optimizer: bool = True) -> Path:
     extra = {"arch": run.arch, "holdout": run.holdout, "steps": run.steps, "seconds": run.seconds,
              "fit": asdict(run.fit_cfg) if run.fit_cfg else None,
              "summary": summary(run),
-             "history": _thin([_record_row(r) for r in run.history])}
+             "history": thin([_record_row(r) for r in run.history])}
     return checkpoints.save(path, run.model, run.clips, extra, optimizer=run.optimizer if optimizer else None)
-
-
-HISTORY_POINTS = 400  # curve points kept in a checkpoint: enough to redraw its plot
 
 
 def _record_row(r: Record) -> list:
     return [r.step, r.loss, r.train_psnr, r.heldout_psnr, r.seconds, r.steps_per_second, r.final]
-
-
-def _thin(rows: list[list]) -> list[list]:
-    if len(rows) <= HISTORY_POINTS:
-        return rows
-    keep = np.linspace(0, len(rows) - 1, HISTORY_POINTS).round().astype(int)
-    return [rows[i] for i in sorted(set(keep.tolist()))]
 
 
 def _records(rows: list, path) -> list[Record]:

@@ -21,12 +21,13 @@ from scipy import ndimage
 from inr.methods.inr_v import hypernet
 from inr.core.checkpoints import ClipInfo
 from inr.core.fit import Record
+from inr.core.history import thin
 from inr.methods.inr_v.hypernet import HyperConfig, HyperINR, InvertConfig, TrainConfig
 from inr.core.io import Clip, load_clip, resize
 from inr.core.metrics import mse_to_psnr
 
 SHRINK = 0.1  # share of the diagonal mixed into the prior's covariance: a few dozen codes in 32 dims
-HISTORY_POINTS = 400  # curve points kept in a checkpoint
+GIF_FPS = 10.0  # space clips are 16 frames: played at 10 fps a loop lasts 1.6 s
 
 
 @dataclass
@@ -179,10 +180,7 @@ def summary(space: Space) -> dict:
 
 
 def save(space: Space, path: str | Path) -> Path:
-    rows = [[r.step, r.loss, r.train_psnr, r.seconds, r.final] for r in space.history]
-    if len(rows) > HISTORY_POINTS:
-        keep = sorted(set(np.linspace(0, len(rows) - 1, HISTORY_POINTS).round().astype(int).tolist()))
-        rows = [rows[i] for i in keep]
+    rows = thin([[r.step, r.loss, r.train_psnr, r.seconds, r.final] for r in space.history])
     extra = {"summary": summary(space), "history": rows, "steps": space.steps, "seconds": space.seconds}
     return hypernet.save(path, space.model, space.clips, extra)
 
