@@ -13,7 +13,7 @@ what a 2-core CPU does in 60 s. Each variant changes one thing against ``default
 * levels: the multiresolution grid (4 levels) against one level (a pure spline through the
   training pixels);
 * grid resolution: finest nodes on every pixel instead of on the training pixels;
-* priors (inr/priors.py): the curvature (spatial smoothness) and temporal-consistency losses.
+* priors (inr/core/priors.py): the curvature (spatial smoothness) and temporal-consistency losses.
 """
 
 import argparse

@@ -6,7 +6,7 @@
 Three measurements, all on CPU with fixed seeds and step budgets, so the PSNRs do not depend on the
 machine (the seconds do):
 
-* ablation: four spaces trained on the same 18 clips (inr.space.TRAINING_WINDOWS: windows of the
+* ablation: four spaces trained on the same 18 clips (bench/windows.py TRAINING_WINDOWS: windows of the
   four shared clips and their mirrors, 16 frames at 48x36) for the same number of steps with the
   same seed, progressive training and the code regulariser each on and off. Each is scored on its
   training clips (every pixel) and by inverting the two HELD_OUT windows (not trained on; every

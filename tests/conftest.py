@@ -46,7 +46,7 @@ def jelly():
 @pytest.fixture(scope="session")
 def jelly_latents(jelly):
     """(per-frame latent model, its Records): the 12 jelly frames fitted 150 steps, shared by the
-    Latent-INR tests (test_frame_latents, test_retrieval) so the fit runs once."""
+    Latent-INR tests (test_latent_model, test_retrieval) so the fit runs once."""
     from inr.methods.latent_inr import model as fl
 
     model = fl.make_model(jelly.frames)

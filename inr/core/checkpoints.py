@@ -11,28 +11,24 @@ param-group settings in the JSON metadata), so a saved fit resumes where it stop
 without it still load.
 """
 
-import glob
 import json
 import math
-import os
-import tempfile
-import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from torch import nn
 from safetensors import SafetensorError
 from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
 from inr.core.field import Field, ModelConfig
+from inr.core.files import atomic_write_bytes
 
 FORMAT = "inr-studio"
 VERSION = "1"
 OPTIMIZER_PREFIX = "optimizer."  # tensors of the optimizer state; the rest are the model's
-# A temporary file older than this was left by a writer that died (a write takes seconds): the
-# next save to the same name removes it.
-STALE_TMP_SECONDS = 600
 MAX_CLIP_SIDE = 2**20  # frames, height or width a clip info may name; real clips are far smaller
 
 
@@ -49,54 +45,6 @@ class ClipInfo:
     @property
     def shape(self) -> tuple[int, int, int]:
         return self.frames, self.height, self.width
-
-
-def temp_files(path: Path) -> list[Path]:
-    """The temporary files `atomic_write_bytes` makes beside `path`: ``.<name>.*.tmp``."""
-    return sorted(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
-
-
-def remove_stale_temp_files(path: Path, older_than: float = STALE_TMP_SECONDS) -> list[Path]:
-    """Remove temporary files of `path` left by a killed writer (older than `older_than` s)."""
-    return remove_stale(temp_files(path), older_than)
-
-
-def remove_stale(files: list[Path], older_than: float = STALE_TMP_SECONDS) -> list[Path]:
-    """Remove those of these temporary files that are older than `older_than` s (a killed writer's).
-
-    Checkpoints and exports share it: a writer that is alive renames its file within seconds.
-    """
-    removed, cutoff = [], time.time() - older_than
-    for tmp in files:
-        try:
-            if tmp.stat().st_mtime < cutoff:
-                tmp.unlink()
-                removed.append(tmp)
-        except OSError:  # another process removed or renamed it meanwhile
-            pass
-    return removed
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write into a temporary file beside `path`, then rename: readers see the old or the new file.
-
-    A process killed mid-write leaves at most a ``.<name>.*.tmp`` file, never a partial `path`;
-    the next write to `path` removes such leftovers once they are stale.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the final file is an ordinary one
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def optimizer_state(model: Field, optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
@@ -143,37 +91,46 @@ def save(path: str | Path, model: Field, clips: list[ClipInfo], extra: dict | No
     return path
 
 
-def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """The tensors and metadata of a safetensors file (never a pickle); ValueError if it is not one."""
+def read(path: Path, fmt: str = FORMAT, version: str = VERSION, kind: str = "inr checkpoint",
+         hints: dict[str, str] | None = None) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The tensors and metadata of a safetensors file of format `fmt` (never a pickle).
+
+    ValueError naming the file if it is missing, not safetensors, of another format (with the
+    hint `hints` gives for that format, if any) or of another version. `kind` names the file in
+    messages ("inr checkpoint", "latent-space checkpoint").
+    """
+    article = "an" if kind[0] in "aeiou" else "a"
     if not path.is_file():
         raise ValueError(f"{path}: no such checkpoint file")
     try:
-        payload = path.read_bytes()
-        tensors = load_bytes(payload)
+        tensors = load_bytes(path.read_bytes())
         from safetensors import safe_open  # metadata is only exposed through safe_open
 
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as err:
         reason = " ".join(str(err).split())
-        raise ValueError(f"{path}: not an inr checkpoint (not a readable safetensors file: {reason})") from err
-    if metadata.get("format") != FORMAT:
-        raise ValueError(f"{path}: not an inr checkpoint (safetensors file from another program)")
-    if metadata.get("version") != VERSION:
-        raise ValueError(f"{path}: checkpoint version {metadata.get('version')!r}, expected {VERSION}")
+        raise ValueError(f"{path}: not {article} {kind} (not a readable safetensors file: {reason})") from err
+    found = metadata.get("format")
+    if found != fmt:
+        if found is None or found not in (hints or {}):
+            raise ValueError(f"{path}: not {article} {kind} (safetensors file from another program)")
+        raise ValueError(f"{path}: not {article} {kind} (format {found!r}, expected {fmt!r}) ({hints[found]})")
+    if metadata.get("version") != version:
+        raise ValueError(f"{path}: {kind} version {metadata.get('version')!r}, expected {version}")
     return tensors, metadata
 
 
-def _check_finite(value, where: str) -> None:
+def check_finite(value, where: str) -> None:
     """ValueError naming the first NaN or infinite number in a JSON value (Python's json reads them)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{json.dumps(value)} at {where} (every number must be finite)")
     if isinstance(value, dict):
         for key, item in value.items():
-            _check_finite(item, f"{where}.{key}")
+            check_finite(item, f"{where}.{key}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _check_finite(item, f"{where}[{i}]")
+            check_finite(item, f"{where}[{i}]")
 
 
 def _check_counts(value, limit: int, where: str) -> None:
@@ -186,7 +143,8 @@ def _check_counts(value, limit: int, where: str) -> None:
             _check_counts(item, limit, f"{where}.{key}")
 
 
-def _clip_info(data: dict) -> ClipInfo:
+def clip_info(data: dict) -> ClipInfo:
+    """A ClipInfo from a file's JSON, every field checked (whole sides in range, a finite fps > 0)."""
     info = ClipInfo(**data)
     for name in ("frames", "height", "width"):
         value = getattr(info, name)
@@ -198,11 +156,11 @@ def _clip_info(data: dict) -> ClipInfo:
     return info
 
 
-def _model(cfg: ModelConfig, tensors: dict[str, torch.Tensor]) -> Field:
-    """The model of `cfg` holding `tensors`, its shapes compared on the meta device before any
-    storage is allocated."""
+def build(make: Callable[[], nn.Module], tensors: dict[str, torch.Tensor]) -> nn.Module:
+    """The module `make()` builds, holding `tensors`: its shapes are compared on the meta device
+    first, so a config naming a huge model is refused before any storage is allocated."""
     with torch.device("meta"):
-        shapes = {k: tuple(v.shape) for k, v in Field(cfg).state_dict().items()}
+        shapes = {k: tuple(v.shape) for k, v in make().state_dict().items()}
     found = {k: tuple(v.shape) for k, v in tensors.items()}
     if shapes != found:
         missing = sorted(set(shapes) - set(found))
@@ -212,7 +170,7 @@ def _model(cfg: ModelConfig, tensors: dict[str, torch.Tensor]) -> Field:
             raise ValueError(f"{k} is {list(found[k])} in the file but the config makes it {list(shapes[k])}")
         raise ValueError(f"the config needs {missing[:3] or 'no'} tensors, the file has "
                          f"{sorted(set(found) - set(shapes))[:3] or 'no'} others")
-    model = Field(cfg)
+    model = make()
     model.load_state_dict(tensors, strict=True)
     return model
 
@@ -222,21 +180,21 @@ def load_with_optimizer(path: str | Path, device: str = "cpu") -> tuple[Field, l
     file if it is not ours or does not hold together. The optimizer state goes to
     ``restore_optimizer``."""
     path = Path(path)
-    tensors, metadata = _read(path)
+    tensors, metadata = read(path)
     weights = {k: v for k, v in tensors.items() if not k.startswith(OPTIMIZER_PREFIX)}
     try:
         config = json.loads(metadata["model"])
         clip_data = json.loads(metadata["clips"])
         extra = json.loads(metadata.get("extra", "{}"))
-        _check_finite(config, "model")
-        _check_finite(clip_data, "clips")
-        _check_finite(extra.get("fit") if isinstance(extra, dict) else None, "extra.fit")
+        check_finite(config, "model")
+        check_finite(clip_data, "clips")
+        check_finite(extra.get("fit") if isinstance(extra, dict) else None, "extra.fit")
         _check_counts(config, len(weights), "model")
         cfg = ModelConfig.from_dict(config)
-        clips = [_clip_info(c) for c in clip_data]
+        clips = [clip_info(c) for c in clip_data]
         if len(clips) != cfg.clips:
             raise ValueError(f"the config holds {cfg.clips} clips, the clip list {len(clips)}")
-        model = _model(cfg, weights)
+        model = build(lambda: Field(cfg), weights)
     except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"{path}: checkpoint config is invalid or does not match its weights ({reason})") from err
@@ -244,7 +202,7 @@ def load_with_optimizer(path: str | Path, device: str = "cpu") -> tuple[Field, l
     if "optimizer" in metadata:
         try:
             groups = json.loads(metadata["optimizer"])
-            _check_finite(groups, "optimizer")
+            check_finite(groups, "optimizer")
         except ValueError as err:
             raise ValueError(f"{path}: checkpoint holds an unreadable optimizer state ({err})") from err
         state = {"groups": groups,

@@ -7,18 +7,15 @@ write leaves whatever was there before.
 
 import math
 import numbers
-import os
-import re
-import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 
 import imageio.v2 as iio2
 import imageio.v3 as iio
 import numpy as np
 
-from inr.core.checkpoints import remove_stale
+from inr.core.files import atomic_path
 
 MP4_QUALITY = 8  # imageio's 0-10 scale; for libx264 it becomes CRF 10, visually lossless
 GIF_MIN_DELAY_MS = 20  # browsers play shorter GIF delays at 100 ms, far slower than asked
@@ -79,36 +76,13 @@ def _each_checked(frames: Iterable) -> Iterator[np.ndarray]:
         raise ValueError("frames must hold at least one frame, got none")
 
 
-def temp_files(path: Path, suffix: str) -> list[Path]:
-    """The temporary files `_atomic` makes beside `path`: ``.<stem>.<8 random characters><suffix>``."""
-    pattern = re.compile(rf"\.{re.escape(path.stem)}\.[a-z0-9_]{{8}}{re.escape(suffix)}")
-    return sorted(p for p in path.parent.glob(f".*{suffix}") if pattern.fullmatch(p.name))
-
-
-@contextmanager
-def _atomic(path: Path, suffix: str):
-    """A temporary `suffix` file beside `path` to write; renamed onto `path` only if the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(temp_files(path, suffix))
-    # Same folder, so the rename is atomic; the format's suffix, as ffmpeg picks its container by name.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; an export is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_gif(path: str | Path, frames, fps: float) -> Path:
     """Write uint8 RGB `frames` as a GIF that loops forever at `fps` (see gif_delay_ms); returns `path`."""
     path, delay_ms = Path(path), gif_delay_ms(_check_fps(fps))
     if isinstance(frames, np.ndarray) and frames.ndim == 4:
         check_export_size(path, frames.shape[:3])
     frames = _checked(frames)
-    with _atomic(path, ".gif") as tmp:
+    with atomic_path(path, ".gif") as tmp:
         # Not a true stream: imageio's Pillow writer keeps every frame until close, then saves them in
         # one call. GIF suits short clips; long renders go to MP4.
         with iio.imopen(tmp, "w", plugin="pillow", extension=".gif") as file:
@@ -124,7 +98,7 @@ def write_mp4(path: str | Path, frames, fps: float) -> Path:
     Odd sides are padded by one repeated row/column, never resized."""
     path, fps = Path(path), _check_fps(fps)
     frames = _checked(frames)
-    with _atomic(path, ".mp4") as tmp:
+    with atomic_path(path, ".mp4") as tmp:
         # macro_block_size=1: imageio would otherwise resize to multiples of 16 and blur every frame.
         writer = iio2.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264", pixelformat="yuv420p",
                                  quality=MP4_QUALITY, macro_block_size=1)

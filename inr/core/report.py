@@ -11,7 +11,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from inr.core.baselines import upsample_every2
-from inr.core.checkpoints import atomic_write_bytes
+from inr.core.files import atomic_write_bytes
 from inr.core.diagnostics import ERROR_GAIN, preview_triplet
 from inr.core.plots import curves_figure
 from inr.core.images import to_uint8

@@ -25,7 +25,7 @@ def test_save_load_round_trips_bit_exactly(run, tmp_path):
     before = np.stack(list(api.render(run)[0]))
     after = np.stack(list(api.render(loaded)[0]))
     assert np.array_equal(before, after)
-    assert not list(tmp_path.glob("*.tmp"))  # the atomic write left no temporary file
+    assert not list(tmp_path.glob(".*.tmp*"))  # the atomic write left no temporary file
 
 
 @pytest.mark.parametrize("arch", ["fourier", "siren", "hash", "relu"])

@@ -18,7 +18,7 @@ import numpy as np
 
 from conftest import ROOT
 from inr import api
-from inr.core import checkpoints, export
+from inr.core import files
 
 KILLS = 20
 
@@ -106,10 +106,10 @@ def test_sigkill_during_saves_never_loses_the_previous_checkpoint(tmp_path):
             last_saved = run.steps
             if gif.exists():
                 assert iio.imread(gif, index=None).shape == (4, 24, 32, 3)
-            left = set(checkpoints.temp_files(path))
+            left = set(files.temp_files(path))
             mid_write += bool(left - before)  # this kill cut a checkpoint write short
             before = left
-            left = set(export.temp_files(gif, ".gif"))
+            left = set(files.temp_files(gif))
             mid_export += bool(left - before_export)
             before_export = left
             survived += 1
@@ -122,13 +122,13 @@ def test_sigkill_during_saves_never_loses_the_previous_checkpoint(tmp_path):
     assert mid_write >= 3, f"only {mid_write} of {KILLS} kills landed during a checkpoint write"
     # Leftovers of killed writers: the next save or export removes them once stale (as if 11
     # minutes old).
-    leftovers = checkpoints.temp_files(path) + export.temp_files(gif, ".gif")
-    old = time.time() - checkpoints.STALE_TMP_SECONDS - 60
+    leftovers = files.temp_files(path) + files.temp_files(gif)
+    old = time.time() - files.STALE_TMP_SECONDS - 60
     for tmp in leftovers:
         os.utime(tmp, (old, old))
     api.save(run, path)
     api.export(gif, np.zeros((2, 8, 8, 3), np.uint8), 10.0)
-    assert not checkpoints.temp_files(path) and not export.temp_files(gif, ".gif")
+    assert not files.temp_files(path) and not files.temp_files(gif)
     assert api.load(path).steps == run.steps
     print(f"\n{survived} kills survived: {mid_write} during a checkpoint write, {mid_export} during a GIF export; "
           f"{len(leftovers)} temp files cleaned")
@@ -137,9 +137,9 @@ def test_sigkill_during_saves_never_loses_the_previous_checkpoint(tmp_path):
 def test_a_fresh_temp_file_of_a_live_writer_is_left_alone(tmp_path):
     """Another process may be writing the same checkpoint right now: only stale leftovers go."""
     path = tmp_path / "model.safetensors"
-    live = tmp_path / ".model.safetensors.abc123.tmp"
+    live = tmp_path / ".model.safetensors.abc12345.tmp.safetensors"
     live.write_bytes(b"half a checkpoint")
-    checkpoints.atomic_write_bytes(path, b"whole")
+    files.atomic_write_bytes(path, b"whole")
     assert live.exists() and path.read_bytes() == b"whole"
-    assert checkpoints.remove_stale_temp_files(path, older_than=0) == [live] and not live.exists()
-    assert checkpoints.temp_files(path) == []
+    assert files.remove_stale_temp_files(path, older_than=0) == [live] and not live.exists()
+    assert files.temp_files(path) == []

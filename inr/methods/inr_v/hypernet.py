@@ -23,12 +23,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
 from inr.core import budget
-from inr.core.checkpoints import ClipInfo, atomic_write_bytes
+from inr.core import checkpoints
+from inr.core.checkpoints import ClipInfo
+from inr.core.files import atomic_write_bytes
 from inr.core.coords import frame_times, grid, pixel_centres
 from inr.core.fit import Record
 from inr.core.images import to_uint8
@@ -436,32 +436,25 @@ def save(path: str | Path, model: HyperINR, clips: list[ClipInfo], extra: dict |
 
 
 def load(path: str | Path, device: str = "cpu") -> tuple[HyperINR, list[ClipInfo], dict]:
-    """(meta-network, clip infos, extra); ValueError naming the file if it is not a space checkpoint."""
-    from safetensors import safe_open  # metadata is only exposed through safe_open
+    """(meta-network, clip infos, extra); ValueError naming the file if it is not a space checkpoint.
 
+    Read through the engine's checked reader: every config number finite, clip infos in range,
+    and the network's shapes compared on the meta device before any memory is given to it.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such checkpoint file")
+    tensors, metadata = checkpoints.read(path, FORMAT, VERSION, "latent-space checkpoint",
+                                         hints={checkpoints.FORMAT: "a single-model checkpoint: use it with fit/render"})
     try:
-        tensors = load_bytes(path.read_bytes())
-        with safe_open(str(path), framework="pt") as f:
-            metadata = f.metadata() or {}
-    except (SafetensorError, OSError, ValueError) as err:
-        raise ValueError(f"{path}: not a latent-space checkpoint (not a readable safetensors file: {err})") from err
-    if metadata.get("format") != FORMAT:
-        found = metadata.get("format")
-        hint = " (a single-model checkpoint: use it with fit/render)" if found == "inr-studio" else ""
-        raise ValueError(f"{path}: not a latent-space checkpoint (format {found!r}, expected {FORMAT!r}){hint}")
-    if metadata.get("version") != VERSION:
-        raise ValueError(f"{path}: latent-space checkpoint version {metadata.get('version')!r}, expected {VERSION}")
-    try:
-        cfg = HyperConfig.from_dict(json.loads(metadata["config"]))
-        clips = [ClipInfo(**c) for c in json.loads(metadata["clips"])]
+        config = json.loads(metadata["config"])
+        clip_data = json.loads(metadata["clips"])
+        checkpoints.check_finite(config, "config")
+        checkpoints.check_finite(clip_data, "clips")
+        cfg = HyperConfig.from_dict(config)
+        clips = [checkpoints.clip_info(c) for c in clip_data]
         extra = json.loads(metadata.get("extra", "{}"))
-        model = HyperINR(cfg)
-        model.load_state_dict(tensors, strict=True)
-    except (KeyError, TypeError, ValueError, RuntimeError) as err:
-        reason = str(err).splitlines()[0]
+        model = checkpoints.build(lambda: HyperINR(cfg), tensors)
+    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"{path}: latent-space checkpoint config does not match its weights ({reason})") from err
     if len(clips) != cfg.clips:
         raise ValueError(f"{path}: latent-space checkpoint lists {len(clips)} clips but holds {cfg.clips} codes")

@@ -1,4 +1,4 @@
-"""The ``.inr`` file: a quantised Latent-INR model (``frame_latents``) that decodes back to its clip.
+"""The ``.inr`` file: a quantised Latent-INR model (``latent_inr.model``) that decodes back to its clip.
 
 Layout (all integers little-endian)::
 
@@ -21,13 +21,14 @@ import json
 import lzma
 import struct
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from inr.core.checkpoints import atomic_write_bytes
+from inr.core import checkpoints
+from inr.core.checkpoints import ClipInfo
+from inr.core.files import atomic_write_bytes
 from inr.methods.latent_inr.model import FrameLatents, config_dict, config_from_dict
 
 MAGIC = b"\x89INR\r\n\x1a\n"
@@ -37,16 +38,6 @@ BITS = (32, 16, 8)  # fp32, fp16, 8-bit affine codes
 COMPRESSIONS = ("none", "zlib", "lzma")
 MAX_HEADER = 1 << 20  # a header longer than this is not ours
 
-
-@dataclass(frozen=True)
-class ClipMeta:
-    """What an .inr file remembers of its clip: enough to decode it at its own size and rate."""
-
-    name: str
-    frames: int
-    height: int
-    width: int
-    fps: float
 
 
 def check_settings(bits: int, compression: str) -> None:
@@ -115,7 +106,7 @@ def _compress(body: bytes, compression: str) -> bytes:
     return body
 
 
-def encode(model: FrameLatents, clip: ClipMeta, bits: int = 8, per_channel: bool = True,
+def encode(model: FrameLatents, clip: ClipInfo, bits: int = 8, per_channel: bool = True,
            compression: str = "lzma") -> bytes:
     """The .inr bytes of `model` and its clip's metadata."""
     check_settings(bits, compression)
@@ -207,7 +198,7 @@ def _read_tensor(raw: memoryview, offset: int, shape: list[int], bits: int, per_
     return _dequantise(codes.reshape(rows, -1), scales[:, 0], scales[:, 1], shape), need
 
 
-def decode(payload: bytes, source: str = "<bytes>") -> tuple[FrameLatents, ClipMeta, dict]:
+def decode(payload: bytes, source: str = "<bytes>") -> tuple[FrameLatents, ClipInfo, dict]:
     """(model on the CPU in eval mode, clip metadata, header) from .inr bytes; ValueError if not valid."""
     header, body = _header(payload, source)
     try:
@@ -216,7 +207,7 @@ def decode(payload: bytes, source: str = "<bytes>") -> tuple[FrameLatents, ClipM
         table = [(str(t["name"]), [int(v) for v in t["shape"]]) for t in header["tensors"]]
         if any(v < 0 for _, shape in table for v in shape):
             raise ValueError("a tensor has a negative size")
-        clip = ClipMeta(**header["clip"])
+        clip = checkpoints.clip_info(header["clip"])
         cfg = config_from_dict(header["model"])
         check_settings(bits, compression)
     except (KeyError, TypeError, ValueError) as err:
@@ -227,16 +218,15 @@ def decode(payload: bytes, source: str = "<bytes>") -> tuple[FrameLatents, ClipM
         state[name], offset = _read_tensor(raw, offset, shape, bits, per_channel, source)
     if offset != len(raw):
         raise ValueError(f"{source}: corrupt .inr body ({len(raw) - offset} bytes beyond its tensor table)")
-    model = FrameLatents(cfg)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as err:
+    try:  # shapes compared on the meta device: a config naming a huge model allocates nothing
+        model = checkpoints.build(lambda: FrameLatents(cfg), state)
+    except (RuntimeError, ValueError) as err:
         raise ValueError(f"{source}: .inr tensors do not match its model config "
                          f"({str(err).splitlines()[0]})") from err
     return model.eval(), clip, header
 
 
-def write(path: str | Path, model: FrameLatents, clip: ClipMeta, bits: int = 8, per_channel: bool = True,
+def write(path: str | Path, model: FrameLatents, clip: ClipInfo, bits: int = 8, per_channel: bool = True,
           compression: str = "lzma") -> Path:
     """Write the .inr file atomically (a reader sees the old file or the whole new one); returns `path`."""
     path = Path(path)
@@ -246,7 +236,7 @@ def write(path: str | Path, model: FrameLatents, clip: ClipMeta, bits: int = 8, 
     return path
 
 
-def read(path: str | Path) -> tuple[FrameLatents, ClipMeta, dict]:
+def read(path: str | Path) -> tuple[FrameLatents, ClipInfo, dict]:
     """(model, clip metadata, header) of an .inr file; ValueError naming the file if it is not one."""
     path = Path(path)
     if not path.is_file():

@@ -1,6 +1,6 @@
 """Compression with Latent-INR: fit a clip, write it as .inr, and measure it against GIF and H.264.
 
-The pieces are ``frame_latents`` (the model and its fit loop), ``codec`` (quantisation and the
+The pieces are ``model`` (the model and its fit loop), ``codec`` (quantisation and the
 file) and ``video_baselines`` (the classical codecs); this module is the workflow the CLI, the
 app and the benchmark share. Every PSNR here is over every pixel of the clip: a codec has no
 held-out pixels, and the baselines are scored on the same pixels.
@@ -15,6 +15,7 @@ import torch
 
 from inr.methods.latent_inr import codec
 from inr.core import video_baselines
+from inr.core.checkpoints import ClipInfo
 from inr.core.fit import Record
 from inr.methods.latent_inr.model import (FrameLatents, LatentFitConfig, fit as fit_loop, interpolate, make_model,
                             render_clip, render_codes)
@@ -49,9 +50,9 @@ class LatentRun:
     def pixels(self) -> int:
         return int(np.prod(self.clip.frames.shape[:3]))
 
-    def meta(self) -> codec.ClipMeta:
+    def meta(self) -> ClipInfo:
         count, height, width = self.clip.frames.shape[:3]
-        return codec.ClipMeta(self.clip.name, count, height, width, float(self.clip.fps))
+        return ClipInfo(self.clip.name, count, height, width, float(self.clip.fps))
 
 
 def prepare(clip: Clip, device: str | None = None, seconds: float | None = None, steps: int | None = None,
@@ -66,7 +67,7 @@ def prepare(clip: Clip, device: str | None = None, seconds: float | None = None,
 
 
 def fit(run: LatentRun) -> Iterator[Record]:
-    """Train the run's model, yielding Records (see ``frame_latents.fit``); stop iterating to stop."""
+    """Train the run's model, yielding Records (see ``model.fit``); stop iterating to stop."""
     for rec in fit_loop(run.model, run.clip.frames, run.fit_cfg):
         run.history.append(rec)
         yield rec
@@ -151,7 +152,7 @@ def compress(run: LatentRun, path: str | Path, bits: int = 8, per_channel: bool 
     return out
 
 
-def decompress(path: str | Path) -> tuple[np.ndarray, codec.ClipMeta]:
+def decompress(path: str | Path) -> tuple[np.ndarray, ClipInfo]:
     """The decoded clip (T, H, W, 3) uint8 of an .inr file and its metadata."""
     model, meta, _ = codec.read(path)
     return render_clip(model, meta.frames, meta.height, meta.width), meta
