@@ -1,0 +1,115 @@
+"""The architecture the folders promise, checked on the source: who may import whom, no cycles,
+and a façade whose ``__all__`` holds every name its clients call."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from inr import api
+
+PACKAGE = ROOT / "inr"
+CLIENTS = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((PACKAGE / "cli").glob("*.py"))]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def imports(path: Path) -> set[str]:
+    """The modules of `inr` that a file imports (a name imported from a package counts as its
+    submodule when there is one)."""
+    found = set()
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "inr")
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            if base.split(".")[0] != "inr":
+                continue
+            for alias in node.names:
+                child = f"{base}.{alias.name}"
+                found.add(child if child in MODULES else base)
+    return found
+
+
+GRAPH = {name: {m for m in imports(path) if m in MODULES} for name, path in MODULES.items()}
+
+
+def test_the_package_has_no_import_cycle():
+    done, stack = set(), []
+
+    def visit(name):
+        if name in stack:
+            cycle = stack[stack.index(name):] + [name]
+            pytest.fail("import cycle: " + " -> ".join(cycle))
+        if name in done:
+            return
+        stack.append(name)
+        for child in sorted(GRAPH[name]):
+            visit(child)
+        stack.pop()
+        done.add(name)
+
+    for name in sorted(GRAPH):
+        visit(name)
+
+
+@pytest.mark.parametrize("layer, forbidden", [
+    ("inr.core", ("inr.methods", "inr.api", "inr.cli")),  # the engine knows no method and no client
+    ("inr.methods", ("inr.api", "inr.cli")),  # methods build on the engine, never on the façade
+])
+def test_layers_import_only_downwards(layer, forbidden):
+    wrong = [f"{name} imports {m}" for name, deps in GRAPH.items() if name.startswith(layer)
+             for m in deps if m.startswith(forbidden)]
+    assert not wrong, wrong
+
+
+def test_a_method_does_not_import_another_method():
+    def method(name):
+        parts = name.split(".")
+        return parts[2] if len(parts) > 2 and parts[1] == "methods" else None
+
+    wrong = [f"{name} imports {m}" for name, deps in GRAPH.items() if method(name)
+             for m in deps if method(m) and method(m) != method(name)]
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("path", CLIENTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_studio_and_the_command_line_import_only_the_facade(path):
+    outside = {m for m in imports(path) if m != "inr.api" and not m.startswith("inr.cli")}
+    assert not outside, f"{path.name} imports {sorted(outside)}: call them through inr.api"
+
+
+@pytest.mark.parametrize("path", CLIENTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_facade_name_a_client_calls_is_in_its_contract(path):
+    text = path.read_text()
+    missing = set()
+    for top, sub in re.findall(r"\bapi\.(\w+)(?:\.(\w+))?", text):
+        if top not in api.__all__:
+            missing.add(top)
+        elif sub and top in ("sigma", "superres", "inr_v", "latent_inr") and sub not in getattr(api, top).__all__:
+            missing.add(f"{top}.{sub}")
+    assert not missing, f"{path.name} calls api names outside __all__: {sorted(missing)}"
+
+
+def test_the_facade_contract_names_only_what_exists_and_aliases_nothing():
+    assert len(api.__all__) == len(set(api.__all__))
+    for name in api.__all__:
+        assert hasattr(api, name), name
+    for namespace in (api.sigma, api.superres, api.inr_v, api.latent_inr):
+        for name in namespace.__all__:
+            assert hasattr(namespace, name), f"{namespace.__name__}.{name}"
+    tree = ast.parse((PACKAGE / "api.py").read_text())
+    aliased = [a.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+               for a in node.names if a.asname]
+    assert not aliased, f"the façade renames {aliased}: export each name under its own"
