@@ -1,10 +1,10 @@
-"""Shared validators: good values parse, bad numbers are argparse errors naming the value."""
+"""Shared validators: good values parse, bad numbers are argparse errors (one line, exit code 2)."""
 
 import argparse
 
 import pytest
 
-from inr.cli import options
+from inr.cli import main, options
 
 
 @pytest.mark.parametrize("check, text, want", [
@@ -45,3 +45,26 @@ def test_bad_values_are_argparse_errors(check, text, says):
         check(text)
     assert "got '" in str(err.value)  # the message names the value refused
 
+
+@pytest.mark.parametrize("argv, flag", [
+    (["fit", "c.mp4", "--out", "o", "--seconds", "0"], "--seconds"),
+    (["fit", "c.mp4", "--out", "o", "--max-frames", "-1"], "--max-frames"),
+    (["fit", "c.mp4", "--out", "o", "--sigma", "-3"], "--sigma"),
+    (["fit", "c.mp4", "--out", "o", "--curvature", "nan"], "--curvature"),
+    (["render", "m.safetensors", "--out", "x.gif", "--temporal-scale", "0"], "--temporal-scale"),
+    (["compare", "c.mp4", "--out", "o", "--sigmas", "1,x"], "--sigmas"),
+    (["evaluate-sr", "c.mp4", "--space", "0.5"], "--space"),
+    (["evaluate-sr", "c.mp4", "--time", "1.5"], "--time"),
+    (["compress", "c.mp4", "--out", "x.inr", "--steps", "-5"], "--steps"),
+    (["retrieve", "x.inr", "q.png", "--top", "0"], "--top"),
+    (["space", "train", "a.mp4", "b.mp4", "--out", "o", "--windows", "x"], "--windows"),
+    (["space", "sample", "s.safetensors", "--out", "x.gif", "--scale", "inf"], "--scale"),
+    (["space", "interpolate", "s.safetensors", "--out", "x.gif", "--a", "-1"], "--a"),
+    (["space", "invert", "s.safetensors", "c.mp4", "--out", "x.gif", "--seconds", "0"], "--seconds"),
+])
+def test_bad_numbers_exit_2_with_one_line_naming_the_flag(argv, flag, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)  # none of these files exist: the value is refused before any is opened
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and f"argument {flag}" in err, err
