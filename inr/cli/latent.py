@@ -1,4 +1,4 @@
-"""The Latent-INR subcommands of ``python -m inr``: compress, decompress, retrieve.
+"""The Latent-INR commands: compress, decompress, retrieve.
 
     python -m inr compress CLIP --out FILE.inr [--bits 8] [--seconds S] [--json]
     python -m inr decompress FILE.inr --out FILE.mp4|FILE.gif
@@ -6,70 +6,54 @@
 
 The index of ``retrieve`` is an .inr file written by ``compress``: its per-frame latents are the
 index, and the alignment to the image encoder is fitted from its decoded frames when it is read.
-Imports only the façade (and the shared helpers of ``cli``).
 """
 
-import argparse
 import sys
 
 from inr import api
-from inr.cli import _non_negative_int, _notes, _positive_float, _progress
+from inr.cli.options import add_clip_options, add_json_option, positive_int
+from inr.cli.progress import follow, notes
 
 
-def _top(text: str) -> int:
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
-
-
-def add_latent_parsers(sub) -> None:
+def register(sub) -> None:
     p = sub.add_parser("compress", help="fit per-frame latents to a clip and write it as one .inr file")
     p.add_argument("clip", help="video, GIF or folder of frames")
     p.add_argument("--out", required=True, help="FILE.inr")
-    p.add_argument("--bits", type=int, choices=api.latent_inr.BITS, default=8, help="weights: 32 (fp32), 16 (fp16), 8 (8-bit)")
+    p.add_argument("--bits", type=int, choices=api.latent_inr.BITS, default=8,
+                   help="weights: 32 (fp32), 16 (fp16), 8 (8-bit)")
     p.add_argument("--per-tensor", action="store_true", help="8-bit with one scale per tensor (default: per channel)")
-    p.add_argument("--compression", choices=api.latent_inr.COMPRESSIONS, default="lzma", help="entropy coder (default lzma)")
-    p.add_argument("--max-frames", type=_non_negative_int, help="keep at most N frames (0: no cap; default per device)")
-    p.add_argument("--max-size", type=_non_negative_int, help="downscale so the longest side is at most PX (0: no cap)")
-    p.add_argument("--seconds", type=_positive_float, help="fit for S seconds (default 60 on a CPU, 20 on a GPU)")
-    p.add_argument("--steps", type=_non_negative_int, help="stop after N steps")
+    p.add_argument("--compression", choices=api.latent_inr.COMPRESSIONS, default="lzma",
+                   help="entropy coder (default lzma)")
     p.add_argument("--no-baselines", action="store_true", help="skip the GIF and H.264 comparison")
-    p.add_argument("--device", choices=("cpu", "cuda"))
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    add_clip_options(p, holdout=False, seconds_help="fit for S seconds (default 60 on a CPU, 20 on a GPU)")
+    p.set_defaults(handler=cmd_compress)
 
     p = sub.add_parser("decompress", help="decode an .inr file back to a clip")
     p.add_argument("file", help="FILE.inr")
     p.add_argument("--out", required=True, help="FILE.mp4 or FILE.gif")
-    p.add_argument("--json", action="store_true")
+    add_json_option(p)
+    p.set_defaults(handler=cmd_decompress)
 
     p = sub.add_parser("retrieve", help="find the frames of an .inr file closest to an image")
     p.add_argument("index", help="an .inr file written by compress (its latents are the index)")
     p.add_argument("query", help="image (or a clip: its first frame is the query)")
-    p.add_argument("--top", type=_top, default=5)
+    p.add_argument("--top", type=positive_int, default=5)
     p.add_argument("--by", choices=api.latent_inr.MODES, default="aligned",
                    help="aligned: latents mapped to the image encoder's features (default); latent: invert the "
                         "query into a latent; features: the encoder alone")
     p.add_argument("--encoder", choices=tuple(api.latent_inr.ENCODERS), default=api.latent_inr.DEFAULT_ENCODER)
-    p.add_argument("--json", action="store_true")
+    add_json_option(p)
+    p.set_defaults(handler=cmd_retrieve)
 
 
 def cmd_compress(args) -> dict:
     clip = api.load_clips([args.clip], args.max_frames, args.max_size, args.device)[0]
-    _notes([clip])
+    notes([clip])
     run = api.latent_inr.prepare(clip, device=args.device, seconds=args.seconds, steps=args.steps, seed=args.seed)
     print(f"fitting per-frame latents ({run.params:,} parameters) on {api.device_name(run.device)}", file=sys.stderr)
-    last = -1e9
-    try:
-        for rec in api.latent_inr.fit(run):
-            if rec.final or rec.seconds - last >= 2.0:
-                _progress(rec)
-                last = rec.seconds
-    except KeyboardInterrupt:  # Ctrl-C ends the fit early; the model so far is written
-        print("\nstopped: writing the model so far", file=sys.stderr)
+    follow(api.latent_inr.fit(run), "compress")  # Ctrl-C ends the fit early; the model so far is written
     s = api.latent_inr.compress(run, args.out, args.bits, not args.per_tensor, args.compression,
-                          baselines=not args.no_baselines)
+                                baselines=not args.no_baselines)
     print(f"wrote {s['out']}: {s['bytes']:,} bytes, {s['bpp']:.3f} bits per pixel; decoded from the file: "
           f"PSNR {s['psnr']:.2f} dB, SSIM {s['ssim']:.4f} (every pixel)")
     if s["h264_psnr_at_size"] is not None:
@@ -95,6 +79,3 @@ def cmd_retrieve(args) -> dict:
         print(f"{rank}. frame {r['frame']} ({r['seconds']:.2f} s)  score {r['score']:.4f}")
     return {"index": args.index, "query": args.query, "by": args.by, "encoder": args.encoder,
             "frames": index.frames, "results": results}
-
-
-LATENT_COMMANDS = {"compress": cmd_compress, "decompress": cmd_decompress, "retrieve": cmd_retrieve}

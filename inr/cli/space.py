@@ -1,19 +1,20 @@
-"""``python -m inr space train|sample|interpolate|invert|inpaint``: the latent space of clips (INR-V) from the shell.
+"""``python -m inr space train|sample|interpolate|invert|inpaint``: the latent space of clips (INR-V).
 
-Registered by ``cli.py``; like it, imports only the façade. Every PSNR printed names its pixels.
+Every PSNR printed names its pixels.
 """
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
 from inr import api
+from inr.cli.options import add_json_option, non_negative_int, positive_float
+from inr.cli.progress import follow, notes
+
+INVERSION_PIXELS = ("visible", "masked")  # what an inversion's train_psnr and heldout_psnr score
 
 
-
-def add_parser(sub, positive_float, non_negative_int) -> None:
-    """Add ``space`` and its four subcommands to the top-level subparsers `sub`."""
+def register(sub) -> None:
     space = sub.add_parser("space", help="a continuous space of clips (INR-V): train, sample, interpolate, "
                                          "invert, inpaint")
     cmds = space.add_subparsers(dest="space_command", required=True)
@@ -29,14 +30,16 @@ def add_parser(sub, positive_float, non_negative_int) -> None:
     p.add_argument("--latent-reg", type=float, default=api.inr_v.TrainConfig().latent_reg,
                    help="weight of the codes' L2 prior (0: off)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    add_json_option(p)
+    p.set_defaults(handler=cmd_train)
 
     p = cmds.add_parser("sample", help="draw a novel clip from the Gaussian prior of the learned codes")
     p.add_argument("checkpoint")
     p.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--scale", type=positive_float, default=1.0, help="render at this multiple of the space's size")
-    p.add_argument("--json", action="store_true")
+    add_json_option(p)
+    p.set_defaults(handler=cmd_sample)
 
     p = cmds.add_parser("interpolate", help="render the clip at alpha between two training clips' codes")
     p.add_argument("checkpoint")
@@ -45,52 +48,30 @@ def add_parser(sub, positive_float, non_negative_int) -> None:
     p.add_argument("--alpha", type=float, default=0.5, help="(1 - alpha) z_a + alpha z_b (default 0.5)")
     p.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
     p.add_argument("--scale", type=positive_float, default=1.0, help="render at this multiple of the space's size")
-    p.add_argument("--json", action="store_true")
+    add_json_option(p)
+    p.set_defaults(handler=cmd_interpolate)
 
     p = cmds.add_parser("invert", help="fit only a code to a new clip, the meta-network frozen")
-    p.add_argument("checkpoint")
-    p.add_argument("clip")
-    _clip_window(p, non_negative_int)
-    p.add_argument("--out", required=True, help="FILE.gif: the clip rendered from its code")
-    p.add_argument("--seconds", type=positive_float, default=10.0)
-    p.add_argument("--steps", type=non_negative_int)
-    p.add_argument("--json", action="store_true")
+    _add_inversion_options(p, "FILE.gif: the clip rendered from its code")
+    p.set_defaults(handler=cmd_invert)
 
     p = cmds.add_parser("inpaint", help="invert on the pixels outside a box, render the whole clip")
+    _add_inversion_options(p, "FILE.gif: input with the box greyed | simple fill | inpainted", box=True)
+    p.set_defaults(handler=cmd_inpaint)
+
+
+def _add_inversion_options(p: argparse.ArgumentParser, out_help: str, box: bool = False) -> None:
     p.add_argument("checkpoint")
     p.add_argument("clip")
-    _clip_window(p, non_negative_int)
-    p.add_argument("--box", required=True, help="t0,t1,y0,y1,x0,x1: frames and pixels of the space's size, "
-                                                "ends exclusive (e.g. 0,16,10,26,16,32 at 48x36)")
-    p.add_argument("--out", required=True, help="FILE.gif: input with the box greyed | simple fill | inpainted")
-    p.add_argument("--seconds", type=positive_float, default=10.0)
-    p.add_argument("--steps", type=non_negative_int)
-    p.add_argument("--json", action="store_true")
-
-
-def _clip_window(p: argparse.ArgumentParser, non_negative_int) -> None:
     p.add_argument("--start", type=non_negative_int, default=0, help="first frame of the window (default 0)")
     p.add_argument("--stride", type=int, default=1, help="take every Nth frame (default 1)")
-
-
-def _progress(rec: api.Record, label: str) -> None:
-    end = "\r" if sys.stderr.isatty() else "\n"
-    held = f"  masked {rec.heldout_psnr:6.2f} dB" if rec.heldout_psnr is not None else ""
-    print(f"{label} step {rec.step:6d}  {rec.seconds:6.1f} s  {label == 'train' and 'training' or 'visible'} "
-          f"pixels {rec.train_psnr:6.2f} dB{held}", end=end, file=sys.stderr, flush=True)
-
-
-def _run(records, label: str) -> None:
-    last = -math.inf
-    try:
-        for rec in records:
-            if rec.final or rec.step == 0 or rec.seconds - last >= 2.0:
-                _progress(rec, label)
-                last = rec.seconds
-    except KeyboardInterrupt:  # Ctrl-C stops; what was learned so far is kept
-        print(f"\nstopped: keeping the {label} so far", file=sys.stderr)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    if box:
+        p.add_argument("--box", required=True, help="t0,t1,y0,y1,x0,x1: frames and pixels of the space's size, "
+                                                    "ends exclusive (e.g. 0,16,10,26,16,32 at 48x36)")
+    p.add_argument("--out", required=True, help=out_help)
+    p.add_argument("--seconds", type=positive_float, default=10.0)
+    p.add_argument("--steps", type=non_negative_int)
+    add_json_option(p)
 
 
 def cmd_train(args) -> dict:
@@ -100,10 +81,10 @@ def cmd_train(args) -> dict:
     print(f"{len(sources)} source clips -> {len(clips)} clips of {shape[0]} frames at {shape[2]}x{shape[1]} "
           f"(windows{'' if args.no_flips else ' and mirrors'})", file=sys.stderr)
     space = api.inr_v.new(clips, seed=args.seed)
-    seconds = args.seconds if args.seconds or args.steps is None else None
-    cfg = api.inr_v.TrainConfig(steps=args.steps, seconds=seconds or (60.0 if args.steps is None else None),
-                               progressive=not args.no_progressive, latent_reg=args.latent_reg, seed=args.seed)
-    _run(api.inr_v.train(space, cfg), "train")
+    seconds = args.seconds or (60.0 if args.steps is None else None)  # a minute unless only --steps is given
+    cfg = api.inr_v.TrainConfig(steps=args.steps, seconds=seconds, progressive=not args.no_progressive,
+                                latent_reg=args.latent_reg, seed=args.seed)
+    follow(api.inr_v.train(space, cfg), "space train")
     path = api.inr_v.save(space, Path(args.out) / "space.safetensors")
     s = api.inr_v.summary(space)
     print(f"training pixels: {s['train_psnr']:.2f} dB PSNR ({s['scored_on']}) after {s['steps']} steps in "
@@ -132,20 +113,20 @@ def cmd_interpolate(args) -> dict:
             "b_name": names[args.b], "frames": frames.shape[0], "height": frames.shape[1], "width": frames.shape[2]}
 
 
-def _inversion(args, box=None):
-    space = api.inr_v.load(args.checkpoint)
+def _inversion(args, space: api.inr_v.Space, box=None) -> api.inr_v.Inversion:
+    """The clip's window fitted as a code of `space` (on the pixels outside `box`)."""
     clip = api.load_clips([args.clip], max_frames=0, max_size=0, device="cpu")[0]
     clip = api.inr_v.conform(clip, space.cfg.shape, args.start, args.stride)
-    for note in clip.notes:
-        print(f"{clip.name}: {note}", file=sys.stderr)
+    notes([clip])
     inv = api.inr_v.new_inversion(space, clip, box)
     cfg = api.inr_v.InvertConfig(steps=args.steps, seconds=None if args.steps is not None else args.seconds)
-    _run(api.inr_v.invert(space, inv, cfg), "invert")
-    return space, inv
+    follow(api.inr_v.invert(space, inv, cfg), f"space {args.space_command}", INVERSION_PIXELS)
+    return inv
 
 
 def cmd_invert(args) -> dict:
-    space, inv = _inversion(args)
+    space = api.inr_v.load(args.checkpoint)
+    inv = _inversion(args, space)
     s = api.inr_v.inversion_summary(space, inv)
     rendered = api.inr_v.inversion_render(space, inv)
     path = api.export(args.out, api.side_by_side([inv.frames.numpy(), rendered], gap=2, scale=2), api.inr_v.GIF_FPS)
@@ -161,11 +142,11 @@ def cmd_inpaint(args) -> dict:
     space = api.inr_v.load(args.checkpoint)
     box = api.inr_v.parse_box(args.box)
     api.inr_v.box_mask(space.cfg.shape, box)  # a bad box fails before the clip is decoded
-    space, inv = _inversion(args, box)
+    inv = _inversion(args, space, box)
     s = api.inr_v.inversion_summary(space, inv)
     frames, mask = inv.frames.numpy(), inv.mask.numpy()
     panel = api.side_by_side([api.inr_v.show_mask(frames, mask), api.inr_v.simple_fill(frames, mask),
-                                   api.inr_v.inversion_render(space, inv)], gap=2, scale=2)
+                              api.inr_v.inversion_render(space, inv)], gap=2, scale=2)
     path = api.export(args.out, panel, api.inr_v.GIF_FPS)
     print(f"masked pixels ({s['masked_pixels']:,}): inpainted {s['masked_psnr']:.2f} dB  |  simple fill (temporal "
           f"median, nearest visible location) {s['fill_masked_psnr']:.2f} dB  |  mean latent "
@@ -175,11 +156,3 @@ def cmd_inpaint(args) -> dict:
             "masked_pixels": s["masked_pixels"], "masked_psnr": s["masked_psnr"],
             "fill_masked_psnr": s["fill_masked_psnr"], "visible_psnr": s["visible_psnr"]}
 
-
-
-COMMANDS = {"train": cmd_train, "sample": cmd_sample, "interpolate": cmd_interpolate, "invert": cmd_invert,
-            "inpaint": cmd_inpaint}
-
-
-def run(args) -> dict:
-    return COMMANDS[args.space_command](args)

@@ -6,6 +6,7 @@ import imageio.v3 as iio
 import pytest
 
 from conftest import ASSETS, ROOT
+from test_progress import LINE
 
 
 def run_cli(*args, timeout=300):
@@ -19,11 +20,11 @@ def fitted(tmp_path_factory):
     result = run_cli("fit", ASSETS / "office_plant.mp4", "--out", out, "--steps", "60", "--max-frames", "8",
                      "--max-size", "48", "--holdout", "every2", "--device", "cpu", "--json")
     assert result.returncode == 0, result.stderr
-    return out, json.loads(result.stdout.strip().splitlines()[-1])
+    return out, json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
 
 
 def test_fit_json_has_the_contract_keys_and_writes_its_files(fitted):
-    out, summary = fitted
+    out, summary, _ = fitted
     for key in ("train_psnr", "heldout_psnr", "bilinear_psnr", "bicubic_psnr", "steps", "seconds", "params",
                 "checkpoint"):
         assert key in summary, key
@@ -33,8 +34,15 @@ def test_fit_json_has_the_contract_keys_and_writes_its_files(fitted):
     assert (out / "comparison.png").is_file() and json.loads((out / "run.json").read_text())["fit_config"]["seed"] == 0
 
 
+def test_fit_prints_progress_in_the_shared_format(fitted):
+    _, summary, stderr = fitted
+    progress = [m for m in map(LINE.fullmatch, stderr.splitlines()) if m]
+    assert progress and all(m["label"] == "fit" and (m["a"], m["b"]) == ("train", "held-out") for m in progress)
+    assert int(progress[-1]["step"]) == summary["steps"]  # the final record is always printed
+
+
 def test_render_writes_a_scaled_gif_and_mp4(fitted, tmp_path):
-    out, summary = fitted
+    _, summary, _ = fitted
     gif = tmp_path / "x.gif"
     result = run_cli("render", summary["checkpoint"], "--out", gif, "--spatial-scale", "2", "--temporal-scale", "1.5")
     assert result.returncode == 0, result.stderr
@@ -53,6 +61,8 @@ def test_compare_reports_one_run_per_sigma(tmp_path):
     runs = json.loads(result.stdout.strip().splitlines()[-1])["runs"]
     assert [r["sigma"] for r in runs] == [None, 10.0]
     assert all(r["heldout_psnr"] is not None for r in runs)
+    progress = [m for m in map(LINE.fullmatch, result.stderr.splitlines()) if m]
+    assert progress and all(m["label"] == "compare" and m["bv"].count(" / ") == 1 for m in progress)
     assert (tmp_path / "sigma_10.gif").is_file() and (tmp_path / "sigma_none.gif").is_file()
 
 
