@@ -26,10 +26,8 @@ import json
 import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,15 +1,15 @@
-"""The CLI package: every module imports first (no cycle), every command has --help and a handler,
-and it reaches the library only through the façade."""
+"""The CLI package: every module imports first, and every command has --help and a handler.
+
+That the CLI has no import cycle and calls only the façade is checked with the rest of the
+package in tests/test_layout.py."""
 
 import argparse
-import ast
 import subprocess
 import sys
 
 import pytest
 
 from conftest import ROOT
-from inr import api
 from inr.cli import build_parser, main
 
 CLI = ROOT / "inr" / "cli"
@@ -50,29 +50,6 @@ def test_every_module_imports_first():
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
 
 
-def _cli_imports(module: str) -> set[str]:
-    """The modules of inr/cli that `module` imports ('__init__' for names taken from the package)."""
-    out = set()
-    for node in ast.walk(ast.parse((CLI / f"{module}.py").read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module == "inr.cli":
-            out |= {a.name if a.name in MODULES else "__init__" for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("inr.cli."):
-            out.add(node.module.removeprefix("inr.cli."))
-    return out
-
-
-def test_no_import_cycle_among_the_cli_modules():
-    graph = {m: _cli_imports(m) for m in [*MODULES, "__init__"]}
-    assert not any("__init__" in deps for m, deps in graph.items() if m != "__init__"), graph  # only main uses it
-
-    def reach(start, seen=()):
-        for dep in graph[start]:
-            assert dep not in (*seen, start), f"import cycle: {' -> '.join((*seen, start, dep))}"
-            reach(dep, (*seen, start))
-    for module in graph:
-        reach(module)
-
-
 def test_python_m_inr_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "inr", "--help"], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
@@ -100,20 +77,3 @@ def test_a_missing_command_is_one_line_and_exit_2(capsys):
         with pytest.raises(SystemExit) as exit_:
             main(argv)
         assert exit_.value.code == 2 and len(capsys.readouterr().err.strip().splitlines()) == 1, argv
-
-
-@pytest.mark.parametrize("module", MODULES + ["__init__"])
-def test_the_cli_reaches_the_library_only_through_the_facade(module):
-    tree = ast.parse((CLI / f"{module}.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "inr":
-            assert node.module == "inr.cli" or node.module.startswith("inr.cli.") or \
-                (node.module == "inr" and [a.name for a in node.names] == ["api"]), ast.unparse(node)
-        if isinstance(node, ast.Import):
-            assert not any(a.name.startswith("inr") for a in node.names), ast.unparse(node)
-        # api.X and api.method.Y: names the façade lists in __all__ (the rest is not for clients)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "api":
-            assert node.attr in api.__all__, f"api.{node.attr}"
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and \
-                isinstance(node.value.value, ast.Name) and node.value.value.id == "api":
-            assert node.attr in getattr(api, node.value.attr).__all__, f"api.{node.value.attr}.{node.attr}"

@@ -1,6 +1,5 @@
 """Writing clips: round trips through real decoders, streaming, atomic writes, bad arguments."""
 
-from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np

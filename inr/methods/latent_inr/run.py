@@ -18,7 +18,7 @@ from inr.core import video_baselines
 from inr.core.checkpoints import ClipInfo
 from inr.core.fit import Record
 from inr.methods.latent_inr.model import (FrameLatents, LatentFitConfig, fit as fit_loop, interpolate, make_model,
-                            render_clip, render_codes)
+                                          render_clip)
 from inr.core.io import Clip
 
 # (label, bits, per_channel, compression): the size/quality ladder of one fitted model.
