@@ -139,17 +139,19 @@ def train_field(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.nda
     """
     optimizer = optimizer or make_optimizer(model, cfg)
     model.train()
-    yield from loop.train(field_trainer(model, data, cfg, clips), optimizer, loop_config(cfg, final=clips is not None))
+    trainer = field_trainer(model, data, cfg, clips)
+    yield from loop.train(trainer, optimizer, loop_config(cfg, final=clips is not None))
 
 
 def loop_config(cfg: FitConfig, **overrides) -> loop.LoopConfig:
-    """The loop's share of a FitConfig (budget, decay, record cadence, precision), with any field overridden."""
-    settings = dict(steps=cfg.steps, seconds=cfg.seconds, final_ratio=cfg.final_lr_ratio, log_seconds=cfg.log_seconds,
-                    preview_seconds=cfg.preview_seconds, precision=cfg.precision)
+    """The loop's share of a FitConfig (budget, decay, record cadence, precision), with fields overridden."""
+    settings = dict(steps=cfg.steps, seconds=cfg.seconds, final_ratio=cfg.final_lr_ratio,
+                    log_seconds=cfg.log_seconds, preview_seconds=cfg.preview_seconds, precision=cfg.precision)
     return loop.LoopConfig(**{**settings, **overrides})
 
 
-def field_trainer(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | None = None) -> loop.Trainer:
+def field_trainer(model: Field, data: PixelSet, cfg: FitConfig,
+                  clips: list[np.ndarray] | None = None) -> loop.Trainer:
     """The field fit's step and scoring; `clips` (the uint8 arrays behind `data`) for the final score."""
     generator = torch.Generator(device=data.colors.device).manual_seed(cfg.seed)
     host_random = torch.Generator().manual_seed(cfg.seed)  # host-side choices: no device sync
@@ -166,7 +168,8 @@ def field_trainer(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.n
         fields = model.members() if stacked else [model]
         scores = tuple(full_psnr(f, data, clips) if final else probe_psnr(f, data, len(fields)) for f in fields)
         train, heldout = _pooled(scores)
-        return loop.Scores(train, heldout, _preview(fields[0], data) if preview else None, scores if stacked else ())
+        frame = _preview(fields[0], data) if preview else None
+        return loop.Scores(train, heldout, frame, scores if stacked else ())
 
     return loop.Trainer(step, score)
 

@@ -363,7 +363,8 @@ def invert(model: HyperINR, clip: torch.Tensor, code: torch.Tensor, cfg: InvertC
         p.requires_grad_(False)
     code.requires_grad_(True)
     try:
-        yield from loop.train(_code_trainer(model, clip, code, cfg, mask), torch.optim.Adam([code], lr=cfg.lr), budget)
+        optimizer = torch.optim.Adam([code], lr=cfg.lr)
+        yield from loop.train(_code_trainer(model, clip, code, cfg, mask), optimizer, budget)
     finally:
         code.requires_grad_(False)
         for p in model.parameters():

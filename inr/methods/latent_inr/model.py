@@ -250,8 +250,8 @@ def fit(model: FrameLatents, frames: np.ndarray, cfg: LatentFitConfig) -> Iterat
     if tuple(target.shape[:3]) != (model.cfg.frames, model.cfg.height, model.cfg.width):
         raise ValueError(f"frames of shape {tuple(target.shape[:3])} do not match the model's "
                          f"{(model.cfg.frames, model.cfg.height, model.cfg.width)}")
-    budget = loop.LoopConfig(cfg.steps, cfg.seconds, cfg.final_lr_ratio, cfg.decay_from, log_seconds=cfg.log_seconds,
-                             preview_seconds=cfg.preview_seconds)
+    budget = loop.LoopConfig(cfg.steps, cfg.seconds, cfg.final_lr_ratio, cfg.decay_from,
+                             log_seconds=cfg.log_seconds, preview_seconds=cfg.preview_seconds)
     model.train()
     yield from loop.train(_frames_trainer(model, target, cfg), _optimizer(model, cfg), budget)
 
