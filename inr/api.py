@@ -14,7 +14,8 @@ by ``prepare`` (from clips) or ``load`` (from a checkpoint), trained by ``fit``,
 
 from inr.core.diagnostics import ERROR_GAIN, estimate, frame_psnrs, predict_frame, preview_triplet, render_frame
 from inr.core.export import MAX_GIF_PIXELS, check_export_size
-from inr.core.fit import FitConfig, Record
+from inr.core.fit import FitConfig
+from inr.core.loop import Record
 from inr.core.history import thin
 from inr.core.images import side_by_side
 from inr.core.io import Clip, ClipError

@@ -113,3 +113,10 @@ def test_the_facade_contract_names_only_what_exists_and_aliases_nothing():
     aliased = [a.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                for a in node.names if a.asname]
     assert not aliased, f"the façade renames {aliased}: export each name under its own"
+
+
+def test_one_module_steps_an_optimizer():
+    """Every trainer supplies its step to the one loop (core/loop.py), which alone steps optimizers."""
+    stepping = sorted(str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
+                      if re.search(r"optim[a-z_]*\.step\(\)", p.read_text()))
+    assert stepping == ["inr/core/loop.py"], stepping

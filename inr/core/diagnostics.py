@@ -1,12 +1,14 @@
 """What the studio shows beside a fit: frame previews with error maps, per-frame PSNR, estimates."""
 
-import time
+import math
+from dataclasses import replace
 
 import numpy as np
 import torch
 
 from inr.core.coords import frame_times, pixel_centres
-from inr.core.fit import make_optimizer, step_loss
+from inr.core.fit import field_trainer, loop_config, make_optimizer
+from inr.core.loop import Scores, train
 from inr.core.metrics import mse_to_psnr
 from inr.core.images import to_uint8
 
@@ -75,22 +77,18 @@ def estimate(run, trial_steps: int = 3) -> dict:
     width = max(run.model.encoding.out_dim, getattr(run.model.cfg.network, "width", 0))
     activation_bytes = batch * width * 4 * (run.model.cfg.network.depth + 2) * 3
     state = {k: v.clone() for k, v in run.model.state_dict().items()}
-    optimizer = make_optimizer(run.model, run.fit_cfg)
-    generator = torch.Generator(device=run.data.colors.device).manual_seed(0)
-    host = torch.Generator().manual_seed(0)
-    timings = []
-    for _ in range(trial_steps + 1):  # the first step warms up allocators and caches
-        start = time.perf_counter()
-        loss = step_loss(run.model, run.data, batch, generator, host)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if run.device.startswith("cuda"):
-            torch.cuda.synchronize()
-        timings.append(time.perf_counter() - start)
+    # The fit's own step at its first rates, unscored: a record here only syncs and reads the clock.
+    unscored = Scores(math.nan)
+    trainer = replace(field_trainer(run.model, run.data, run.fit_cfg), score=lambda final, preview: unscored)
+    trial = loop_config(run.fit_cfg, steps=trial_steps + 1, seconds=None, final_ratio=1.0, log_seconds=math.inf,
+                        preview_seconds=None, final=False)
+    records = list(train(trainer, make_optimizer(run.model, run.fit_cfg), trial))
     run.model.load_state_dict(state)  # the trial leaves the model as it was
+    # The first record comes after the first step, which warms up allocators and caches: time the rest.
+    first, last = records[0], records[-1]
+    per_step = (last.seconds - first.seconds) / (last.step - first.step) if last.step > first.step else math.nan
     return {
         "params": params,
         "memory_bytes": data_bytes + model_bytes + activation_bytes,
-        "seconds_per_1000_steps": 1000 * float(np.median(timings[1:])),
+        "seconds_per_1000_steps": 1000 * per_step,
     }

@@ -1,12 +1,11 @@
-"""The one fitting loop: a generator of small records, shared by the CLI, the app, bench and tests.
+"""The field fit: a Field (or a σ stack of them) trained on a PixelSet, on the one training loop.
 
-The caller prints, plots, checkpoints, or stops by not asking for more; the model it passed in
-holds the weights so far at every yield.
+``train_field`` yields ``loop.Record``s; this module supplies the loop its step (random pixels, or
+whole frames for grids, plus the smoothness priors) and its scoring (probe frames live, every
+pixel at the end).
 """
 
-import contextlib
 import math
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,17 +13,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from inr.core import budget, priors
+from inr.core import loop, priors
 from inr.core.coords import frame_times, pixel_centres
 from inr.core.pixels import MIN_PROBE_FRAMES, PixelSet, spread
 from inr.core.metrics import mse_to_psnr, psnr_to_mse
 from inr.core.field import Field
 from inr.core.images import to_uint8
+from inr.core.loop import PRECISIONS, Record
 from inr.core.render import render_frames
-
-
-
-PRECISIONS = ("fp32", "tf32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -46,7 +42,7 @@ class FitConfig:
     preview_seconds: float | None = None  # a preview frame at most this often (None: never)
 
     def __post_init__(self):
-        budget.check(self.steps, self.seconds, "a fit")
+        loop.check_budget(self.steps, self.seconds, "a fit")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.batch < 1:
@@ -60,21 +56,6 @@ class FitConfig:
                 raise ValueError(f"{name} must be a finite number > 0, got {value}")
 
 
-@dataclass(frozen=True)
-class Record:
-    step: int
-    loss: float  # mean squared error of the last batch (training pixels)
-    train_psnr: float  # dB on training pixels (of a few probe frames; of every frame when final)
-    heldout_psnr: float | None  # dB on held-out pixels, likewise; None when nothing is held out
-    seconds: float  # wall time since the fit started
-    steps_per_second: float
-    preview: np.ndarray | None = None  # uint8 (H, W, 3): the middle frame of clip 0
-    final: bool = False  # scored on every pixel, after the last step
-    # A FieldStack's (train, held-out) PSNR per member; train_psnr and heldout_psnr then pool them
-    # (the PSNR of the members' mean squared error) and loss is the members' mean. Empty otherwise.
-    members: tuple[tuple[float, float | None], ...] = ()
-
-
 def make_optimizer(model: Field, cfg: FitConfig) -> torch.optim.Optimizer:
     encoding = list(model.encoding.parameters())
     rest = [p for n, p in model.named_parameters() if not n.startswith("encoding.")]
@@ -83,21 +64,6 @@ def make_optimizer(model: Field, cfg: FitConfig) -> torch.optim.Optimizer:
         groups.append({"params": encoding, "lr": cfg.encoding_lr or cfg.lr})
     # eps 1e-15 and beta2 0.99: instant-ngp's settings; grid entries see rare, sparse gradients.
     return torch.optim.Adam(groups, betas=(0.9, 0.99), eps=1e-15)
-
-
-@contextlib.contextmanager
-def precision(name: str, device: torch.device):
-    """Run a training step at this precision on a GPU; the global matmul flags are restored after."""
-    if device.type != "cuda" or name == "fp32":
-        yield
-        return
-    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    try:
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=name == "bf16"):
-            yield
-    finally:
-        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 
 
 def _psnr_pair(sums: list[float], counts: list[int]) -> tuple[float, float | None]:
@@ -171,71 +137,41 @@ def train_field(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.nda
     With `clips` (the uint8 arrays behind `data`), a last Record scores every pixel (final=True).
     Pass an `optimizer` to resume a fit with its state.
     """
-    device = data.colors.device
     optimizer = optimizer or make_optimizer(model, cfg)
-    # The decay starts from each group's first rate, kept as "initial_lr" (PyTorch's schedulers use
-    # the same key): a resumed optimizer's "lr" is already decayed, and would decay again from there.
-    base_lrs = [g.setdefault("initial_lr", g["lr"]) for g in optimizer.param_groups]
-    generator = torch.Generator(device=device).manual_seed(cfg.seed)
-    running = torch.zeros((), device=device)  # loss summed on the device: no sync per step
-    since_log = 0
-    last_loss = math.nan
-    log_gap = cfg.log_seconds
-    start = last_log = time.perf_counter()
-    last_preview = -math.inf
-    step = 0
+    model.train()
+    trainer = field_trainer(model, data, cfg, clips)
+    yield from loop.train(trainer, optimizer, loop_config(cfg, final=clips is not None))
 
-    def record(final: bool = False) -> Record:
-        nonlocal since_log, last_log, last_loss, log_gap
-        elapsed = time.perf_counter() - start
-        if since_log:
-            last_loss = running.item() / since_log
-        loss = last_loss
-        running.zero_()
-        since_log = 0
-        last_log = time.perf_counter()  # from here, the time this record takes
+
+def loop_config(cfg: FitConfig, **overrides) -> loop.LoopConfig:
+    """The loop's share of a FitConfig (budget, decay, record cadence, precision), with fields overridden."""
+    settings = dict(steps=cfg.steps, seconds=cfg.seconds, final_ratio=cfg.final_lr_ratio,
+                    log_seconds=cfg.log_seconds, preview_seconds=cfg.preview_seconds, precision=cfg.precision)
+    return loop.LoopConfig(**{**settings, **overrides})
+
+
+def field_trainer(model: Field, data: PixelSet, cfg: FitConfig,
+                  clips: list[np.ndarray] | None = None) -> loop.Trainer:
+    """The field fit's step and scoring; `clips` (the uint8 arrays behind `data`) for the final score."""
+    generator = torch.Generator(device=data.colors.device).manual_seed(cfg.seed)
+    host_random = torch.Generator().manual_seed(cfg.seed)  # host-side choices: no device sync
+    stacked = hasattr(model, "members")  # a σ stack (methods.sigma) scores each member
+
+    def step(progress: float) -> torch.Tensor:
+        loss = step_loss(model, data, cfg.batch, generator, host_random)
+        if cfg.curvature or cfg.temporal:
+            loss = loss + prior_loss(model, data, cfg, host_random)
+        return loss
+
+    def score(final: bool, preview: bool) -> loop.Scores:
         # A stack is scored member by member, each as the ordinary Field it hands back.
-        stacked = hasattr(model, "members")  # a σ stack (methods.sigma) scores each member
         fields = model.members() if stacked else [model]
         scores = tuple(full_psnr(f, data, clips) if final else probe_psnr(f, data, len(fields)) for f in fields)
         train, heldout = _pooled(scores)
-        preview = None
-        if cfg.preview_seconds is not None and (final or elapsed - last_preview >= cfg.preview_seconds):
-            preview = _preview(fields[0], data)
-        # Scoring costs a host sync and a forward pass over the probe frames: keep it under ~20%
-        # of the fit by spacing the records at least 4x the time one takes.
-        log_gap = max(cfg.log_seconds, 4 * (time.perf_counter() - last_log))
-        last_log = time.perf_counter()
-        return Record(step, loss, train, heldout, elapsed, step / max(elapsed, 1e-9), preview, final,
-                      scores if stacked else ())
+        frame = _preview(fields[0], data) if preview else None
+        return loop.Scores(train, heldout, frame, scores if stacked else ())
 
-    host_random = torch.Generator().manual_seed(cfg.seed)  # host-side choices: no device sync
-    model.train()
-    while True:
-        elapsed = time.perf_counter() - start
-        progress = budget.progress(step, elapsed, cfg.steps, cfg.seconds)
-        if progress >= 1.0:
-            break
-        budget.decay(optimizer, base_lrs, cfg.final_lr_ratio, progress)
-        with precision(cfg.precision, device):
-            loss = step_loss(model, data, cfg.batch, generator, host_random)
-            if cfg.curvature or cfg.temporal:
-                loss = loss + prior_loss(model, data, cfg, host_random)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        running += loss.detach().float()
-        since_log += 1
-        step += 1
-        if step == 1 or time.perf_counter() - last_log >= log_gap:
-            rec = record()
-            if rec.preview is not None:
-                last_preview = rec.seconds
-            yield rec
-    if since_log or step == 0:
-        yield record()
-    if clips is not None:
-        yield record(final=True)
+    return loop.Trainer(step, score)
 
 
 def step_loss(model: Field, data: PixelSet, batch: int, generator: torch.Generator,

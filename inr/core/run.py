@@ -20,8 +20,9 @@ from inr.core.coords import scaled_size
 from inr.core.export import write_clip
 from inr.core.field import Field, ModelConfig
 from inr.core.history import thin
-from inr.core.fit import FitConfig, Record, make_optimizer, train_field
+from inr.core.fit import FitConfig, make_optimizer, train_field
 from inr.core.io import Clip, load_clip, resize
+from inr.core.loop import Record
 from inr.core.metrics import mse_to_psnr, psnr_to_mse, ssim
 from inr.core.pixels import PixelSet, make_pixel_set
 from inr.core.presets import DEFAULT_ARCH, caps, fit_config, model_config

@@ -5,7 +5,7 @@ import torch
 from conftest import ASSETS
 from inr import api
 from inr.core.io import load_clip
-from inr.core.fit import FitConfig
+from inr.core.fit import FitConfig, make_optimizer, prior_loss, step_loss
 
 
 def _fit(clip, arch, steps, sigma=None, **kw):
@@ -70,3 +70,59 @@ def test_several_clips_in_one_model_each_keep_their_own_code(plant, jelly):
     frames_a = torch.from_numpy(next(api.render(run, clip=0)[0])).float()
     frames_b = torch.from_numpy(next(api.render(run, clip=1)[0])).float()
     assert (frames_a - frames_b).abs().mean() > 10  # two codes, two different clips
+
+
+# ---------------------------------------------------------------- pinned against a plain loop
+# Each fit below must leave the weights a few lines of plain PyTorch leave: decayed rate, the same
+# draws, zero_grad, backward, step. They pin the loop's arithmetic, whatever drives it.
+
+
+def _decayed(optimizer, base_lrs, final_ratio, step, steps):
+    for group, lr in zip(optimizer.param_groups, base_lrs):
+        group["lr"] = lr * final_ratio ** (step / steps)
+
+
+def _assert_same_weights(ours, theirs):
+    for (name, a), b in zip(ours.named_parameters(), theirs.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+
+
+def test_point_fit_leaves_the_weights_of_a_plain_loop(plant):
+    clip = api.Clip(plant.frames[:4], plant.fps, "plant", ())
+    kw = dict(arch="fourier", sigma=10.0, device="cpu", steps=12, seconds=None, batch=256, log_seconds=0.0)
+    run, reference = api.prepare([clip], **kw), api.prepare([clip], **kw)
+    list(api.fit(run))
+    model, data, cfg = reference.model, reference.data, reference.fit_cfg
+    optimizer = make_optimizer(model, cfg)
+    base = [g["lr"] for g in optimizer.param_groups]
+    draws = torch.Generator().manual_seed(cfg.seed)
+    for step in range(cfg.steps):
+        _decayed(optimizer, base, cfg.final_lr_ratio, step, cfg.steps)
+        index = data.train[torch.randint(len(data.train), (cfg.batch,), generator=draws)]
+        coords, k = data.coords(index)
+        loss = ((model(coords, model.latents[k]) - data.targets(index)) ** 2).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    _assert_same_weights(run.model, model)
+
+
+def test_grid_fit_with_priors_and_a_resume_leaves_the_weights_of_a_plain_loop(plant):
+    clip = api.Clip(plant.frames[:4], plant.fps, "plant", ())
+    kw = dict(arch="grid", device="cpu", steps=6, seconds=None, batch=2048, curvature=0.1, temporal=0.1)
+    run, reference = api.prepare([clip], **kw), api.prepare([clip], **kw)
+    again = FitConfig(steps=4, seconds=None, batch=2048, lr=5e-3, encoding_lr=1e-2, seed=3, curvature=0.1)
+    list(api.fit(run))
+    list(api.fit(run, again))  # a resume: the same optimizer, its rates decay again from the first ones
+    model, data = reference.model, reference.data
+    optimizer = make_optimizer(model, reference.fit_cfg)
+    base = [g["lr"] for g in optimizer.param_groups]
+    for cfg in (reference.fit_cfg, again):
+        draws, host = torch.Generator().manual_seed(cfg.seed), torch.Generator().manual_seed(cfg.seed)
+        for step in range(cfg.steps):
+            _decayed(optimizer, base, cfg.final_lr_ratio, step, cfg.steps)
+            loss = step_loss(model, data, cfg.batch, draws, host) + prior_loss(model, data, cfg, host)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    _assert_same_weights(run.model, model)

@@ -6,15 +6,15 @@ code, as base + delta, where the base is the bias of the hypernetwork's last lay
 that every code modulates). Latent codes are learned jointly with it, one per training clip, with
 no encoder (an auto-decoder, as in DeepSDF and INR-V).
 
-Two loops live here, each a generator of ``fit.Record``s so the CLI, the app and the tests share
-them: ``train`` (meta-network and codes together, with progressive training and a code
-regulariser), ``invert`` (meta-network frozen, one code fitted to a new clip, optionally on its
-visible pixels only: that is inpainting). Rendering is batched over clips with ``bmm``.
+Two trainings live here, each a step and a scoring run by the engine's one loop (``core.loop``),
+which yields the Records the CLI, the app and the tests share: ``train`` (meta-network and codes
+together, with progressive training and a code regulariser), ``invert`` (meta-network frozen, one
+code fitted to a new clip, optionally on its visible pixels only: that is inpainting). Rendering
+is batched over clips with ``bmm``.
 """
 
 import json
 import math
-import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,12 +25,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import save as save_bytes
 
-from inr.core import budget
-from inr.core import checkpoints
+from inr.core import checkpoints, loop
 from inr.core.checkpoints import ClipInfo
 from inr.core.files import atomic_write_bytes
 from inr.core.coords import frame_times, grid, pixel_centres
-from inr.core.fit import Record
+from inr.core.loop import Record
 from inr.core.images import to_uint8
 from inr.core.metrics import mse_to_psnr
 
@@ -207,7 +206,7 @@ class TrainConfig:
     preview_seconds: float | None = None  # a preview frame (middle frame of clip 0) at most this often
 
     def __post_init__(self):
-        budget.check(self.steps, self.seconds, "training")
+        loop.check_budget(self.steps, self.seconds, "training")
         for name in ("clips_per_step", "pixels_per_clip"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -278,57 +277,40 @@ def train(model: HyperINR, clips: torch.Tensor, cfg: TrainConfig) -> Iterator[Re
     if clips.shape[1:4] != model.cfg.shape or n != model.cfg.clips:
         raise ValueError(f"clips of shape {tuple(clips.shape[:4])} do not match the space's "
                          f"{model.cfg.clips} clips of T, H, W = {model.cfg.shape}")
-    g = torch.Generator().manual_seed(cfg.seed)
-    order = torch.randperm(n, generator=g)  # the clips in play first: a fixed random order
-    levels = [clips.float() / 255, half_size(clips)]
     net = [p for name, p in model.named_parameters() if name != "latents"]
     optimizer = torch.optim.Adam([{"params": net, "lr": cfg.lr}, {"params": [model.latents], "lr": cfg.latent_lr}])
-    base_lrs = [cfg.lr, cfg.latent_lr]
-    start = last_log = time.perf_counter()
-    last_preview = -math.inf
-    step, running, since = 0, 0.0, 0
-    loss_value = math.nan
-
-    def record(final: bool = False) -> Record:
-        nonlocal running, since, loss_value, last_log, last_preview
-        elapsed = time.perf_counter() - start
-        if since:
-            loss_value, running, since = running / since, 0.0, 0
-        if final:
-            train_psnr = mse_to_psnr(clip_errors(model, model.latents, clips).mean().item() / 3)
-        else:
-            train_psnr = _probe_psnr(model, clips)
-        preview = None
-        if cfg.preview_seconds is not None and (final or elapsed - last_preview >= cfg.preview_seconds):
-            preview = render_frame(model, model.latents[0].detach(), model.cfg.frames // 2)
-            last_preview = elapsed
-        last_log = time.perf_counter()
-        return Record(step, loss_value, train_psnr, None, elapsed, step / max(elapsed, 1e-9), preview, final)
-
+    budget = loop.LoopConfig(cfg.steps, cfg.seconds, cfg.final_lr_ratio, log_seconds=cfg.log_seconds,
+                             preview_seconds=cfg.preview_seconds)
     model.train()
-    while True:
-        elapsed = time.perf_counter() - start
-        progress = budget.progress(step, elapsed, cfg.steps, cfg.seconds)
-        if progress >= 1.0:
-            break
-        budget.decay(optimizer, base_lrs, cfg.final_lr_ratio, progress)
+    yield from loop.train(_space_trainer(model, clips, cfg), optimizer, budget)
+
+
+def _space_trainer(model: HyperINR, clips: torch.Tensor, cfg: TrainConfig) -> loop.Trainer:
+    """The step (a few clips in play, random pixels of each, at the schedule's resolution) and the scoring."""
+    n = clips.shape[0]
+    g = torch.Generator().manual_seed(cfg.seed)
+    order = torch.randperm(n, generator=g)  # the clips in play first: a fixed random order
+    levels = [clips.float() / 255, half_size(clips)]  # full size, then (N, T, H/2, W/2, 3)
+
+    def step(progress: float) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         active, level = schedule(cfg, progress, n)
         pick = order[torch.randperm(active, generator=g)[: cfg.clips_per_step]]
         coords, colours = _draw(levels[level], pick, cfg.pixels_per_clip, g)
         codes = model.latents[pick]
         mse = F.mse_loss(model(codes, coords), colours)
-        loss = mse + cfg.latent_reg * codes.pow(2).sum(-1).mean() if cfg.latent_reg else mse
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        running += mse.item()
-        since += 1
-        step += 1
-        if step == 1 or time.perf_counter() - last_log >= cfg.log_seconds:
-            yield record()
-    if since or step == 0:
-        yield record()
-    yield record(final=True)
+        if not cfg.latent_reg:
+            return mse
+        return mse + cfg.latent_reg * codes.pow(2).sum(-1).mean(), mse  # the curve shows the error alone
+
+    def score(final: bool, preview: bool) -> loop.Scores:
+        if final:
+            train_psnr = mse_to_psnr(clip_errors(model, model.latents, clips).mean().item() / 3)
+        else:
+            train_psnr = _probe_psnr(model, clips)
+        frame = render_frame(model, model.latents[0].detach(), model.cfg.frames // 2) if preview else None
+        return loop.Scores(train_psnr, None, frame)
+
+    return loop.Trainer(step, score)
 
 
 # ---------------------------------------------------------------- inversion and inpainting
@@ -344,7 +326,7 @@ class InvertConfig:
     log_seconds: float = 0.25  # a record at most this often (each scores the whole clip)
 
     def __post_init__(self):
-        budget.check(self.steps, self.seconds, "an inversion")
+        loop.check_budget(self.steps, self.seconds, "an inversion")
         if self.pixels < 1:
             raise ValueError(f"pixels must be >= 1, got {self.pixels}")
         if not (math.isfinite(self.lr) and self.lr > 0):
@@ -374,51 +356,39 @@ def invert(model: HyperINR, clip: torch.Tensor, code: torch.Tensor, cfg: InvertC
         raise ValueError(f"mask of shape {tuple(mask.shape)} does not match the clip's {tuple(clip.shape[:3])}")
     if not mask.any():
         raise ValueError("the mask hides every pixel: nothing is left to invert on")
+    budget = loop.LoopConfig(cfg.steps, cfg.seconds, cfg.final_lr_ratio, log_seconds=cfg.log_seconds,
+                             score_start=True, score_end=False)  # live records score the whole clip already
     for p in model.parameters():
         p.requires_grad_(False)
     code.requires_grad_(True)
-    frames, height, width = model.cfg.shape
-    where = mask.nonzero()  # (V, 3) visible (t, y, x) indices
-    target = clip.float() / 255
-    g = torch.Generator().manual_seed(cfg.seed)
-    optimizer = torch.optim.Adam([code], lr=cfg.lr)
-    start = time.perf_counter()
-    step = 0
-    loss_value = math.nan
-
-    def record(final: bool = False) -> Record:
-        nonlocal last_log
-        err = clip_errors(model, code.detach()[None], clip[None])[0]
-        visible, hidden = masked_psnrs(err, mask)
-        elapsed = time.perf_counter() - start
-        last_log = time.perf_counter()
-        return Record(step, loss_value, visible, hidden, elapsed, step / max(elapsed, 1e-9), None, final)
-
-    last_log = start
     try:
-        yield record()
-        while True:
-            elapsed = time.perf_counter() - start
-            progress = budget.progress(step, elapsed, cfg.steps, cfg.seconds)
-            if progress >= 1.0:
-                break
-            budget.decay(optimizer, [cfg.lr], cfg.final_lr_ratio, progress)
-            pick = where[torch.randint(len(where), (min(cfg.pixels, len(where)),), generator=g)]
-            ti, yi, xi = pick.unbind(-1)
-            coords = torch.stack([frame_times(frames)[ti], pixel_centres(height)[yi], pixel_centres(width)[xi]], -1)
-            loss = F.mse_loss(model(code[None], coords[None])[0], target[ti, yi, xi])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss_value = loss.item()
-            step += 1
-            if time.perf_counter() - last_log >= cfg.log_seconds:
-                yield record()
-        yield record(final=True)
+        optimizer = torch.optim.Adam([code], lr=cfg.lr)
+        yield from loop.train(_code_trainer(model, clip, code, cfg, mask), optimizer, budget)
     finally:
         code.requires_grad_(False)
         for p in model.parameters():
             p.requires_grad_(True)
+
+
+def _code_trainer(model: HyperINR, clip: torch.Tensor, code: torch.Tensor, cfg: InvertConfig,
+                  mask: torch.Tensor) -> loop.Trainer:
+    """The step (random visible pixels, the code alone learning) and the scoring (the whole clip)."""
+    frames, height, width = model.cfg.shape
+    where = mask.nonzero()  # (V, 3) visible (t, y, x) indices
+    target = clip.float() / 255  # (T, H, W, 3)
+    g = torch.Generator().manual_seed(cfg.seed)
+
+    def step(progress: float) -> torch.Tensor:
+        pick = where[torch.randint(len(where), (min(cfg.pixels, len(where)),), generator=g)]
+        ti, yi, xi = pick.unbind(-1)
+        coords = torch.stack([frame_times(frames)[ti], pixel_centres(height)[yi], pixel_centres(width)[xi]], -1)
+        return F.mse_loss(model(code[None], coords[None])[0], target[ti, yi, xi])
+
+    def score(final: bool, preview: bool) -> loop.Scores:
+        err = clip_errors(model, code.detach()[None], clip[None])[0]
+        return loop.Scores(*masked_psnrs(err, mask))
+
+    return loop.Trainer(step, score)
 
 
 # ---------------------------------------------------------------- checkpoints

@@ -20,7 +20,7 @@ from scipy import ndimage
 
 from inr.methods.inr_v import hypernet
 from inr.core.checkpoints import ClipInfo
-from inr.core.fit import Record
+from inr.core.loop import Record
 from inr.core.history import thin
 from inr.methods.inr_v.hypernet import HyperConfig, HyperINR, InvertConfig, TrainConfig
 from inr.core.io import Clip, load_clip, resize

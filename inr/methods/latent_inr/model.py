@@ -13,7 +13,6 @@ Interpolating two codes renders a frame "between" them (``interpolate``); the di
 """
 
 import math
-import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
@@ -22,9 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inr.core import budget
+from inr.core import loop
 from inr.core.coords import pixel_centres
-from inr.core.fit import Record
+from inr.core.loop import Record
 from inr.core.images import to_uint8
 from inr.core.metrics import mse_to_psnr
 
@@ -204,7 +203,7 @@ class LatentFitConfig:
     preview_seconds: float | None = None  # a preview frame at most this often (None: never)
 
     def __post_init__(self):
-        budget.check(self.steps, self.seconds, "a fit")
+        loop.check_budget(self.steps, self.seconds, "a fit")
         if not (0 <= self.decay_from < 1):
             raise ValueError(f"decay_from must be in [0, 1), got {self.decay_from}")
         if self.frames_per_step < 1:
@@ -241,7 +240,7 @@ def clip_psnr(model: FrameLatents, target: torch.Tensor, which: torch.Tensor | N
 
 
 def fit(model: FrameLatents, frames: np.ndarray, cfg: LatentFitConfig) -> Iterator[Record]:
-    """Train `model` on uint8 frames (T, H, W, 3), whole frames at a time; yields ``inr.fit.Record``s.
+    """Train `model` on uint8 frames (T, H, W, 3), whole frames at a time; yields ``loop.Record``s.
 
     Every pixel is a training pixel (a codec memorises its clip), so heldout_psnr is None. Live
     records score 4 probe frames; the last (final=True) scores every frame. Stop by not asking.
@@ -251,58 +250,44 @@ def fit(model: FrameLatents, frames: np.ndarray, cfg: LatentFitConfig) -> Iterat
     if tuple(target.shape[:3]) != (model.cfg.frames, model.cfg.height, model.cfg.width):
         raise ValueError(f"frames of shape {tuple(target.shape[:3])} do not match the model's "
                          f"{(model.cfg.frames, model.cfg.height, model.cfg.width)}")
-    count, height, width = target.shape[:3]
-    probes = torch.linspace(0, count - 1, min(4, count)).round().long().unique()
-    optimizer = _optimizer(model, cfg)
-    base_lrs = [g["lr"] for g in optimizer.param_groups]
-    order = torch.Generator().manual_seed(cfg.seed)
-    ys, xs = pixel_centres(height, device), pixel_centres(width, device)
-    start = last_log = time.perf_counter()
-    last_preview = -math.inf
-    step, running, since = 0, 0.0, 0
-    last_loss = math.nan  # no step yet: a fit of 0 steps has no training loss
-    per_step = min(cfg.frames_per_step, count)
-    queue = torch.empty(0, dtype=torch.long)
+    budget = loop.LoopConfig(cfg.steps, cfg.seconds, cfg.final_lr_ratio, cfg.decay_from,
+                             log_seconds=cfg.log_seconds, preview_seconds=cfg.preview_seconds)
+    model.train()
+    yield from loop.train(_frames_trainer(model, target, cfg), _optimizer(model, cfg), budget)
 
-    def record(final: bool = False) -> Record:
-        nonlocal running, since, last_preview, last_loss
-        elapsed = time.perf_counter() - start
-        if since:  # the mean training loss since the last record; the last one again if no step ran since
-            last_loss = running / since
-        running, since = 0.0, 0
+
+def _frames_trainer(model: FrameLatents, target: torch.Tensor, cfg: LatentFitConfig) -> loop.Trainer:
+    """The step (a few whole frames, one read of the planes) and the scoring, on uint8 target (T, H, W, 3)."""
+    count, height, width = target.shape[:3]
+    device = target.device
+    probes = torch.linspace(0, count - 1, min(4, count)).round().long().unique()
+    batches = _epochs(count, min(cfg.frames_per_step, count), torch.Generator().manual_seed(cfg.seed))
+    ys, xs = pixel_centres(height, device), pixel_centres(width, device)
+
+    def step(progress: float) -> torch.Tensor:
+        which = next(batches).to(device)
+        features = model.spatial_features(ys, xs)  # (H * W, F): one read for all frames of the step
+        pred = model.decode(model.latents[which], features)  # (n, H * W, 3)
+        return F.mse_loss(pred, target[which].view(len(which), -1, 3).float() / 255)
+
+    def score(final: bool, preview: bool) -> loop.Scores:
         model.eval()
         train = clip_psnr(model, target, None if final else probes)
-        preview = None
-        if cfg.preview_seconds is not None and (final or elapsed - last_preview >= cfg.preview_seconds):
-            preview = interpolate(model, count // 2, count // 2, 0.0)
-            last_preview = elapsed
+        frame = interpolate(model, count // 2, count // 2, 0.0) if preview else None
         model.train()
-        return Record(step, last_loss, train, None, elapsed, step / max(elapsed, 1e-9), preview, final)
+        return loop.Scores(train, None, frame)
 
-    model.train()
+    return loop.Trainer(step, score)
+
+
+def _epochs(count: int, per_step: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+    """Frame indices (per_step,), batch after batch: each epoch visits every frame once, in a fresh order."""
+    queue = torch.empty(0, dtype=torch.long)
     while True:
-        elapsed = time.perf_counter() - start
-        progress = budget.progress(step, elapsed, cfg.steps, cfg.seconds)
-        if progress >= 1.0:
-            break
-        budget.decay(optimizer, base_lrs, cfg.final_lr_ratio, progress, start=cfg.decay_from)
-        if len(queue) < per_step:  # each epoch visits every frame once, in a fresh order
-            queue = torch.cat([queue, torch.randperm(count, generator=order)])
+        if len(queue) < per_step:  # an epoch's last frames go with the next epoch's first
+            queue = torch.cat([queue, torch.randperm(count, generator=generator)])
         which, queue = queue[:per_step], queue[per_step:]
-        features = model.spatial_features(ys, xs)  # (H * W, F): one read for all frames of the step
-        pred = model.decode(model.latents[which.to(device)], features)  # (n, H * W, 3)
-        loss = F.mse_loss(pred, target[which.to(device)].view(len(which), -1, 3).float() / 255)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        running += loss.item()
-        since += 1
-        step += 1
-        if step == 1 or time.perf_counter() - last_log >= cfg.log_seconds:
-            yield record()
-            last_log = time.perf_counter()
-    model.eval()
-    yield record(final=True)  # scores every frame; its loss is the mean over the steps since the last record
+        yield which
 
 
 def config_dict(cfg: LatentConfig) -> dict:

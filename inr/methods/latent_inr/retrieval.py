@@ -28,6 +28,8 @@ from PIL import Image
 from inr.methods.latent_inr import codec
 from inr.core.coords import pixel_centres
 from inr.core.io import load_clip
+from inr.core.loop import LoopConfig, Scores, Trainer, train
+from inr.core.metrics import mse_to_psnr
 from inr.methods.latent_inr.model import FrameLatents, render_clip
 
 MODES = ("aligned", "latent", "features")
@@ -196,14 +198,22 @@ def invert(model: FrameLatents, image: np.ndarray, steps: int = 30, lr: float = 
                             for group in latents.split(64)])  # (T,)
     first = errors.argsort()[:min(starts, len(latents))]
     codes = latents[first].clone().requires_grad_(True)  # (starts, D)
-    optimizer = torch.optim.Adam([codes], lr=lr)
-    for _ in range(steps):
-        loss = ((model.decode(codes, features) - target) ** 2).mean(dim=(1, 2))  # (starts,)
-        optimizer.zero_grad(set_to_none=True)
-        loss.sum().backward()  # the starts are independent: a sum gives each its own gradient
-        optimizer.step()
+
+    def fit_errors() -> torch.Tensor:
+        return ((model.decode(codes, features) - target) ** 2).mean(dim=(1, 2))  # (starts,)
+
+    def score(final: bool, preview: bool) -> Scores:
+        with torch.no_grad():
+            return Scores(mse_to_psnr(fit_errors().min().item()))
+
+    # The starts are independent: a sum gives each its own gradient. A constant rate (final_ratio
+    # 1), and no records past the first: nobody watches a search's inversion.
+    trainer = Trainer(lambda progress: fit_errors().sum(), score)
+    budget = LoopConfig(steps=steps, seconds=None, log_seconds=math.inf, score_end=False, final=False)
+    for _ in train(trainer, torch.optim.Adam([codes], lr=lr), budget):
+        pass
     with torch.no_grad():
-        final = ((model.decode(codes, features) - target) ** 2).mean(dim=(1, 2))
+        final = fit_errors()
     return codes.detach()[final.argmin()].cpu().numpy().astype(np.float64)
 
 

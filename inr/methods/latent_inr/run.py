@@ -16,7 +16,7 @@ import torch
 from inr.methods.latent_inr import codec
 from inr.core import video_baselines
 from inr.core.checkpoints import ClipInfo
-from inr.core.fit import Record
+from inr.core.loop import Record
 from inr.methods.latent_inr.model import (FrameLatents, LatentFitConfig, fit as fit_loop, interpolate, make_model,
                                           render_clip)
 from inr.core.io import Clip

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from inr.core.fit import Record
+from inr.core.loop import Record
 from inr.core.io import Clip
 from inr.core.presets import model_config
 import inr.core.run

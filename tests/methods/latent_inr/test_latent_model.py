@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from inr.methods.latent_inr import model as fl
-from inr.core.fit import Record
+from inr.core.loop import Record
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +66,35 @@ def test_bad_inputs_are_value_errors(fitted):
         fl.LatentFitConfig(steps=None, seconds=None)
     with pytest.raises(ValueError, match="uint8"):
         fl.make_model(np.zeros((4, 8, 8, 3), dtype=np.float32))
+
+
+def test_fit_leaves_the_weights_of_a_plain_loop(jelly):
+    # 5 frames, 2 a step: epochs end mid-step; the rates decay over the second half only.
+    frames = jelly.frames[:5]
+    cfg = fl.LatentFitConfig(steps=10, seconds=None, frames_per_step=2, decay_from=0.5, seed=1, log_seconds=0.0)
+    ours, model = fl.make_model(frames, hidden=16, hyper_hidden=16), fl.make_model(frames, hidden=16, hyper_hidden=16)
+    records = list(fl.fit(ours, frames, cfg))
+    assert records[-1].final and records[-1].step == cfg.steps
+    target = torch.from_numpy(frames).float() / 255  # (T, H, W, 3)
+    weights = [p for n, p in model.named_parameters() if not n.startswith(("planes", "latents"))]
+    optimizer = torch.optim.Adam([{"params": weights, "lr": cfg.lr},
+                                  {"params": list(model.planes.parameters()), "lr": cfg.plane_lr},
+                                  {"params": [model.latents], "lr": cfg.latent_lr}], betas=(0.9, 0.99), eps=1e-15)
+    base = [cfg.lr, cfg.plane_lr, cfg.latent_lr]
+    order = torch.Generator().manual_seed(cfg.seed)
+    queue = torch.empty(0, dtype=torch.long)
+    ys, xs = fl.pixel_centres(frames.shape[1]), fl.pixel_centres(frames.shape[2])
+    for step in range(cfg.steps):
+        share = max(0.0, step / cfg.steps - cfg.decay_from) / (1 - cfg.decay_from)
+        for group, lr in zip(optimizer.param_groups, base):
+            group["lr"] = lr * cfg.final_lr_ratio ** share
+        if len(queue) < cfg.frames_per_step:
+            queue = torch.cat([queue, torch.randperm(len(frames), generator=order)])
+        which, queue = queue[: cfg.frames_per_step], queue[cfg.frames_per_step:]
+        pred = model.decode(model.latents[which], model.spatial_features(ys, xs))  # (n, H * W, 3)
+        loss = torch.nn.functional.mse_loss(pred, target[which].view(len(which), -1, 3))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    for (name, a), b in zip(ours.named_parameters(), model.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)

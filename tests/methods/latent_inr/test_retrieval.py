@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+import torch
+from PIL import Image
 
 from bench import latent_experiments
 from inr.methods.latent_inr import codec, retrieval
@@ -75,3 +77,29 @@ def test_bad_inputs_are_value_errors(fitted, jelly):
         latent_experiments.perturb(jelly.frames[0], "blur", np.random.default_rng(0))
     with pytest.raises(ValueError, match="frames given"):
         retrieval.build_index(fitted, jelly.frames[:5])
+
+
+def test_inversion_returns_the_code_of_a_plain_loop(fitted, jelly):
+    # The starts are the 3 dictionary codes whose frames are closest; each is refined 10 Adam
+    # steps at a constant rate, with the decoder frozen, and the best fit wins.
+    query = jelly.frames[7]
+    weights = [p.detach().clone() for p in fitted.parameters()]
+    ours = retrieval.invert(fitted, query, steps=10, lr=0.02, size=24, starts=3)
+    assert all(torch.equal(a, b) for a, b in zip(fitted.parameters(), weights))  # the decoder stayed frozen
+    height, width = 14, 24  # 36x64 scaled to 24 on the longer side
+    small = np.array(Image.fromarray(query).resize((width, height), Image.BOX))
+    target = (torch.from_numpy(small).float() / 255).view(1, -1, 3)
+    features = fitted.spatial_features(fl.pixel_centres(height), fl.pixel_centres(width)).detach()
+    latents = fitted.latents.detach()
+    with torch.no_grad():
+        first = ((fitted.decode(latents, features) - target) ** 2).mean(dim=(1, 2)).argsort()[:3]
+    codes = latents[first].clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([codes], lr=0.02)
+    for _ in range(10):
+        loss = ((fitted.decode(codes, features) - target) ** 2).mean(dim=(1, 2))  # (starts,)
+        optimizer.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        optimizer.step()
+    with torch.no_grad():
+        best = ((fitted.decode(codes, features) - target) ** 2).mean(dim=(1, 2)).argmin()
+    assert np.array_equal(ours, codes.detach()[best].numpy().astype(np.float64))

@@ -1,0 +1,83 @@
+"""The INR-V meta-network's two loops, pinned against plain PyTorch: training and inversion."""
+
+import torch
+import torch.nn.functional as F
+
+from inr.methods.inr_v import hypernet
+
+
+def _clips(plant) -> torch.Tensor:
+    """Three 4-frame clips of office_plant at 48x36: uint8 (3, 4, 36, 48, 3)."""
+    return torch.from_numpy(plant.frames.copy()).reshape(3, 4, *plant.frames.shape[1:])
+
+
+def _space_config(clips: torch.Tensor) -> hypernet.HyperConfig:
+    n, frames, height, width = clips.shape[:4]
+    return hypernet.HyperConfig(clips=n, frames=frames, height=height, width=width, latent_dim=8, features=8,
+                                inr_width=16, inr_depth=1, hyper_width=16)  # small: a test of the loop
+
+
+def _decayed(optimizer, base_lrs, final_ratio, progress):
+    for group, lr in zip(optimizer.param_groups, base_lrs):
+        group["lr"] = lr * final_ratio ** progress
+
+
+def test_training_leaves_the_weights_of_a_plain_loop(plant):
+    # Progressive: the clip set grows from 2 to 3 and the first quarter is at half size.
+    clips = _clips(plant)
+    cfg = hypernet.TrainConfig(steps=16, seconds=None, clips_per_step=2, pixels_per_clip=256, log_seconds=0.0)
+    ours, model = hypernet.HyperINR(_space_config(clips)), hypernet.HyperINR(_space_config(clips))
+    records = list(hypernet.train(ours, clips, cfg))
+    assert records[-1].final and records[-1].step == cfg.steps
+    draws = torch.Generator().manual_seed(cfg.seed)
+    order = torch.randperm(len(clips), generator=draws)
+    levels = [clips.float() / 255, hypernet.half_size(clips)]
+    net = [p for name, p in model.named_parameters() if name != "latents"]
+    optimizer = torch.optim.Adam([{"params": net, "lr": cfg.lr}, {"params": [model.latents], "lr": cfg.latent_lr}])
+    for step in range(cfg.steps):
+        progress = step / cfg.steps
+        _decayed(optimizer, [cfg.lr, cfg.latent_lr], cfg.final_lr_ratio, progress)
+        active, level = hypernet.schedule(cfg, progress, len(clips))
+        pick = order[torch.randperm(active, generator=draws)[: cfg.clips_per_step]]
+        coords, colours = hypernet._draw(levels[level], pick, cfg.pixels_per_clip, draws)
+        codes = model.latents[pick]
+        loss = F.mse_loss(model(codes, coords), colours) + cfg.latent_reg * codes.pow(2).sum(-1).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    for (name, a), b in zip(ours.named_parameters(), model.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+
+
+def test_inversion_leaves_the_code_of_a_plain_loop_and_the_network_as_it_was(plant):
+    clips = _clips(plant)
+    model = hypernet.HyperINR(_space_config(clips))
+    weights = [p.detach().clone() for p in model.parameters()]
+    clip = clips[1]  # (T, H, W, 3)
+    mask = torch.ones(clip.shape[:3], dtype=torch.bool)
+    mask[:, 8:20, 10:30] = False  # a hidden box: the code is fitted to the other pixels only
+    cfg = hypernet.InvertConfig(steps=12, seconds=None, pixels=512, log_seconds=0.0)
+    ours = model.latents.detach().mean(0).clone()
+    records = list(hypernet.invert(model, clip, ours, cfg, mask))
+    assert records[0].step == 0 and records[-1].final and records[-1].step == cfg.steps
+    assert records[-1].heldout_psnr is not None
+    # the network is frozen during the inversion and trainable again after it
+    assert all(p.requires_grad for p in model.parameters()) and not ours.requires_grad
+    for a, b in zip(model.parameters(), weights):
+        assert torch.equal(a, b)
+    frames, height, width = model.cfg.shape
+    code = model.latents.detach().mean(0).clone().requires_grad_(True)
+    where = mask.nonzero()  # (V, 3)
+    target = clip.float() / 255
+    draws = torch.Generator().manual_seed(cfg.seed)
+    optimizer = torch.optim.Adam([code], lr=cfg.lr)
+    for step in range(cfg.steps):
+        _decayed(optimizer, [cfg.lr], cfg.final_lr_ratio, step / cfg.steps)
+        ti, yi, xi = where[torch.randint(len(where), (cfg.pixels,), generator=draws)].unbind(-1)
+        coords = torch.stack([hypernet.frame_times(frames)[ti], hypernet.pixel_centres(height)[yi],
+                              hypernet.pixel_centres(width)[xi]], -1)
+        loss = F.mse_loss(model(code[None], coords[None])[0], target[ti, yi, xi])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    torch.testing.assert_close(ours, code.detach(), rtol=0, atol=0)
