@@ -4,7 +4,7 @@ import sys
 
 from inr import api
 from inr.cli.options import add_clip_options, add_prior_options, space_factors, time_factors
-from inr.cli.progress import notes
+from inr.cli.progress import follow, notes
 
 
 def register(sub) -> None:
@@ -33,9 +33,11 @@ def cmd_evaluate_sr(args) -> dict:
     print(f"{'space':>6} {'time':>4}  {'input':>12}  {'INR PSNR':>9} {'SSIM':>6}  {'classical':>9} {'SSIM':>6}  method",
           file=sys.stderr)
     for s, n in cases:
-        # api.superres.evaluate runs its fit to the end inside: no Records reach the progress follower.
-        row = api.superres.evaluate(clip, s, n, arch=args.arch, device=args.device, seed=args.seed, steps=args.steps,
-                                    seconds=args.seconds, curvature=args.curvature, temporal=args.temporal).row
+        study = api.superres.prepare_study(clip, s, n, arch=args.arch, device=args.device, seed=args.seed,
+                                           steps=args.steps, seconds=args.seconds, curvature=args.curvature,
+                                           temporal=args.temporal)
+        follow(api.fit(study.run), f"{s:g}x space, {n}x time")
+        row = api.superres.score(study).row
         rows.append(row)
         t, h, w = row["input"]
         print(f"{s:6g} {n:4d}  {f'{t}x{w}x{h}':>12}  {row['inr_psnr']:9.2f} {row['inr_ssim']:6.3f}  "

@@ -24,18 +24,32 @@ class SuperResolution:
     low: np.ndarray
 
 
-def evaluate(clip: Clip, space: float = 1.0, time: int = 1, arch: str = DEFAULT_ARCH,
-                device: str | None = None, seed: int = 0, **fit_overrides) -> SuperResolution:
-    """Degrade a clip (space x smaller, every time-th frame), fit it, render back, score both ways.
+@dataclass
+class Study:
+    """A clip shrunk for the check (``degraded``) and the field that fits the small version (``run``)."""
 
-    The INR and the best classical rebuild (bicubic, linear blending or trilinear) are scored on
-    the same original frames, which neither saw: PSNR and SSIM over every pixel of every frame.
+    name: str
+    degraded: protocol.Degraded
+    run: Run
+
+
+def prepare_study(clip: Clip, space: float = 1.0, time: int = 1, arch: str = DEFAULT_ARCH,
+                  device: str | None = None, seed: int = 0, **fit_overrides) -> Study:
+    """Shrink a clip (space x smaller, every time-th frame) and prepare a field for the small one.
+
+    Train it with ``fit(study.run)`` (a generator of Records, so a caller can show progress), then
+    ``score(study)``; ``evaluate`` does all three.
     """
     degraded = protocol.degrade(clip.frames, space, time)
     low = Clip(degraded.low, clip.fps / time, clip.name, ())
-    run = prepare([low], arch, holdout="none", device=device, seed=seed, **fit_overrides)
-    for _ in fit(run):
-        pass
+    return Study(clip.name, degraded, prepare([low], arch, holdout="none", device=device, seed=seed, **fit_overrides))
+
+
+def score(study: Study) -> SuperResolution:
+    """Render the fitted small clip back at the original's size and score it beside the best
+    classical rebuild (bicubic, linear blending or trilinear) on the original frames, which
+    neither saw: PSNR and SSIM over every pixel of every frame (and on the new frames alone)."""
+    degraded, run, time = study.degraded, study.run, study.degraded.time
     shape = degraded.target.shape[:3]
     inr = np.stack(list(render_uint8(run.model, shape)))
     ours = protocol.score(torch.from_numpy(inr).float() / 255, degraded.target, time)
@@ -43,7 +57,7 @@ def evaluate(clip: Clip, space: float = 1.0, time: int = 1, arch: str = DEFAULT_
     theirs = {name: protocol.score(torch.from_numpy(v).float() / 255, degraded.target, time)
               for name, v in rebuilds.items()}
     best = max(theirs, key=lambda name: theirs[name]["psnr"])
-    row = {"clip": clip.name, "space": space, "time": time, "input": list(degraded.low.shape[:3]),
+    row = {"clip": study.name, "space": degraded.space, "time": time, "input": list(degraded.low.shape[:3]),
            "output": list(shape), "inr_psnr": ours["psnr"], "classical_psnr": theirs[best]["psnr"],
            "inr_ssim": ours["ssim"], "classical_ssim": theirs[best]["ssim"], "classical": best,
            "classical_all": {name: v["psnr"] for name, v in theirs.items()},
@@ -53,6 +67,15 @@ def evaluate(clip: Clip, space: float = 1.0, time: int = 1, arch: str = DEFAULT_
         row["inr_psnr_new_frames"] = ours["psnr_new_frames"]
         row["classical_psnr_new_frames"] = theirs[best]["psnr_new_frames"]
     return SuperResolution(row, inr, rebuilds[best], degraded.target, degraded.low)
+
+
+def evaluate(clip: Clip, space: float = 1.0, time: int = 1, arch: str = DEFAULT_ARCH,
+             device: str | None = None, seed: int = 0, **fit_overrides) -> SuperResolution:
+    """Shrink a clip, fit the small version to its budget, render it back and score both ways."""
+    study = prepare_study(clip, space, time, arch, device, seed, **fit_overrides)
+    for _ in fit(study.run):
+        pass
+    return score(study)
 
 
 def classical_preview(run: Run, shape: tuple[int, int, int], index: int, clip: int = 0) -> tuple[str, np.ndarray]:

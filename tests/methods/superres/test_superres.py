@@ -108,6 +108,17 @@ def test_evaluate_sr_scores_inr_and_classical_on_the_same_original_frames(plant)
     assert 0 < r["inr_ssim"] <= 1 and 0 < r["classical_ssim"] <= 1
 
 
+def test_a_study_fitted_step_by_step_scores_what_evaluate_scores(plant):
+    """prepare_study -> fit -> score (how the CLI shows progress) is evaluate, split open."""
+    whole = api.superres.evaluate(plant, space=2.0, time=2, device="cpu", steps=30, seconds=None)
+    study = api.superres.prepare_study(plant, space=2.0, time=2, device="cpu", steps=30, seconds=None)
+    records = list(api.fit(study.run))
+    parts = api.superres.score(study)
+    assert records[-1].final and records[-1].step == 30
+    assert parts.row["inr_psnr"] == whole.row["inr_psnr"] and np.array_equal(parts.inr, whole.inr)
+    assert parts.row["classical_psnr"] == whole.row["classical_psnr"]
+
+
 def test_cli_evaluate_sr_prints_the_rows_as_json(tmp_path):
     out = subprocess.run([sys.executable, "-m", "inr", "evaluate-sr", str(ASSETS / "office_plant.mp4"),
                           "--space", "2.5", "--time", "2", "--both", "--max-frames", "9", "--max-size", "40",
@@ -118,6 +129,9 @@ def test_cli_evaluate_sr_prints_the_rows_as_json(tmp_path):
     assert [(r["space"], r["time"]) for r in rows] == [(2.5, 1), (1.0, 2), (2.5, 2)]
     for r in rows:
         assert {"inr_psnr", "classical_psnr", "inr_ssim", "classical_ssim"} <= set(r)
+    progress = [line for line in out.stderr.splitlines() if "  step " in line]
+    for label in ("2.5x space, 1x time", "1x space, 2x time", "2.5x space, 2x time"):  # each fit shows its curve
+        assert any(line.startswith(label) and line.endswith(" dB") for line in progress), out.stderr
     bad = subprocess.run([sys.executable, "-m", "inr", "evaluate-sr", str(ASSETS / "office_plant.mp4"),
                           "--space", "0.5"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and ">= 1" in bad.stderr
