@@ -210,8 +210,17 @@ def invert(model: FrameLatents, image: np.ndarray, steps: int = 30, lr: float = 
     # 1), and no records past the first: nobody watches a search's inversion.
     trainer = Trainer(lambda progress: fit_errors().sum(), score)
     budget = LoopConfig(steps=steps, seconds=None, log_seconds=math.inf, score_end=False, final=False)
-    for _ in train(trainer, torch.optim.Adam([codes], lr=lr), budget):
-        pass
+    # Only the codes learn: the decoder is frozen for the search, so the backward pass stops at the
+    # codes and leaves no gradients on the shared model.
+    learning = [p for p in model.parameters() if p.requires_grad]
+    for p in learning:
+        p.requires_grad_(False)
+    try:
+        for _ in train(trainer, torch.optim.Adam([codes], lr=lr), budget):
+            pass
+    finally:
+        for p in learning:
+            p.requires_grad_(True)
     with torch.no_grad():
         final = fit_errors()
     return codes.detach()[final.argmin()].cpu().numpy().astype(np.float64)

@@ -84,8 +84,11 @@ def test_inversion_returns_the_code_of_a_plain_loop(fitted, jelly):
     # steps at a constant rate, with the decoder frozen, and the best fit wins.
     query = jelly.frames[7]
     weights = [p.detach().clone() for p in fitted.parameters()]
+    for p in fitted.parameters():
+        p.grad = None
     ours = retrieval.invert(fitted, query, steps=10, lr=0.02, size=24, starts=3)
     assert all(torch.equal(a, b) for a, b in zip(fitted.parameters(), weights))  # the decoder stayed frozen
+    assert all(p.grad is None and p.requires_grad for p in fitted.parameters())  # no backward into it, trainable after
     height, width = 14, 24  # 36x64 scaled to 24 on the longer side
     small = np.array(Image.fromarray(query).resize((width, height), Image.BOX))
     target = (torch.from_numpy(small).float() / 255).view(1, -1, 3)
