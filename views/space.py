@@ -11,22 +11,20 @@ import numpy as np
 import plotly.graph_objects as go
 
 from inr import api
-from views.common import Session, ensure, friendly
+from views.common import ASSETS, CHECKPOINTS, FIT_QUEUE, Session, ensure, friendly
 
-ROOT = Path(__file__).resolve().parent.parent
-ASSETS = ROOT / "assets"
-SHIPPED = ROOT / "checkpoints" / "space.safetensors"
+SHIPPED = CHECKPOINTS / "space.safetensors"
 SCALE = 3  # the space's clips are 48x36: the INR renders them 3x larger; ground truth is enlarged by pixel repeat
 UI_SECONDS = 0.5  # at most two live updates a second while inverting
 # (file in assets/, first frame, stride): which windows are in the shipped space's training set is
 # said in the label, so an inversion score is read for what it is.
-EXAMPLES = {
+WINDOWS = {
     "office_plant.mp4 · frames 20–35 (held out of training)": ("office_plant.mp4", 20, 1),
     "carphone.gif · frames 0–15 (in training)": ("carphone.gif", 0, 1),
     "carphone.gif · frames 8–23 (overlaps training)": ("carphone.gif", 8, 1),
     "jelly_small.mp4 · frames 0–30, every 2nd (in training, from the 160×90 copy)": ("jelly_small.mp4", 0, 2),
 }
-DEFAULT_EXAMPLE = next(iter(EXAMPLES))
+DEFAULT_WINDOW = next(iter(WINDOWS))
 TRAIN_EXAMPLES = ["jelly_small.mp4", "office_plant.mp4", "carphone.gif"]
 
 
@@ -121,9 +119,9 @@ def _source(example, upload, start, stride) -> api.Clip:
     if upload:
         clip = api.load_clips([upload], max_frames=0, max_size=0, device="cpu")[0]
         return api.inr_v.conform(clip, shape, int(start or 0), int(stride or 1))
-    if example not in EXAMPLES:
+    if example not in WINDOWS:
         raise ValueError(f"unknown example {example!r}; choose one of the list or upload a clip")
-    name, first, step = EXAMPLES[example]
+    name, first, step = WINDOWS[example]
     clip = api.load_clips([ASSETS / name], max_frames=0, max_size=96, device="cpu")[0]
     return api.inr_v.conform(clip, shape, first, step)
 
@@ -269,7 +267,7 @@ def build_tab(session: gr.State) -> None:
                     "the same, on the pixels outside a box; the render fills the box and is scored there against a "
                     "simple fill. Box coordinates are frames and pixels of the space's size, ends exclusive.")
         with gr.Row():
-            example = gr.Dropdown(list(EXAMPLES), value=DEFAULT_EXAMPLE, label="Example window")
+            example = gr.Dropdown(list(WINDOWS), value=DEFAULT_WINDOW, label="Example window")
             upload = gr.File(label="…or upload a clip", type="filepath")
             start = gr.Number(0, label="Upload: first frame", precision=0)
             stride = gr.Number(1, label="Upload: every Nth frame", precision=0)
@@ -311,8 +309,7 @@ def build_tab(session: gr.State) -> None:
     for control in [example, upload, *box]:
         control.change(on_box_preview, source + box, [box_view], show_progress="hidden", trigger_mode="always_last")
     outputs = [inv_text, inv_plot, inv_gif, inv_file]
-    invert_go.click(on_invert, [session, *source, seconds], outputs, concurrency_limit=2, concurrency_id="fit")
-    inpaint_go.click(on_inpaint, [session, *source, seconds, *box], outputs, concurrency_limit=2,
-                     concurrency_id="fit")
+    invert_go.click(on_invert, [session, *source, seconds], outputs, **FIT_QUEUE)
+    inpaint_go.click(on_inpaint, [session, *source, seconds, *box], outputs, **FIT_QUEUE)
     train_go.click(on_train, [session, train_examples, train_uploads, train_seconds],
-                   [status, clip_a, clip_b, train_file], concurrency_limit=2, concurrency_id="fit")
+                   [status, clip_a, clip_b, train_file], **FIT_QUEUE)
