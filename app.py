@@ -43,18 +43,19 @@ def build() -> gr.Blocks:
 
         def refresh_render(event):
             """After `event` put a model in the session: the Render tab names it and previews it."""
-            return event.then(render.render_source, [session], [render_tab.source]).then(
-                render.on_render_preview, render_tab.preview_inputs, render_tab.preview_outputs)
+            return event.then(render.render_source, [session], [render_tab.source], api_visibility="private").then(
+                render.on_render_preview, render_tab.preview_inputs, render_tab.preview_outputs,
+                api_visibility="private")
 
         for event in fit_tab.model_changed:  # a fit, an example's shipped model, a loaded checkpoint
             refresh_render(event)
         # The session is created by an event of its own that returns at once, before the slow
         # pretrained loads: a button pressed while they run then finds this session and fills it,
         # instead of making a second one that replaces it; the loads leave alone what it filled.
-        loaded = demo.load(ensure, [session], [session]).then(
-            fit.on_load, [session], fit_tab.outputs).then(
-            compare.load_pretrained, [session], compare_tab.pretrained_outputs).then(
-            blend.load_pretrained, [session], blend_tab.pretrained_outputs)
+        loaded = demo.load(ensure, [session], [session], api_visibility="private").then(
+            fit.on_load, [session], fit_tab.outputs, api_visibility="private").then(
+            compare.load_pretrained, [session], compare_tab.pretrained_outputs, api_visibility="private").then(
+            blend.load_pretrained, [session], blend_tab.pretrained_outputs, api_visibility="private")
         refresh_render(loaded)
     return demo
 

@@ -106,9 +106,10 @@ def build_tab(session: gr.State) -> BlendTab:
                        height=300)
     file = gr.File(label="Download GIF")
 
-    go.click(on_blend_fit, [session, examples, uploads, seconds], [status, clip_a, clip_b, session], **FIT_QUEUE)
+    go.click(on_blend_fit, [session, examples, uploads, seconds], [status, clip_a, clip_b, session], api_name="blend",
+             **FIT_QUEUE)
     blend = [session, clip_a, clip_b, alpha]
     gr.on([alpha.change, clip_a.change, clip_b.change], on_blend_preview, blend, [preview], show_progress="hidden",
-          trigger_mode="always_last")
-    alpha.release(on_blend_render, blend, [gif, file])
+          trigger_mode="always_last", api_name="blend_preview")
+    alpha.release(on_blend_render, blend, [gif, file], api_name="blend_render")
     return BlendTab([status, clip_a, clip_b])

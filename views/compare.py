@@ -129,6 +129,6 @@ def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> Compa
     curves = gr.Plot(label="All curves")
 
     go.click(on_sigma_fit, [session, example, upload, sigmas, custom, seconds],
-             [curves, pick, gif, text, table, session], **FIT_QUEUE)
-    pick.change(on_sigma_pick, [session, pick], [gif, text])
+             [curves, pick, gif, text, table, session], api_name="compare_sigma", **FIT_QUEUE)
+    pick.change(on_sigma_pick, [session, pick], [gif, text], api_name="compare_sigma_show")
     return CompareTab([pick, gif, text, table, curves])

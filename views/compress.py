@@ -182,8 +182,7 @@ def build_tab(session: gr.State) -> None:
         between = gr.Image(label="Frame at α", interactive=False, height=260)
 
     fit_go.click(on_fit_latents, [session, example, upload, seconds, max_size],
-                 [status, chart, table, download, frame_a, frame_b, session], **FIT_QUEUE)
-    search_go.click(on_search, [session, query, mode], [gallery, found])
-    for control in (frame_a, frame_b, alpha):
-        control.change(on_interpolate, [session, frame_a, frame_b, alpha], [between], show_progress="hidden",
-                       trigger_mode="always_last")
+                 [status, chart, table, download, frame_a, frame_b, session], api_name="compress", **FIT_QUEUE)
+    search_go.click(on_search, [session, query, mode], [gallery, found], api_name="search_frames")
+    gr.on([c.change for c in (frame_a, frame_b, alpha)], on_interpolate, [session, frame_a, frame_b, alpha],
+          [between], show_progress="hidden", trigger_mode="always_last", api_name="compress_interpolate")

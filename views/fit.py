@@ -245,11 +245,12 @@ def build_tab(session: gr.State) -> FitTab:
     outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, session]
     settings = [example, upload, arch, sigma, holdout, max_size]
     gr.on([example.change, upload.change, arch.change, holdout.change, max_size.release], on_estimate, settings,
-          [estimate], concurrency_limit=FIT_CONCURRENCY)
+          [estimate], concurrency_limit=FIT_CONCURRENCY, api_name="estimate")
     fitted = start.click(on_fit, [session, example, upload, arch, sigma, holdout, seconds, max_size], outputs,
-                         **FIT_QUEUE)
-    picked = example.change(on_example, [session, example, upload], outputs)
-    stop.click(on_stop, [session], [session], queue=False)
-    frame.change(on_frame, [session, frame], [pred_img, truth_img, err_img], show_progress="hidden")
-    loaded = ckpt_in.upload(on_load_checkpoint, [session, ckpt_in], outputs)
+                         api_name="fit", **FIT_QUEUE)
+    picked = example.change(on_example, [session, example, upload], outputs, api_name="load_example")
+    stop.click(on_stop, [session], [session], queue=False, api_name="stop")
+    frame.change(on_frame, [session, frame], [pred_img, truth_img, err_img], show_progress="hidden",
+                 api_name="preview_frame")
+    loaded = ckpt_in.upload(on_load_checkpoint, [session, ckpt_in], outputs, api_name="load_checkpoint")
     return FitTab(example, upload, outputs, [fitted, picked, loaded])

@@ -208,8 +208,8 @@ def build_tab(session: gr.State) -> RenderTab:
     # finish out of order and leave the page describing the older settings.
     gr.on([c.change for c in (spatial, temporal, out_w, out_h, out_t, compare)], on_render_preview, inputs,
           [preview, info], show_progress="hidden", trigger_mode="always_last", concurrency_limit=1,
-          concurrency_id="render-preview")
-    go.click(on_render, inputs, [video, files, info], concurrency_limit=FIT_CONCURRENCY)
+          concurrency_id="render-preview", api_name="render_preview")
+    go.click(on_render, inputs, [video, files, info], concurrency_limit=FIT_CONCURRENCY, api_name="render")
     sr_go.click(on_sr_check, [session, sr_space, sr_time, sr_seconds, sr_prior], [sr_image, sr_table, sr_video],
-                **FIT_QUEUE)
+                api_name="sr_check", **FIT_QUEUE)
     return RenderTab(source, inputs, [preview, info])

@@ -299,17 +299,19 @@ def build_tab(session: gr.State) -> None:
         train_file = gr.File(label="Download the space checkpoint")
 
     interp = [session, clip_a, clip_b, alpha]
-    alpha.change(on_interp_preview, interp, [preview], show_progress="hidden", trigger_mode="always_last")
-    alpha.release(on_interp_render, interp, [interp_gif, interp_file])
-    for dropdown in (clip_a, clip_b):
-        dropdown.change(on_interp_preview, interp, [preview]).then(on_interp_render, interp, [interp_gif, interp_file])
-    sample_go.click(on_sample, [session, seed], [sample_gif, sample_file, sample_text])
+    alpha.change(on_interp_preview, interp, [preview], show_progress="hidden", trigger_mode="always_last",
+                 api_name="space_preview")
+    alpha.release(on_interp_render, interp, [interp_gif, interp_file], api_name="space_interpolate")
+    for dropdown in (clip_a, clip_b):  # the same two steps as above, for the page only
+        dropdown.change(on_interp_preview, interp, [preview], api_visibility="private").then(
+            on_interp_render, interp, [interp_gif, interp_file], api_visibility="private")
+    sample_go.click(on_sample, [session, seed], [sample_gif, sample_file, sample_text], api_name="space_sample")
     source = [example, upload, start, stride]
     box = [t0, t1, y0, y1, x0, x1]
-    for control in [example, upload, *box]:
-        control.change(on_box_preview, source + box, [box_view], show_progress="hidden", trigger_mode="always_last")
+    gr.on([c.change for c in (example, upload, *box)], on_box_preview, source + box, [box_view],
+          show_progress="hidden", trigger_mode="always_last", api_name="space_box_preview")
     outputs = [inv_text, inv_plot, inv_gif, inv_file]
-    invert_go.click(on_invert, [session, *source, seconds], outputs, **FIT_QUEUE)
-    inpaint_go.click(on_inpaint, [session, *source, seconds, *box], outputs, **FIT_QUEUE)
+    invert_go.click(on_invert, [session, *source, seconds], outputs, api_name="space_invert", **FIT_QUEUE)
+    inpaint_go.click(on_inpaint, [session, *source, seconds, *box], outputs, api_name="space_inpaint", **FIT_QUEUE)
     train_go.click(on_train, [session, train_examples, train_uploads, train_seconds],
-                   [status, clip_a, clip_b, train_file], **FIT_QUEUE)
+                   [status, clip_a, clip_b, train_file], api_name="space_train", **FIT_QUEUE)

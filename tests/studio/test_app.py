@@ -110,9 +110,9 @@ def test_running_app_through_gradio_client():
                         quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        text = client.predict("carphone.gif", None, "grid", "10", "every2", 48, api_name="/on_estimate")
+        text = client.predict("carphone.gif", None, "grid", "10", "every2", 48, api_name="/estimate")
         assert "per 1,000 steps" in text
-        result = client.predict("carphone.gif", None, "grid", "10", "every2", 3, 48, api_name="/on_fit")
+        result = client.predict("carphone.gif", None, "grid", "10", "every2", 3, 48, api_name="/fit")
         stats, files = result[0], result[7]
         assert "training pixels" in stats
         gif = next(f for f in files if str(f).endswith(".gif"))
