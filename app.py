@@ -14,7 +14,7 @@ import gradio as gr
 
 from inr import api
 from views import blend, compare, compress, fit, render, space
-from views.common import SESSIONS_ROOT, delete_session, ensure
+from views.common import CSS, SESSIONS_ROOT, delete_session, ensure
 
 # Gradio's copies of uploads and downloads (its cache): every 10 minutes, those over an hour old go.
 CACHE_CLEANUP = (600, 3600)
@@ -67,7 +67,7 @@ def main() -> None:
     demo.queue(default_concurrency_limit=4).launch(
         # No allowed_paths: Gradio copies what a handler returns into its cache (under a hashed
         # folder) and serves only that cache and uploads, never a session folder by its path.
-        share=False, ssr_mode=False, max_file_size="200mb", theme=THEME, show_error=True,
+        share=False, ssr_mode=False, max_file_size="200mb", theme=THEME, css=CSS, show_error=True,
     )
 
 

@@ -9,7 +9,7 @@ import gradio as gr
 import numpy as np
 
 from inr import api
-from views.common import CHECKPOINTS, EXAMPLES, FIT_QUEUE, Session, ensure, example_path, friendly
+from views.common import CHECKPOINTS, EXAMPLES, FIT_QUEUE, PIXELATED, Session, ensure, example_path, friendly
 
 CAPS = {"max_frames": 8, "max_size": 96}  # a Fourier MLP learns slowly on a CPU: small clips
 DISPLAY_SCALE = 3  # the small clips are shown rendered at 3x: an INR renders any size
@@ -101,9 +101,9 @@ def build_tab(session: gr.State) -> BlendTab:
     alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="blend-alpha")
     with gr.Row():
         preview = gr.Image(label="Preview (middle frame, while dragging)", interactive=False, elem_id="blend-preview",
-                           height=300)
+                           elem_classes=PIXELATED)
         gif = gr.Image(label="Blend (on release)", interactive=False, type="filepath", elem_id="blend-gif",
-                       height=300)
+                       elem_classes=PIXELATED)
     file = gr.File(label="Download GIF")
 
     go.click(on_blend_fit, [session, examples, uploads, seconds], [status, clip_a, clip_b, session], api_name="blend",

@@ -30,6 +30,21 @@ FIT_CONCURRENCY = 2  # fits at once across all users and tabs; the rest wait in 
 # Every event that trains a model shares one queue, so a fit in one tab counts against the others.
 FIT_QUEUE = {"concurrency_limit": FIT_CONCURRENCY, "concurrency_id": "fit"}
 
+# Pictures of 48-160 px clips are shown as wide as their column (at least ~480 px on a desktop
+# screen), enlarged by nearest-neighbour sampling: no blur that would hide what the INR got wrong.
+# Gradio's own rule (object-fit: scale-down) never enlarges; components with this class set no
+# height, so the picture's width decides it. app.py passes CSS to launch().
+PIXELATED = ["pixelated"]
+# Markdown tables of figures: Gradio breaks table words anywhere, which splits numbers mid-digit.
+FIGURES = ["figures"]
+CSS = """
+.pixelated img, .pixelated video { image-rendering: pixelated; object-fit: contain !important; }
+.pixelated .image-frame { width: 100%; }
+.pixelated .image-frame img { width: 100%; height: auto; max-height: 480px; }
+.figures table { word-break: normal; }
+.figures td { white-space: nowrap; }
+"""
+
 
 @dataclass
 class Session:
@@ -112,3 +127,11 @@ def sigma_value(text) -> float | None:
 
 def db(value) -> str:
     return "–" if value is None else f"{value:.2f} dB"
+
+
+def curves_plot(runs: dict, baseline: dict | None):
+    """api.curves_figure, its legend moved below the x-axis titles, which it covers at the page's
+    plot height."""
+    fig = api.curves_figure(runs, baseline)
+    fig.update_layout(legend={"orientation": "h", "y": -0.2, "yanchor": "top"})
+    return fig

@@ -9,7 +9,8 @@ import gradio as gr
 import numpy as np
 
 from inr import api
-from views.common import CHECKPOINTS, FIT_QUEUE, Session, chosen_clip, db, ensure, friendly, sigma_value
+from views.common import (CHECKPOINTS, FIT_QUEUE, PIXELATED, Session, chosen_clip, curves_plot, db, ensure,
+                          friendly, sigma_value)
 
 SIGMA_CHOICES = ["none", "1", "10", "100"]
 CAPS = {"max_frames": 8, "max_size": 96}  # a Fourier MLP learns slowly on a CPU: a small clip
@@ -66,7 +67,7 @@ def on_sigma_fit(session: Session, example, upload, chosen, custom, seconds):
     for rec in api.fit(run):
         if not rec.final:
             histories = {f"σ {label}": h for label, h in zip(labels, api.sigma.member_histories(run))}
-            yield (api.curves_figure(histories, run.baseline), gr.skip(), gr.skip(), gr.skip(),
+            yield (curves_plot(histories, run.baseline), gr.skip(), gr.skip(), gr.skip(),
                    f"fitting {len(labels)} σ together on {name}: step {rec.step}, {rec.seconds:.1f} s", session)
     # GIFs are cached by label: drop the old ones only now, since the page's pretrained load may
     # have written some while this fit ran.
@@ -75,7 +76,7 @@ def on_sigma_fit(session: Session, example, upload, chosen, custom, seconds):
     session.sigma_runs = dict(zip(labels, api.sigma.members(run)))
     histories = {f"σ {label}": m.history for label, m in session.sigma_runs.items()}
     gif, text = _view(session, labels[0])
-    yield (api.curves_figure(histories, run.baseline), gr.Radio(choices=labels, value=labels[0]), gif, text,
+    yield (curves_plot(histories, run.baseline), gr.Radio(choices=labels, value=labels[0]), gif, text,
            _table(session), session)
 
 
@@ -99,7 +100,7 @@ def load_pretrained(session: Session):
     labels = list(session.sigma_runs)
     shown = labels[min(2, len(labels) - 1)]
     gif, text = _view(session, shown)
-    curves = api.curves_figure({f"σ {k}": r.history for k, r in session.sigma_runs.items()}, None)
+    curves = curves_plot({f"σ {k}": r.history for k, r in session.sigma_runs.items()}, None)
     return gr.Radio(choices=labels, value=shown), gif, text, _table(session), curves
 
 
@@ -122,7 +123,7 @@ def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> Compa
     go = gr.Button("Fit all σ", variant="primary")
     pick = gr.Radio([], label="Show σ")
     with gr.Row():
-        gif = gr.Image(label="Render", interactive=False, type="filepath", height=300)
+        gif = gr.Image(label="Render", interactive=False, type="filepath", elem_classes=PIXELATED)
         with gr.Column():
             text = gr.Markdown(elem_id="sigma-text")
             table = gr.Markdown()

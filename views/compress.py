@@ -12,7 +12,7 @@ from pathlib import Path
 import gradio as gr
 
 from inr import api
-from views.common import ASSETS, CHECKPOINTS, EXAMPLES, FIT_QUEUE, Session, ensure, friendly
+from views.common import ASSETS, CHECKPOINTS, EXAMPLES, FIGURES, FIT_QUEUE, PIXELATED, Session, ensure, friendly
 
 SHIPPED = CHECKPOINTS / "compress_jelly_small.inr"
 SHIPPED_TABLE = SHIPPED.with_suffix(".json")
@@ -159,11 +159,11 @@ def build_tab(session: gr.State) -> None:
         max_size = gr.Slider(48, 320, value=96, step=8, label="Longest side (px)")
     fit_go = gr.Button("Fit and compress", variant="primary", elem_id="compress-go")
     status = gr.Markdown(headline, elem_id="compress-status")
+    # Chart and table one above the other: side by side, both were too narrow for their figures.
+    chart = gr.Plot(figure, label="Quality against size")
     with gr.Row():
-        chart = gr.Plot(figure, label="Quality against size")
-        with gr.Column():
-            table = gr.Markdown(markdown, elem_id="compress-table")
-            download = gr.File(file, label="Download the .inr file", elem_id="compress-file")
+        table = gr.Markdown(markdown, elem_id="compress-table", elem_classes=FIGURES)
+        download = gr.File(file, label="Download the .inr file", elem_id="compress-file", scale=0, min_width=320)
     with gr.Accordion("Search frames by an image", open=True):
         with gr.Row():
             query = gr.Image(label="Query image", type="numpy", height=200)
@@ -173,13 +173,16 @@ def build_tab(session: gr.State) -> None:
                                      "latent: the query inverted into a latent; features: the encoder alone")
                 search_go = gr.Button("Search", variant="primary")
                 found = gr.Markdown()
-        gallery = gr.Gallery(label="Closest frames", columns=5, height=200)
+        # The closest frame large, the others as thumbnails to click: five frames side by side would
+        # each be a thumbnail.
+        gallery = gr.Gallery(label="Closest frames", columns=5, preview=True, selected_index=0, object_fit="contain",
+                             elem_classes=PIXELATED)
     with gr.Accordion("Interpolate between two frames' latents", open=True):
         with gr.Row():
             frame_a = gr.Slider(0, last, value=0, step=1, label="Frame A (α = 0)")
             frame_b = gr.Slider(0, last, value=last, step=1, label="Frame B (α = 1)")
         alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="compress-alpha")
-        between = gr.Image(label="Frame at α", interactive=False, height=260)
+        between = gr.Image(label="Frame at α", interactive=False, elem_classes=PIXELATED)
 
     fit_go.click(on_fit_latents, [session, example, upload, seconds, max_size],
                  [status, chart, table, download, frame_a, frame_b, session], api_name="compress", **FIT_QUEUE)

@@ -11,8 +11,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from inr import api
-from views.common import (CHECKPOINTS, DEFAULT_EXAMPLE, EXAMPLES, FIT_CONCURRENCY, FIT_QUEUE, Session, chosen_clip,
-                          db, ensure, example_path, friendly, sigma_value)
+from views.common import (CHECKPOINTS, DEFAULT_EXAMPLE, EXAMPLES, FIT_CONCURRENCY, FIT_QUEUE, PIXELATED, Session,
+                          chosen_clip, curves_plot, db, ensure, example_path, friendly, sigma_value)
 
 UI_UPDATE_SECONDS = 1.0  # at most one live update of the Fit view a second
 
@@ -44,8 +44,10 @@ def frame_strip(run: api.Run) -> go.Figure | None:
     fig.add_trace(go.Bar(y=train, name="training pixels"))
     if heldout and heldout[0] is not None:
         fig.add_trace(go.Bar(y=heldout, name="held-out pixels"))
-    fig.update_layout(height=220, barmode="group", title="PSNR per frame (dB)", xaxis_title="frame",
-                      margin={"l": 40, "r": 10, "t": 40, "b": 30}, legend={"orientation": "h"})
+    # As tall as the error map beside it; the legend under the axis title, not on its ticks.
+    fig.update_layout(height=340, barmode="group", title="PSNR per frame (dB)", xaxis_title="frame",
+                      margin={"l": 40, "r": 10, "t": 40, "b": 30}, legend={"orientation": "h", "y": -0.25,
+                                                                          "yanchor": "top"})
     fig.update_yaxes(range=[max(0, min(v for v in train + heldout if v is not None) - 2), None])
     return fig
 
@@ -61,7 +63,7 @@ def _outputs(session, run, name, notes=(), rec=None, strip=True, files=None):
     pred, truth, error = preview_images(run, run.clips[0].frames // 2)
     last = run.clips[0].frames - 1  # a still image has one frame: Gradio needs minimum < maximum
     slider = gr.Slider(minimum=0, maximum=max(last, 1), value=run.clips[0].frames // 2, step=1, interactive=last > 0)
-    return (stats_markdown(run, name, notes, rec), api.curves_figure({run.arch: run.history}, run.baseline),
+    return (stats_markdown(run, name, notes, rec), curves_plot({run.arch: run.history}, run.baseline),
             pred, truth, error, slider, frame_strip(run) if strip else gr.skip(),
             files if files is not None else gr.skip(), session)
 
@@ -233,14 +235,16 @@ def build_tab(session: gr.State) -> FitTab:
         with gr.Column(scale=2):
             stats = gr.Markdown(elem_id="fit-stats")
             curves = gr.Plot(label="Curves", elem_id="fit-curves")
-            with gr.Row():
-                pred_img = gr.Image(label="INR", interactive=False, height=200)
-                truth_img = gr.Image(label="Ground truth", interactive=False, height=200)
-                err_img = gr.Image(label="Error ×5", interactive=False, height=200)
-            frame = gr.Slider(0, 1, value=0, step=1, label="Frame")
-            strip = gr.Plot(label="PSNR per frame")
             downloads = gr.File(label="Downloads: GIF, MP4, checkpoint, run card", file_count="multiple",
                                 elem_id="fit-downloads")
+    # One frame, full width: two pictures a row keep a 160-px clip readable (three would not).
+    frame = gr.Slider(0, 1, value=0, step=1, label="Frame")
+    with gr.Row():
+        pred_img = gr.Image(label="INR", interactive=False, elem_classes=PIXELATED)
+        truth_img = gr.Image(label="Ground truth", interactive=False, elem_classes=PIXELATED)
+    with gr.Row():
+        err_img = gr.Image(label="Error ×5", interactive=False, elem_classes=PIXELATED)
+        strip = gr.Plot(label="PSNR per frame")
 
     outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, session]
     settings = [example, upload, arch, sigma, holdout, max_size]

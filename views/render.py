@@ -10,7 +10,7 @@ import gradio as gr
 import numpy as np
 
 from inr import api
-from views.common import ASSETS, FIT_CONCURRENCY, FIT_QUEUE, Session, friendly
+from views.common import ASSETS, FIT_CONCURRENCY, FIT_QUEUE, PIXELATED, Session, friendly
 
 SR_TEMPORAL_PRIOR = 1.0  # weight of the temporal-consistency prior when the check turns it on
 # Examples made from another shipped clip: (the original, every n-th of its frames kept). Renders
@@ -185,9 +185,9 @@ def build_tab(session: gr.State) -> RenderTab:
     compare = gr.Checkbox(False, label="Compare with classical upscaling (bicubic in space, linear frame blending "
                                        "in time), side by side", elem_id="render-compare")
     info = gr.Markdown(elem_id="render-info")
-    preview = gr.Image(label="Preview", interactive=False, height=360)
+    preview = gr.Image(label="Preview", interactive=False, elem_classes=PIXELATED)
     go = gr.Button("Render", variant="primary", elem_id="render-go")
-    video = gr.Video(label="Render", height=360)
+    video = gr.Video(label="Render", height=480, elem_classes=PIXELATED)
     files = gr.File(label="Download GIF and MP4", file_count="multiple", elem_id="render-files")
     with gr.Accordion("Check super-resolution against the original", open=False):
         gr.Markdown("Shrinks the Fit tab's clip (area averaging) and keeps every n-th frame, fits an INR to that, "
@@ -200,8 +200,8 @@ def build_tab(session: gr.State) -> RenderTab:
             sr_prior = gr.Checkbox(True, label="Temporal-consistency prior")
         sr_go = gr.Button("Degrade, fit and compare", elem_id="sr-go")
         sr_table = gr.Markdown(elem_id="sr-table")
-        sr_image = gr.Image(label="Original | INR | classical", interactive=False, height=300)
-        sr_video = gr.Video(label="Original | INR | classical", height=300)
+        sr_image = gr.Image(label="Original | INR | classical", interactive=False, elem_classes=PIXELATED)
+        sr_video = gr.Video(label="Original | INR | classical", elem_classes=PIXELATED)
 
     inputs = [session, spatial, temporal, out_w, out_h, out_t, compare]
     # One event for every control, run one at a time: two previews computed side by side could

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from inr import api
-from views.common import ASSETS, CHECKPOINTS, FIT_QUEUE, Session, ensure, friendly
+from views.common import ASSETS, CHECKPOINTS, FIT_QUEUE, PIXELATED, Session, ensure, friendly
 
 SHIPPED = CHECKPOINTS / "space.safetensors"
 SCALE = 3  # the space's clips are 48x36: the INR renders them 3x larger; ground truth is enlarged by pixel repeat
@@ -251,8 +251,10 @@ def build_tab(session: gr.State) -> None:
                                  label="Clip B (α = 1)")
         alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="space-alpha")
         with gr.Row():
-            preview = gr.Image(label="Preview (middle frame, while dragging)", interactive=False, height=260)
-            interp_gif = gr.Image(label="Clip at α (on release)", interactive=False, type="filepath", height=260)
+            preview = gr.Image(label="Preview (middle frame, while dragging)", interactive=False,
+                               elem_classes=PIXELATED)
+            interp_gif = gr.Image(label="Clip at α (on release)", interactive=False, type="filepath",
+                                  elem_classes=PIXELATED)
         interp_file = gr.File(label="Download GIF")
     with gr.Accordion("Sample a new clip", open=True):
         with gr.Row():
@@ -260,7 +262,7 @@ def build_tab(session: gr.State) -> None:
             sample_go = gr.Button("Sample", variant="primary")
         sample_text = gr.Markdown()
         with gr.Row():
-            sample_gif = gr.Image(label="Sampled clip", interactive=False, type="filepath", height=260)
+            sample_gif = gr.Image(label="Sampled clip", interactive=False, type="filepath", elem_classes=PIXELATED)
             sample_file = gr.File(label="Download GIF")
     with gr.Accordion("Invert or inpaint a clip", open=True):
         gr.Markdown("**Invert**: the meta-network stays frozen and only a code is fitted to the clip. **Inpaint**: "
@@ -280,16 +282,17 @@ def build_tab(session: gr.State) -> None:
             x0 = gr.Slider(0, w - 1, value=w // 3, step=1, label="box x0")
             x1 = gr.Slider(1, w, value=2 * w // 3, step=1, label="box x1")
         with gr.Row():
-            box_view = gr.Image(label="Box (grey)", interactive=False, height=200)
+            shown = on_box_preview(DEFAULT_WINDOW, None, 0, 1, *(s.value for s in (t0, t1, y0, y1, x0, x1)))
+            box_view = gr.Image(shown, label="Box (grey)", interactive=False, elem_classes=PIXELATED)
             with gr.Column():
                 invert_go = gr.Button("Invert", variant="primary")
                 inpaint_go = gr.Button("Inpaint the box", variant="primary")
         inv_text = gr.Markdown(elem_id="space-inversion")
         inv_plot = gr.Plot(label="PSNR against time")
-        with gr.Row():
-            inv_gif = gr.Image(label="Clip | inversion  (inpaint: box greyed | simple fill | inpainted)",
-                               interactive=False, type="filepath", height=200)
-            inv_file = gr.File(label="Download GIF")
+        # Full width: two or three clips side by side.
+        inv_gif = gr.Image(label="Clip | inversion  (inpaint: box greyed | simple fill | inpainted)",
+                           interactive=False, type="filepath", elem_classes=PIXELATED)
+        inv_file = gr.File(label="Download GIF")
     with gr.Accordion("Train a new space (this session)", open=False):
         with gr.Row():
             train_examples = gr.CheckboxGroup(TRAIN_EXAMPLES, value=TRAIN_EXAMPLES, label="Examples")
