@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-import app  # noqa: E402
 from inr import api  # noqa: E402
+from views import blend, fit, render  # noqa: E402
 
 
 def timed(fn, repeats: int) -> list[float]:
@@ -43,8 +43,8 @@ def main() -> None:
     device = api.default_device()
     if device == "cpu":
         torch.set_num_threads(min(torch.get_num_threads(), 2))
-    session = app.on_load(None)[-1]
-    app.load_blend_pretrained(session)
+    session = fit.on_load(None)[-1]
+    blend.load_pretrained(session)
     scales = iter([1.5, 2.0, 2.5, 3.0] * (args.repeats + 1))
     alphas = iter([i / (args.repeats + 1) for i in range(args.repeats + 2)])
     frames = iter(range(args.repeats + 2))
@@ -55,11 +55,11 @@ def main() -> None:
 
     cases = {
         "render tab: scale slider preview (middle frame at 2.5x of 160x90)":
-            lambda: app.on_render_preview(session, next(scales), 2.0, 0, 0, 0),
+            lambda: render.on_render_preview(session, next(scales), 2.0, 0, 0, 0),
         "blend tab: alpha slider preview (288x162 frame)":
-            lambda: app.on_blend_preview(session, 0, 1, next(alphas)),
+            lambda: blend.on_blend_preview(session, 0, 1, next(alphas)),
         "fit tab: frame slider (INR, ground truth, error map)":
-            lambda: app.on_frame(session, next(frames)),
+            lambda: fit.on_frame(session, next(frames)),
         "render 256x256x32 through the facade": render_32,
     }
     results = {"device": api.device_name(device), "repeats": args.repeats, "median_seconds": {}}

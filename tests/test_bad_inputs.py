@@ -15,10 +15,11 @@ import traceback
 import gradio as gr
 import pytest
 
-import app
 from conftest import ROOT
 from inr import cli
 from scripts import make_bad_inputs as corpus_script
+from views import fit, render
+from views.common import Session
 
 REQUIRED = ("truncated MP4", "truncated GIF", "zero-byte file", "text file renamed .mp4", "PNG with a .mp4 name",
             "one-frame video", "clip of 2,000 frames", "10,000x10,000 image header", "grey image",
@@ -110,16 +111,16 @@ def test_a_few_cases_as_real_processes(corpus, tmp_path):
     assert len(picked) == 2 and not (folder / corpus_script.MARKER).exists()
 
 
-def _app_call(case: dict, folder, session: app.Session):
+def _app_call(case: dict, folder, session: Session):
     """Feed the case to the handler the studio gives it: upload (estimate, fit), checkpoint, render."""
     path = str(folder / case["path"])
     if case["kind"] == "clip":
-        return app.on_estimate(None, path, "grid", "10", "every2", 32)
+        return fit.on_estimate(None, path, "grid", "10", "every2", 32)
     if case["kind"] == "checkpoint":
-        return app.on_load_checkpoint(session, path)
-    app.on_load_checkpoint(session, str(folder / "good.safetensors"))
+        return fit.on_load_checkpoint(session, path)
+    fit.on_load_checkpoint(session, str(folder / "good.safetensors"))
     r = case["render"]
-    return app.on_render(session, r.get("spatial_scale", 1.0), r.get("temporal_scale", 1.0), r.get("width", 0),
+    return render.on_render(session, r.get("spatial_scale", 1.0), r.get("temporal_scale", 1.0), r.get("width", 0),
                          r.get("height", 0), r.get("frames", 0))
 
 
@@ -128,7 +129,7 @@ def test_every_case_through_the_app(corpus, tmp_path):
     problems, tried = {}, 0
     for i, case in enumerate(c for c in cases if c["app"]):
         tried += 1
-        session = app.Session(folder=tmp_path / f"s{i}")
+        session = Session(folder=tmp_path / f"s{i}")
         try:
             result = _app_call(case, folder, session)
         except gr.Error as err:
@@ -146,10 +147,10 @@ def test_every_case_through_the_app(corpus, tmp_path):
     assert tried >= 25 and not (folder / corpus_script.MARKER).exists()
     # An upload that fails to load is refused by the Start button the same way.
     with pytest.raises(gr.Error, match="no video stream"):
-        next(app.on_fit(app.Session(folder=tmp_path / "f"), None, str(folder / "audio_only.mp4"), "grid", "10",
+        next(fit.on_fit(Session(folder=tmp_path / "f"), None, str(folder / "audio_only.mp4"), "grid", "10",
                         "every2", 1, 32))
     # And the same process goes on serving.
-    assert "per 1,000 steps" in app.on_estimate("carphone.gif", None, "grid", "10", "every2", 32)
+    assert "per 1,000 steps" in fit.on_estimate("carphone.gif", None, "grid", "10", "every2", 32)
 
 
 @pytest.mark.parametrize("name", ["one_pixel.png", "Ünïcödé клип 🎞.gif"])
@@ -157,9 +158,9 @@ def test_accepted_uploads_fit_and_save_in_the_session_folder(corpus, tmp_path, n
     """A still image (one frame: the frame slider once refused it) and a non-ASCII name fit, and
     every file lands in the session's folder."""
     folder, _ = corpus
-    session = app.Session(folder=tmp_path / "s")
+    session = Session(folder=tmp_path / "s")
     out = None
-    for out in app.on_fit(session, None, str(folder / name), "grid", "10", "every2", 0.5, 32):
+    for out in fit.on_fit(session, None, str(folder / name), "grid", "10", "every2", 0.5, 32):
         pass
     files = out[7]
     assert len(files) == 4 and all(str(f).startswith(str(session.folder)) for f in files)
@@ -167,7 +168,7 @@ def test_accepted_uploads_fit_and_save_in_the_session_folder(corpus, tmp_path, n
 
 
 def test_session_files_stay_in_the_session_folder(tmp_path):
-    session = app.Session(folder=tmp_path / "s")
+    session = Session(folder=tmp_path / "s")
     assert session.path("my clip (copy) 2.gif").parent == session.folder
     for bad in ("../escape.gif", "/etc/passwd", "..", "a/b.gif", ""):
         with pytest.raises(ValueError, match="plain file name"):

@@ -1,1 +1,1 @@
-"""The studio's views beyond Fit, Compare σ, Blend and Render: one module per view."""
+"""The studio's tabs, one module each (fit, compare, blend, render, space, compress), and what they share (common)."""

@@ -1,7 +1,9 @@
-"""What every view of the studio shares: the per-browser Session and the error wrapper.
+"""What every tab of the studio shares: where files are, the examples, the fit queue, the
+per-browser Session, input checks shared by tabs, and the error wrapper.
 
-Each view of ``app.py`` beyond the first four lives in its own module here, with a
-``build_tab(session)`` that lays out and wires its widgets inside the current ``gr.Tab``.
+Each tab is one module of ``views/``: plain handlers first, then a ``build_tab`` that lays out the
+tab inside the current ``gr.Tab``, wires its own events and returns the components (and events)
+other tabs need. ``app.py`` composes the tabs and wires what crosses from one tab to another.
 """
 
 import functools
@@ -13,10 +15,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 
 from inr import api
 
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+CHECKPOINTS = ROOT / "checkpoints"
+EXAMPLES = sorted(p.name for p in ASSETS.iterdir() if p.suffix.lower() in (".mp4", ".gif", ".png", ".jpg"))
+DEFAULT_EXAMPLE = "jelly_small.mp4"  # its pretrained model is what every view shows at first launch
 SESSIONS_ROOT = Path(tempfile.gettempdir()) / "inr-studio"
+
+FIT_CONCURRENCY = 2  # fits at once across all users and tabs; the rest wait in the queue
+# Every event that trains a model shares one queue, so a fit in one tab counts against the others.
+FIT_QUEUE = {"concurrency_limit": FIT_CONCURRENCY, "concurrency_id": "fit"}
+
+# Pictures of 48-160 px clips are shown as wide as their column (at least ~480 px on a desktop
+# screen), enlarged by nearest-neighbour sampling: no blur that would hide what the INR got wrong.
+# Gradio's own rule (object-fit: scale-down) never enlarges; components with this class set no
+# height, so the picture's width decides it. app.py passes CSS to launch().
+PIXELATED = ["pixelated"]
+# Markdown tables of figures: Gradio breaks table words anywhere, which splits numbers mid-digit.
+FIGURES = ["figures"]
+CSS = """
+.pixelated img, .pixelated video { image-rendering: pixelated; object-fit: contain !important; }
+.pixelated .image-frame { width: 100%; }
+.pixelated .image-frame img { width: 100%; height: auto; max-height: 480px; }
+.figures table { word-break: normal; }
+.figures td { white-space: nowrap; }
+"""
 
 
 @dataclass
@@ -27,7 +54,7 @@ class Session:
     name: str = ""
     sigma_runs: dict[str, api.Run] = field(default_factory=dict)
     blend: api.Run | None = None
-    views: dict = field(default_factory=dict)  # state of the views in views/, keyed by view name
+    views: dict = field(default_factory=dict)  # state of the Latent space and Compress tabs, keyed by tab
     stop: bool = False
     fitting: bool = False  # a Fit-tab fit is running: picking an example must not swap its model
     folder: Path = field(default_factory=lambda: SESSIONS_ROOT / uuid.uuid4().hex)
@@ -69,3 +96,42 @@ def friendly(fn):
         except ValueError as err:
             raise gr.Error(str(err)) from err
     return plain
+
+
+# ---------------------------------------------------------------- inputs and formats shared by tabs
+
+def example_path(name: str) -> Path:
+    if name not in EXAMPLES:
+        raise ValueError(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
+    return ASSETS / name
+
+
+def chosen_clip(example: str | None, upload: str | None) -> tuple[Path, str]:
+    """(path, name) of the clip to fit: an upload wins over the example."""
+    if upload:
+        return Path(upload), Path(upload).name
+    if not example:
+        raise ValueError("choose an example or upload a clip first")
+    return example_path(example), example
+
+
+def sigma_value(text) -> float | None:
+    """σ typed in a box: a number > 0, or None for 'none' (raw coordinates)."""
+    if text in (None, "", "none"):
+        return None
+    value = float(text)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"sigma must be a number > 0 or 'none', got {text!r}")
+    return value
+
+
+def db(value) -> str:
+    return "–" if value is None else f"{value:.2f} dB"
+
+
+def curves_plot(runs: dict, baseline: dict | None):
+    """api.curves_figure, its legend moved below the x-axis titles, which it covers at the page's
+    plot height."""
+    fig = api.curves_figure(runs, baseline)
+    fig.update_layout(legend={"orientation": "h", "y": -0.2, "yanchor": "top"})
+    return fig

@@ -12,14 +12,12 @@ from pathlib import Path
 import gradio as gr
 
 from inr import api
-from views.common import Session, ensure, friendly
+from views.common import ASSETS, CHECKPOINTS, EXAMPLES, FIGURES, FIT_QUEUE, PIXELATED, Session, ensure, friendly
 
-ROOT = Path(__file__).resolve().parent.parent
-ASSETS = ROOT / "assets"
-SHIPPED = ROOT / "checkpoints" / "compress_jelly_small.inr"
+SHIPPED = CHECKPOINTS / "compress_jelly_small.inr"
 SHIPPED_TABLE = SHIPPED.with_suffix(".json")
-EXAMPLES = sorted(p.name for p in ASSETS.iterdir() if p.suffix.lower() in (".mp4", ".gif"))
-DEFAULT_EXAMPLE = "office_plant.mp4"
+CLIPS = [e for e in EXAMPLES if Path(e).suffix.lower() in (".mp4", ".gif")]  # moving ones: a code per frame
+FIRST_CLIP = "office_plant.mp4"  # offered for a new fit: not the clip of the shipped file
 UI_SECONDS = 1.0  # at most one live update a second while fitting
 
 
@@ -97,7 +95,7 @@ def _initial():
 def on_fit_latents(session, example, upload, seconds, max_size):
     """Fit, streaming progress; then write the .inr file and measure it against GIF and H.264."""
     session = ensure(session)
-    path = upload or (ASSETS / example if example in EXAMPLES else None)
+    path = upload or (ASSETS / example if example in CLIPS else None)
     if path is None:
         raise ValueError(f"unknown example {example!r}: choose one of the list or upload a clip")
     clip = api.load_clips([path], max_frames=None, max_size=int(max_size), device="cpu")[0]
@@ -155,17 +153,17 @@ def build_tab(session: gr.State) -> None:
                 "an `.inr` file; below it stands beside the same clip as GIF and as H.264 (CRF swept). Every PSNR "
                 "is over every pixel of the clip.")
     with gr.Row():
-        example = gr.Dropdown(EXAMPLES, value=DEFAULT_EXAMPLE, label="Example clip")
+        example = gr.Dropdown(CLIPS, value=FIRST_CLIP, label="Example clip")
         upload = gr.File(label="…or upload a clip", type="filepath")
         seconds = gr.Slider(5, 300, value=30, step=5, label="Seconds to fit")
         max_size = gr.Slider(48, 320, value=96, step=8, label="Longest side (px)")
     fit_go = gr.Button("Fit and compress", variant="primary", elem_id="compress-go")
     status = gr.Markdown(headline, elem_id="compress-status")
+    # Chart and table one above the other: side by side, both were too narrow for their figures.
+    chart = gr.Plot(figure, label="Quality against size")
     with gr.Row():
-        chart = gr.Plot(figure, label="Quality against size")
-        with gr.Column():
-            table = gr.Markdown(markdown, elem_id="compress-table")
-            download = gr.File(file, label="Download the .inr file", elem_id="compress-file")
+        table = gr.Markdown(markdown, elem_id="compress-table", elem_classes=FIGURES)
+        download = gr.File(file, label="Download the .inr file", elem_id="compress-file", scale=0, min_width=320)
     with gr.Accordion("Search frames by an image", open=True):
         with gr.Row():
             query = gr.Image(label="Query image", type="numpy", height=200)
@@ -175,18 +173,19 @@ def build_tab(session: gr.State) -> None:
                                      "latent: the query inverted into a latent; features: the encoder alone")
                 search_go = gr.Button("Search", variant="primary")
                 found = gr.Markdown()
-        gallery = gr.Gallery(label="Closest frames", columns=5, height=200)
+        # The closest frame large, the others as thumbnails to click: five frames side by side would
+        # each be a thumbnail.
+        gallery = gr.Gallery(label="Closest frames", columns=5, preview=True, selected_index=0, object_fit="contain",
+                             elem_classes=PIXELATED)
     with gr.Accordion("Interpolate between two frames' latents", open=True):
         with gr.Row():
             frame_a = gr.Slider(0, last, value=0, step=1, label="Frame A (α = 0)")
             frame_b = gr.Slider(0, last, value=last, step=1, label="Frame B (α = 1)")
         alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="compress-alpha")
-        between = gr.Image(label="Frame at α", interactive=False, height=260)
+        between = gr.Image(label="Frame at α", interactive=False, elem_classes=PIXELATED)
 
     fit_go.click(on_fit_latents, [session, example, upload, seconds, max_size],
-                 [status, chart, table, download, frame_a, frame_b, session],
-                 concurrency_limit=2, concurrency_id="fit")
-    search_go.click(on_search, [session, query, mode], [gallery, found])
-    for control in (frame_a, frame_b, alpha):
-        control.change(on_interpolate, [session, frame_a, frame_b, alpha], [between], show_progress="hidden",
-                       trigger_mode="always_last")
+                 [status, chart, table, download, frame_a, frame_b, session], api_name="compress", **FIT_QUEUE)
+    search_go.click(on_search, [session, query, mode], [gallery, found], api_name="search_frames")
+    gr.on([c.change for c in (frame_a, frame_b, alpha)], on_interpolate, [session, frame_a, frame_b, alpha],
+          [between], show_progress="hidden", trigger_mode="always_last", api_name="compress_interpolate")

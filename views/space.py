@@ -11,22 +11,20 @@ import numpy as np
 import plotly.graph_objects as go
 
 from inr import api
-from views.common import Session, ensure, friendly
+from views.common import ASSETS, CHECKPOINTS, FIT_QUEUE, PIXELATED, Session, ensure, friendly
 
-ROOT = Path(__file__).resolve().parent.parent
-ASSETS = ROOT / "assets"
-SHIPPED = ROOT / "checkpoints" / "space.safetensors"
+SHIPPED = CHECKPOINTS / "space.safetensors"
 SCALE = 3  # the space's clips are 48x36: the INR renders them 3x larger; ground truth is enlarged by pixel repeat
 UI_SECONDS = 0.5  # at most two live updates a second while inverting
 # (file in assets/, first frame, stride): which windows are in the shipped space's training set is
 # said in the label, so an inversion score is read for what it is.
-EXAMPLES = {
+WINDOWS = {
     "office_plant.mp4 · frames 20–35 (held out of training)": ("office_plant.mp4", 20, 1),
     "carphone.gif · frames 0–15 (in training)": ("carphone.gif", 0, 1),
     "carphone.gif · frames 8–23 (overlaps training)": ("carphone.gif", 8, 1),
     "jelly_small.mp4 · frames 0–30, every 2nd (in training, from the 160×90 copy)": ("jelly_small.mp4", 0, 2),
 }
-DEFAULT_EXAMPLE = next(iter(EXAMPLES))
+DEFAULT_WINDOW = next(iter(WINDOWS))
 TRAIN_EXAMPLES = ["jelly_small.mp4", "office_plant.mp4", "carphone.gif"]
 
 
@@ -121,9 +119,9 @@ def _source(example, upload, start, stride) -> api.Clip:
     if upload:
         clip = api.load_clips([upload], max_frames=0, max_size=0, device="cpu")[0]
         return api.inr_v.conform(clip, shape, int(start or 0), int(stride or 1))
-    if example not in EXAMPLES:
+    if example not in WINDOWS:
         raise ValueError(f"unknown example {example!r}; choose one of the list or upload a clip")
-    name, first, step = EXAMPLES[example]
+    name, first, step = WINDOWS[example]
     clip = api.load_clips([ASSETS / name], max_frames=0, max_size=96, device="cpu")[0]
     return api.inr_v.conform(clip, shape, first, step)
 
@@ -253,8 +251,10 @@ def build_tab(session: gr.State) -> None:
                                  label="Clip B (α = 1)")
         alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="space-alpha")
         with gr.Row():
-            preview = gr.Image(label="Preview (middle frame, while dragging)", interactive=False, height=260)
-            interp_gif = gr.Image(label="Clip at α (on release)", interactive=False, type="filepath", height=260)
+            preview = gr.Image(label="Preview (middle frame, while dragging)", interactive=False,
+                               elem_classes=PIXELATED)
+            interp_gif = gr.Image(label="Clip at α (on release)", interactive=False, type="filepath",
+                                  elem_classes=PIXELATED)
         interp_file = gr.File(label="Download GIF")
     with gr.Accordion("Sample a new clip", open=True):
         with gr.Row():
@@ -262,14 +262,14 @@ def build_tab(session: gr.State) -> None:
             sample_go = gr.Button("Sample", variant="primary")
         sample_text = gr.Markdown()
         with gr.Row():
-            sample_gif = gr.Image(label="Sampled clip", interactive=False, type="filepath", height=260)
+            sample_gif = gr.Image(label="Sampled clip", interactive=False, type="filepath", elem_classes=PIXELATED)
             sample_file = gr.File(label="Download GIF")
     with gr.Accordion("Invert or inpaint a clip", open=True):
         gr.Markdown("**Invert**: the meta-network stays frozen and only a code is fitted to the clip. **Inpaint**: "
                     "the same, on the pixels outside a box; the render fills the box and is scored there against a "
                     "simple fill. Box coordinates are frames and pixels of the space's size, ends exclusive.")
         with gr.Row():
-            example = gr.Dropdown(list(EXAMPLES), value=DEFAULT_EXAMPLE, label="Example window")
+            example = gr.Dropdown(list(WINDOWS), value=DEFAULT_WINDOW, label="Example window")
             upload = gr.File(label="…or upload a clip", type="filepath")
             start = gr.Number(0, label="Upload: first frame", precision=0)
             stride = gr.Number(1, label="Upload: every Nth frame", precision=0)
@@ -282,16 +282,17 @@ def build_tab(session: gr.State) -> None:
             x0 = gr.Slider(0, w - 1, value=w // 3, step=1, label="box x0")
             x1 = gr.Slider(1, w, value=2 * w // 3, step=1, label="box x1")
         with gr.Row():
-            box_view = gr.Image(label="Box (grey)", interactive=False, height=200)
+            shown = on_box_preview(DEFAULT_WINDOW, None, 0, 1, *(s.value for s in (t0, t1, y0, y1, x0, x1)))
+            box_view = gr.Image(shown, label="Box (grey)", interactive=False, elem_classes=PIXELATED)
             with gr.Column():
                 invert_go = gr.Button("Invert", variant="primary")
                 inpaint_go = gr.Button("Inpaint the box", variant="primary")
         inv_text = gr.Markdown(elem_id="space-inversion")
         inv_plot = gr.Plot(label="PSNR against time")
-        with gr.Row():
-            inv_gif = gr.Image(label="Clip | inversion  (inpaint: box greyed | simple fill | inpainted)",
-                               interactive=False, type="filepath", height=200)
-            inv_file = gr.File(label="Download GIF")
+        # Full width: two or three clips side by side.
+        inv_gif = gr.Image(label="Clip | inversion  (inpaint: box greyed | simple fill | inpainted)",
+                           interactive=False, type="filepath", elem_classes=PIXELATED)
+        inv_file = gr.File(label="Download GIF")
     with gr.Accordion("Train a new space (this session)", open=False):
         with gr.Row():
             train_examples = gr.CheckboxGroup(TRAIN_EXAMPLES, value=TRAIN_EXAMPLES, label="Examples")
@@ -301,18 +302,19 @@ def build_tab(session: gr.State) -> None:
         train_file = gr.File(label="Download the space checkpoint")
 
     interp = [session, clip_a, clip_b, alpha]
-    alpha.change(on_interp_preview, interp, [preview], show_progress="hidden", trigger_mode="always_last")
-    alpha.release(on_interp_render, interp, [interp_gif, interp_file])
-    for dropdown in (clip_a, clip_b):
-        dropdown.change(on_interp_preview, interp, [preview]).then(on_interp_render, interp, [interp_gif, interp_file])
-    sample_go.click(on_sample, [session, seed], [sample_gif, sample_file, sample_text])
+    alpha.change(on_interp_preview, interp, [preview], show_progress="hidden", trigger_mode="always_last",
+                 api_name="space_preview")
+    alpha.release(on_interp_render, interp, [interp_gif, interp_file], api_name="space_interpolate")
+    for dropdown in (clip_a, clip_b):  # the same two steps as above, for the page only
+        dropdown.change(on_interp_preview, interp, [preview], api_visibility="private").then(
+            on_interp_render, interp, [interp_gif, interp_file], api_visibility="private")
+    sample_go.click(on_sample, [session, seed], [sample_gif, sample_file, sample_text], api_name="space_sample")
     source = [example, upload, start, stride]
     box = [t0, t1, y0, y1, x0, x1]
-    for control in [example, upload, *box]:
-        control.change(on_box_preview, source + box, [box_view], show_progress="hidden", trigger_mode="always_last")
+    gr.on([c.change for c in (example, upload, *box)], on_box_preview, source + box, [box_view],
+          show_progress="hidden", trigger_mode="always_last", api_name="space_box_preview")
     outputs = [inv_text, inv_plot, inv_gif, inv_file]
-    invert_go.click(on_invert, [session, *source, seconds], outputs, concurrency_limit=2, concurrency_id="fit")
-    inpaint_go.click(on_inpaint, [session, *source, seconds, *box], outputs, concurrency_limit=2,
-                     concurrency_id="fit")
+    invert_go.click(on_invert, [session, *source, seconds], outputs, api_name="space_invert", **FIT_QUEUE)
+    inpaint_go.click(on_inpaint, [session, *source, seconds, *box], outputs, api_name="space_inpaint", **FIT_QUEUE)
     train_go.click(on_train, [session, train_examples, train_uploads, train_seconds],
-                   [status, clip_a, clip_b, train_file], concurrency_limit=2, concurrency_id="fit")
+                   [status, clip_a, clip_b, train_file], api_name="space_train", **FIT_QUEUE)

@@ -14,14 +14,17 @@ def curves_figure(runs: dict[str, list], baseline: dict[str, float] | None = Non
         live = [r for r in records if not r.final]
         prefix = f"{name}: " if len(runs) > 1 else ""
         t = [r.seconds for r in live]
-        fig.add_trace(go.Scatter(x=t, y=[r.train_psnr for r in live], name=f"{prefix}training pixels", mode="lines"), 1, 1)
+        fig.add_trace(go.Scatter(x=t, y=[r.train_psnr for r in live], name=f"{prefix}training pixels",
+                                 mode="lines+markers", marker={"size": 4}), 1, 1)
         if live and live[-1].heldout_psnr is not None:
             fig.add_trace(go.Scatter(x=t, y=[r.heldout_psnr for r in live], name=f"{prefix}held-out pixels",
-                                     mode="lines", line={"dash": "dot"}), 1, 1)
+                                     mode="lines+markers", marker={"size": 4}, line={"dash": "dot"}), 1, 1)
         fig.add_trace(go.Scatter(x=t, y=[r.loss for r in live], name=f"{prefix}loss", mode="lines",
                                  showlegend=False), 1, 2)
+    # The held-out curve often ends right on a baseline (that is the comparison): baselines are thin
+    # and drawn under the grid and the traces, the curves on top with markers.
     for (name, value), where in zip((baseline or {}).items(), ("bottom left", "bottom right")):
-        fig.add_hline(y=value, line={"dash": "dash", "color": "grey"}, row=1, col=1,
+        fig.add_hline(y=value, line={"dash": "dash", "color": "grey", "width": 1}, layer="below", row=1, col=1,
                       annotation_text=f"{name} (held-out) {value:.2f} dB", annotation_position=where)
     fig.update_xaxes(title_text="seconds")
     fig.update_yaxes(type="log", row=1, col=2)

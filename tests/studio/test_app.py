@@ -9,24 +9,26 @@ import pytest
 import app
 from conftest import ASSETS, drain, free_port
 from inr import api
+from views import blend, compare, fit, render
+from views.common import DEFAULT_EXAMPLE, Session
 
 
 def test_first_launch_has_a_pretrained_model_in_every_view():
-    outputs = app.on_load(None)
+    outputs = fit.on_load(None)
     stats, session = outputs[0], outputs[-1]
     assert "pretrained" in stats and "bicubic" in stats and "held-out" in stats
     assert session.run is not None and outputs[2].shape[2] == 3  # an INR preview frame
-    pick = app.load_sigma_pretrained(session)
+    pick = compare.load_pretrained(session)
     assert session.sigma_runs and pick[1].endswith(".gif")
-    status, a, b = app.load_blend_pretrained(session)
+    status, a, b = blend.load_pretrained(session)
     assert session.blend is not None and len(session.blend.clips) >= 2
-    frame = app.on_blend_preview(session, 0, 1, 0.5)
+    frame = blend.on_blend_preview(session, 0, 1, 0.5)
     assert frame.dtype == np.uint8 and frame.ndim == 3
 
 
 def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
-    session = app.Session(folder=tmp_path / "s")
-    gen = app.on_fit(session, "office_plant.mp4", None, "grid", "10", "every2", 30, 48)
+    session = Session(folder=tmp_path / "s")
+    gen = fit.on_fit(session, "office_plant.mp4", None, "grid", "10", "every2", 30, 48)
     first = next(gen)
     assert first[-1] is session and session.run is not None
     live = next(gen)
@@ -42,8 +44,8 @@ def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
 
 
 def test_compare_sigma_fits_every_sigma_together_and_grows_every_curve(tmp_path):
-    session = app.Session(folder=tmp_path / "s")
-    outputs = list(app.on_sigma_fit(session, "jelly_small.mp4", None, ["none", "10"], "10", 3))
+    session = Session(folder=tmp_path / "s")
+    outputs = list(compare.on_sigma_fit(session, "jelly_small.mp4", None, ["none", "10"], "10", 3))
     assert "2 σ together" in outputs[0][4]  # the repeated custom 10 is fitted once
     curves, pick, gif, text, table, _ = outputs[-1]
     assert list(session.sigma_runs) == ["none", "10"] and pick.choices[1][0] == "10"
@@ -56,17 +58,17 @@ def test_compare_sigma_fits_every_sigma_together_and_grows_every_curve(tmp_path)
 
 def test_page_load_keeps_what_was_started_while_it_ran(tmp_path):
     # A Compare σ fit or a model set before the slow pretrained loads ended: they must not replace it.
-    session = app.Session(folder=tmp_path / "s")
-    list(app.on_sigma_fit(session, "jelly_small.mp4", None, ["none"], "", 2))
+    session = Session(folder=tmp_path / "s")
+    list(compare.on_sigma_fit(session, "jelly_small.mp4", None, ["none"], "", 2))
     fitted = session.sigma_runs["none"]
-    assert all(o == gr.skip() for o in app.load_sigma_pretrained(session))
+    assert all(o == gr.skip() for o in compare.load_pretrained(session))
     assert list(session.sigma_runs) == ["none"] and session.sigma_runs["none"] is fitted
-    session.run = mine = app.load_pretrained(session, app.DEFAULT_EXAMPLE)  # as a started fit does
-    assert app.on_load(session)[-1] is session and session.run is mine
+    session.run = mine = fit.load_pretrained(session, DEFAULT_EXAMPLE)  # as a started fit does
+    assert fit.on_load(session)[-1] is session and session.run is mine
 
 
 def test_estimate_names_memory_and_time_per_1000_steps():
-    text = app.on_estimate("office_plant.mp4", None, "grid", "10", "every2", 64)
+    text = fit.on_estimate("office_plant.mp4", None, "grid", "10", "every2", 64)
     assert "MB" in text and "per 1,000 steps" in text and "downscaled" in text
 
 
@@ -74,28 +76,28 @@ def test_bad_upload_is_a_message_not_a_crash(tmp_path):
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video")
     with pytest.raises(gr.Error, match="notes.mp4"):
-        next(app.on_fit(app.Session(folder=tmp_path / "s"), None, str(bad), "grid", "10", "every2", 5, 64))
+        next(fit.on_fit(Session(folder=tmp_path / "s"), None, str(bad), "grid", "10", "every2", 5, 64))
     with pytest.raises(gr.Error, match="sigma"):
-        app.on_estimate("office_plant.mp4", None, "fourier", "-3", "every2", 64)
+        fit.on_estimate("office_plant.mp4", None, "fourier", "-3", "every2", 64)
 
 
 def test_render_preview_and_full_render(tmp_path):
-    session = app.on_load(None)[-1]
+    session = fit.on_load(None)[-1]
     session.folder = tmp_path / "s"
-    image, info = app.on_render_preview(session, 2.0, 3.0, 0, 0, 0)
+    image, info = render.on_render_preview(session, 2.0, 3.0, 0, 0, 0)
     t, h, w = session.run.clips[0].shape
     assert image.shape == (2 * h, 2 * w, 3) and f"{3 * (t - 1) + 1} frames" in info
-    video, files, info = app.on_render(session, 1.0, 1.0, 40, 30, 5)
+    video, files, info = render.on_render(session, 1.0, 1.0, 40, 30, 5)
     assert "5 frames of 40×30" in info
     gif = next(f for f in files if f.endswith(".gif"))
     assert iio.imread(gif, index=None).shape[:3] == (5, 30, 40)
     with pytest.raises(gr.Error, match="limit"):
-        app.on_render_preview(session, 1.0, 1.0, 7680, 4320, 1000)
+        render.on_render_preview(session, 1.0, 1.0, 7680, 4320, 1000)
 
 
 def test_sessions_do_not_share_models(tmp_path):
-    a = app.on_load(None)[-1]
-    b = app.on_load(None)[-1]
+    a = fit.on_load(None)[-1]
+    b = fit.on_load(None)[-1]
     assert a is not b and a.run is not b.run and a.folder != b.folder
 
 
@@ -108,9 +110,9 @@ def test_running_app_through_gradio_client():
                         quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        text = client.predict("carphone.gif", None, "grid", "10", "every2", 48, api_name="/on_estimate")
+        text = client.predict("carphone.gif", None, "grid", "10", "every2", 48, api_name="/estimate")
         assert "per 1,000 steps" in text
-        result = client.predict("carphone.gif", None, "grid", "10", "every2", 3, 48, api_name="/on_fit")
+        result = client.predict("carphone.gif", None, "grid", "10", "every2", 3, 48, api_name="/fit")
         stats, files = result[0], result[7]
         assert "training pixels" in stats
         gif = next(f for f in files if str(f).endswith(".gif"))

@@ -203,24 +203,25 @@ def test_app_view_works_from_the_shipped_space(tmp_path):
 
     import app
     from views import space as view
+    from views.common import Session
 
-    session = app.Session(folder=tmp_path / "s")
+    session = Session(folder=tmp_path / "s")
     frame = view.on_interp_preview(session, 0, 7, 0.3)
     assert frame.shape == (36 * view.SCALE, 48 * view.SCALE, 3)
     gif, file = view.on_interp_render(session, 0, 7, 0.3)
     assert iio.imread(gif, index=None).shape[0] == 16
     gif, _, note = view.on_sample(session, 4)
     assert "Seed 4" in note and iio.imread(gif, index=None).shape[0] == 16
-    boxed = view.on_box_preview(view.DEFAULT_EXAMPLE, None, 0, 1, 0, 16, 8, 26, 14, 34)
+    boxed = view.on_box_preview(view.DEFAULT_WINDOW, None, 0, 1, 0, 16, 8, 26, 14, 34)
     assert (boxed == 128).all(-1).sum() == 18 * 20 * view.SCALE**2
-    text, plot, gif, file = drain(view.on_inpaint(session, view.DEFAULT_EXAMPLE, None, 0, 1, 1, 0, 16, 8, 26, 14, 34))
+    text, plot, gif, file = drain(view.on_inpaint(session, view.DEFAULT_WINDOW, None, 0, 1, 1, 0, 16, 8, 26, 14, 34))
     assert "Masked pixels" in text and "simple fill" in text and gif.endswith(".gif")
-    text, *_ = drain(view.on_invert(session, view.DEFAULT_EXAMPLE, None, 0, 1, 1))
+    text, *_ = drain(view.on_invert(session, view.DEFAULT_WINDOW, None, 0, 1, 1))
     assert "Every pixel of the clip" in text and "mean latent" in text
     text, *_ = drain(view.on_invert(session, None, str(ASSETS / "carphone.gif"), 4, 1, 0.5))  # an upload
     assert "carphone[4:20:1]" in text
     with pytest.raises(gr.Error, match="box x range"):
-        drain(view.on_inpaint(session, view.DEFAULT_EXAMPLE, None, 0, 1, 1, 0, 16, 8, 26, 40, 30))
+        drain(view.on_inpaint(session, view.DEFAULT_WINDOW, None, 0, 1, 1, 0, 16, 8, 26, 40, 30))
     status, a, b, checkpoint = drain(view.on_train(session, ["carphone.gif"], None, 1))
     assert "Your space" in status and "6 clips" in status and a.choices and checkpoint.endswith(".safetensors")
     assert view.space_of(session).names()[0].startswith("carphone")  # the session's space is now the new one

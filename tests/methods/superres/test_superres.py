@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 
-import app
 from conftest import ASSETS, ROOT
 from inr import api
 from inr.core import priors
@@ -18,6 +17,7 @@ from inr.methods.superres import protocol
 from inr.core.baselines import upscale_space, upscale_time
 from inr.core.fit import FitConfig
 from inr.core.render import render_frames
+from views import fit, render
 
 
 def test_degrade_area_averages_and_keeps_whole_frame_gaps():
@@ -138,29 +138,29 @@ def test_cli_evaluate_sr_prints_the_rows_as_json(tmp_path):
 
 
 def test_app_compares_with_classical_upscaling_and_checks_against_the_original(tmp_path):
-    session = app.on_load(None)[-1]
+    session = fit.on_load(None)[-1]
     session.folder = tmp_path / "s"
     t, h, w = session.run.clips[0].shape
-    image, info = app.on_render_preview(session, 1.0, 2.0, 0, 0, 0, True)
+    image, info = render.on_render_preview(session, 1.0, 2.0, 0, 0, 0, True)
     assert image.shape[0] == h and image.shape[1] > 3 * w and "linear blending" in info
-    video, files, _ = app.on_render(session, 0.5, 1.0, 0, 0, 4, True)
+    video, files, _ = render.on_render(session, 0.5, 1.0, 0, 0, 4, True)
     assert video.endswith("_inr_vs_classical.mp4") and len(files) == 3
-    image, table, path = app.on_sr_check(session, 2.0, 2, 2, True)
+    image, table, path = render.on_sr_check(session, 2.0, 2, 2, True)
     assert "| INR" in table and "dB" in table and path.endswith(".mp4")
     assert image.shape[0] == (h // 1) and image.shape[1] > 3 * w
     with pytest.raises(gr.Error, match="spatial factor"):
-        app.on_sr_check(session, 0.5, 1, 2, False)
+        render.on_sr_check(session, 0.5, 1, 2, False)
 
 
 def test_the_low_frame_rate_example_renders_at_4x_beside_blending_scored_on_its_original(tmp_path):
-    session = app.on_load(None)[-1]
+    session = fit.on_load(None)[-1]
     session.folder = tmp_path / "s"
-    app.on_example(session, "jelly_every4.mp4", None)
+    fit.on_example(session, "jelly_every4.mp4", None)
     assert session.name == "jelly_every4.mp4" and session.run.clips[0].frames == 25
-    image, info = app.on_render_preview(session, 1.0, 4.0, 0, 0, 0, True)
+    image, info = render.on_render_preview(session, 1.0, 4.0, 0, 0, 0, True)
     assert "97 frames of 160×90" in info and "against the original frame" in info
-    video, files, info = app.on_render(session, 1.0, 4.0, 0, 0, 0, True)
+    video, files, info = render.on_render(session, 1.0, 4.0, 0, 0, 0, True)
     ours, blending = (float(v) for v in re.findall(r"([\d.]+) dB", info))
     assert "linear blending" in info and 20 < blending < 45 and ours > 20
-    _, info = app.on_render_preview(session, 2.0, 4.0, 0, 0, 0, True)  # not the original's size: no score
+    _, info = render.on_render_preview(session, 2.0, 4.0, 0, 0, 0, True)  # not the original's size: no score
     assert "against the original" not in info

@@ -1,0 +1,86 @@
+"""The studio as an API, as a script sees it through gradio_client: one deliberate name per action,
+nothing auto-numbered or internal, and the README's example (scripts/api_example.py) runs."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+
+import imageio.v3 as iio
+import pytest
+
+import app
+from conftest import ROOT, free_port
+
+ENDPOINTS = {
+    # Fit
+    "/estimate", "/fit", "/stop", "/load_example", "/load_checkpoint", "/preview_frame",
+    # Compare σ
+    "/compare_sigma", "/compare_sigma_show",
+    # Blend
+    "/blend", "/blend_preview", "/blend_render",
+    # Render
+    "/render_preview", "/render", "/sr_check",
+    # Latent space
+    "/space_preview", "/space_interpolate", "/space_sample", "/space_box_preview", "/space_invert",
+    "/space_inpaint", "/space_train",
+    # Compress
+    "/compress", "/search_frames", "/compress_interpolate",
+}
+EXAMPLE = ROOT / "scripts" / "api_example.py"
+
+
+@pytest.fixture(scope="module")
+def url():
+    demo = app.build()
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False,
+                        quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def test_every_action_has_one_name_and_nothing_else_shows(url):
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    info = client.view_api(return_format="dict", print_info=False)
+    named = set(info["named_endpoints"])
+    assert not [n for n in named if re.search(r"_\d+$", n)], f"auto-numbered copies: {sorted(named)}"
+    assert not named & {"/ensure", "/on_load", "/load_pretrained", "/render_source"}, sorted(named)
+    assert named == ENDPOINTS, (sorted(named - ENDPOINTS), sorted(ENDPOINTS - named))
+    assert not info["unnamed_endpoints"]
+    # Nor are any callable but undocumented: the server's full list is the same set.
+    with urllib.request.urlopen(f"{url}gradio_api/info?all_endpoints=true", timeout=30) as r:
+        everything = json.load(r)
+    assert set(everything["named_endpoints"]) == ENDPOINTS and not everything["unnamed_endpoints"]
+
+
+def test_the_readme_example_fits_then_renders_a_gif(url, tmp_path):
+    env = {**os.environ, "GRADIO_TEMP_DIR": str(tmp_path)}  # where the client downloads the GIF
+    done = subprocess.run([sys.executable, str(EXAMPLE), url], capture_output=True, text=True, timeout=240, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    *shown, gif = done.stdout.strip().splitlines()
+    assert "training pixels" in "\n".join(shown) and "rendered 48 frames" in "\n".join(shown)
+    with open(gif, "rb") as f:
+        assert f.read(6) in (b"GIF87a", b"GIF89a")
+    frames = iio.imread(gif, index=None)
+    assert frames.shape[0] == 48  # carphone.gif's frames, at temporal scale 1
+
+
+def test_stop_ends_the_same_clients_fit(url):
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    job = client.submit(example="carphone.gif", upload=None, seconds=120, api_name="/fit")
+    deadline = time.time() + 60
+    while not job.outputs() and time.time() < deadline:  # the fit has started and made the session
+        time.sleep(0.1)
+    client.predict(api_name="/stop")
+    stats = job.result(timeout=60)[0]
+    assert "stopped at step" in stats
