@@ -12,7 +12,8 @@ by ``prepare`` (from clips) or ``load`` (from a checkpoint), trained by ``fit``,
 ``__all__`` is the contract: a name not listed here is not for clients.
 """
 
-from inr.core.diagnostics import ERROR_GAIN, estimate, frame_psnrs, predict_frame, preview_triplet, render_frame
+from inr.core.diagnostics import (ERROR_GAIN, error_map, estimate, frame_psnrs, predict_frame, preview_triplet,
+                                  render_frame, uint8_psnr)
 from inr.core.export import MAX_GIF_PIXELS, check_export_size
 from inr.core.fit import FitConfig
 from inr.core.loop import Record
@@ -34,7 +35,8 @@ __all__ = [
     "ARCHS", "DEFAULT_ARCH", "FitConfig", "Record", "Run", "attach_clips", "clip_ssim", "estimate", "fit",
     "fit_config", "load", "prepare", "resume", "save", "summary", "thin", "verdict",
     # what the studio draws beside a fit
-    "ERROR_GAIN", "curves_figure", "frame_psnrs", "predict_frame", "preview_triplet", "render_frame", "side_by_side",
+    "ERROR_GAIN", "curves_figure", "error_map", "frame_psnrs", "predict_frame", "preview_triplet", "render_frame",
+    "side_by_side", "uint8_psnr",
     # renders and files
     "MAX_GIF_PIXELS", "MAX_RENDER_PIXELS", "check_export_size", "export", "output_fps", "output_size", "render",
     "run_card", "write_comparison", "write_curves", "write_run_card",

@@ -67,15 +67,6 @@ def _original(session: Session, shape: tuple[int, int, int]) -> np.ndarray | Non
 
 # Temporary: the façade has no PSNR of two uint8 pictures nor a difference image of two (only
 # preview_triplet's, against a run's own clip). Replace both when inr.api offers them.
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2) / 255**2
-    return float(10 * np.log10(1 / max(mse, 1e-12)))
-
-
-def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.clip(np.abs(a.astype(np.int16) - b.astype(np.int16)) * api.ERROR_GAIN, 0, 255).astype(np.uint8)
-
-
 # ---------------------------------------------------------------- handlers
 
 def render_source(session: Session) -> str:
@@ -105,8 +96,8 @@ def on_render_preview(session: Session, spatial, temporal, width, height, frames
     original = _original(session, shape)
     if original is not None:
         info += (f" · against the original frame {k} ({ORIGINALS[session.name][0]}, never seen by either): "
-                 f"INR {_psnr(ours, original[k]):.2f} dB, {name} {_psnr(theirs, original[k]):.2f} dB PSNR")
-    return api.side_by_side([ours, theirs, _difference(ours, theirs)]), info
+                 f"INR {api.uint8_psnr(ours, original[k]):.2f} dB, {name} {api.uint8_psnr(theirs, original[k]):.2f} dB PSNR")
+    return api.side_by_side([ours, theirs, api.error_map(ours, theirs)]), info
 
 
 @friendly
@@ -125,13 +116,13 @@ def on_render(session: Session, spatial, temporal, width, height, frames, compar
     if not compare:
         return str(mp4), [str(gif), str(mp4)], info
     classical = api.superres.classical_render(run, shape)
-    both = np.stack([api.side_by_side([a, b]) for a, b in zip(rendered, classical)])
+    both = api.side_by_side([rendered, classical])
     pair = api.export(session.path(f"{stem}_inr_vs_classical.mp4"), both, fps)
     original = _original(session, shape)
     if original is not None:
         name = api.superres.classical_preview(run, shape, 0)[0]
         info += (f" · against the original {ORIGINALS[session.name][0]} (every frame, never seen by either): "
-                 f"INR {_psnr(rendered, original):.2f} dB, {name} {_psnr(classical, original):.2f} dB PSNR")
+                 f"INR {api.uint8_psnr(rendered, original):.2f} dB, {name} {api.uint8_psnr(classical, original):.2f} dB PSNR")
     return str(pair), [str(gif), str(mp4), str(pair)], info
 
 
@@ -157,7 +148,7 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
              f"| {r['classical']} | {r['classical_psnr']:.2f} dB | {r['classical_ssim']:.3f} |" +
              (f" {r['classical_psnr_new_frames']:.2f} dB |" if int(time) > 1 else "") +
              f"\n\nPreview: frame {k}, original | INR | {r['classical']}.")
-    video = np.stack([api.side_by_side(list(p)) for p in zip(result.target, result.inr, result.classical)])
+    video = api.side_by_side([result.target, result.inr, result.classical])
     path = api.export(session.path(f"sr_check_{space:g}x_{int(time)}x.mp4"), video, run.clips[0].fps)
     return api.side_by_side(panels), table, str(path)
 

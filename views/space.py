@@ -7,7 +7,6 @@ Works at first launch from the shipped meta-network ``checkpoints/space.safetens
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
 import plotly.graph_objects as go
 
 from inr import api

@@ -9,7 +9,7 @@ import torch
 from inr.core.coords import frame_times, pixel_centres
 from inr.core.fit import field_trainer, loop_config, make_optimizer
 from inr.core.loop import Scores, train
-from inr.core.metrics import mse_to_psnr
+from inr.core.metrics import mse_to_psnr, psnr
 from inr.core.images import to_uint8
 
 ERROR_GAIN = 5  # error maps are |prediction - truth| x 5: small errors stay visible
@@ -35,8 +35,20 @@ def preview_triplet(run, frame: int, clip: int = 0) -> tuple[np.ndarray, np.ndar
     if run.frames is None:
         return pred, None, None
     truth = run.frames[clip][frame]
+    return pred, truth, error_map(pred, truth)
+
+
+def error_map(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """uint8 |pred - truth| x ERROR_GAIN of two uint8 pictures (or clips) of one shape."""
+    if pred.shape != truth.shape:
+        raise ValueError(f"an error map needs equal shapes, got {pred.shape} and {truth.shape}")
     error = np.abs(pred.astype(np.int16) - truth.astype(np.int16)) * ERROR_GAIN
-    return pred, truth, np.clip(error, 0, 255).astype(np.uint8)
+    return np.clip(error, 0, 255).astype(np.uint8)
+
+
+def uint8_psnr(pred: np.ndarray, truth: np.ndarray) -> float:
+    """PSNR (dB) of two uint8 pictures (or clips) of one shape, over every pixel."""
+    return psnr(torch.from_numpy(pred).float() / 255, torch.from_numpy(truth).float() / 255)
 
 
 @torch.no_grad()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import app
-from conftest import ASSETS, drain, free_port
+from conftest import drain, free_port
 from inr import api
 from views import blend, compare, fit, render
 from views.common import DEFAULT_EXAMPLE, Session

@@ -5,7 +5,6 @@ Screenshots land in runs/screenshots/ for a person to look at.
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys

@@ -36,7 +36,8 @@ def prepare(clips: list[Clip], sigmas: list[float | None], holdout: str = "every
         raise ValueError(f"compare fits one clip at a time, got {len(clips)}")
     if fit_overrides.get("curvature") or fit_overrides.get("temporal"):
         raise ValueError("compare fits without smoothness priors: a σ stack has no lattice to read them on")
-    run = inr.core.run.prepare(clips, arch="fourier", sigma=sigmas[0], holdout=holdout, device=device, seed=seed, **fit_overrides)
+    run = inr.core.run.prepare(clips, arch="fourier", sigma=sigmas[0], holdout=holdout, device=device, seed=seed,
+                               **fit_overrides)
     shapes = [c.frames.shape[:3] for c in clips]
     fields = [run.model] + [fresh_model(model_config("fourier", shapes, holdout, s), seed, run.device)
                             for s in sigmas[1:]]
