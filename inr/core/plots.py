@@ -9,18 +9,25 @@ def curves_figure(runs: dict[str, list], baseline: dict[str, float] | None = Non
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
+    import plotly.colors
+
     fig = make_subplots(rows=1, cols=2, subplot_titles=("PSNR (dB)", "training loss (MSE)"))
-    for name, records in runs.items():
+    palette = plotly.colors.qualitative.Plotly
+    for k, (name, records) in enumerate(runs.items()):
         live = [r for r in records if not r.final]
         prefix = f"{name}: " if len(runs) > 1 else ""
         t = [r.seconds for r in live]
+        # One colour per run in both panels: training solid, held-out dotted, its loss solid.
+        colour = palette[k % len(palette)]
         fig.add_trace(go.Scatter(x=t, y=[r.train_psnr for r in live], name=f"{prefix}training pixels",
-                                 mode="lines+markers", marker={"size": 4}), 1, 1)
+                                 mode="lines+markers", marker={"size": 4}, line={"color": colour}), 1, 1)
         if live and live[-1].heldout_psnr is not None:
+            held_colour = colour if len(runs) > 1 else palette[1]  # one run: two colours tell them apart
             fig.add_trace(go.Scatter(x=t, y=[r.heldout_psnr for r in live], name=f"{prefix}held-out pixels",
-                                     mode="lines+markers", marker={"size": 4}, line={"dash": "dot"}), 1, 1)
+                                     mode="lines+markers", marker={"size": 4},
+                                     line={"dash": "dot", "color": held_colour}), 1, 1)
         fig.add_trace(go.Scatter(x=t, y=[r.loss for r in live], name=f"{prefix}loss", mode="lines",
-                                 showlegend=False), 1, 2)
+                                 line={"color": colour}, showlegend=False), 1, 2)
     # The held-out curve often ends right on a baseline (that is the comparison): baselines are thin
     # and drawn under the grid and the traces, the curves on top with markers.
     for (name, value), where in zip((baseline or {}).items(), ("bottom left", "bottom right")):
