@@ -1,4 +1,4 @@
-"""The field fit: a Field (or a σ stack of them) trained on a PixelSet, on the one training loop.
+"""The field fit: a Field (or a model of its interface, as Compare σ's stack) trained on a PixelSet, on the one loop.
 
 ``train_field`` yields ``loop.Record``s; this module supplies the loop its step (random pixels, or
 whole frames for grids, plus the smoothness priors) and its scoring (probe frames live, every
@@ -6,7 +6,7 @@ pixel at the end).
 """
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from inr.core import loop, priors
 from inr.core.coords import frame_times, pixel_centres
 from inr.core.pixels import MIN_PROBE_FRAMES, PixelSet, spread
-from inr.core.metrics import mse_to_psnr, psnr_to_mse
+from inr.core.metrics import mse_to_psnr
 from inr.core.field import Field
 from inr.core.images import to_uint8
 from inr.core.loop import PRECISIONS, Record
@@ -72,16 +72,6 @@ def _psnr_pair(sums: list[float], counts: list[int]) -> tuple[float, float | Non
     return train, heldout
 
 
-def _pooled(scores: tuple[tuple[float, float | None], ...]) -> tuple[float, float | None]:
-    """One (train, held-out) PSNR for several members: the PSNR of their mean squared error."""
-    if len(scores) == 1:
-        return scores[0]
-    pools = []
-    for column in zip(*scores):
-        pools.append(None if None in column else mse_to_psnr(sum(psnr_to_mse(v) for v in column) / len(column)))
-    return pools[0], pools[1]
-
-
 def thin_probes(which: torch.Tensor, share: int) -> torch.Tensor:
     """An evenly spread 1/share of the probe frames `which`, but at least MIN_PROBE_FRAMES of them.
 
@@ -131,15 +121,17 @@ def full_psnr(model: Field, data: PixelSet, clips: list[np.ndarray]) -> tuple[fl
 
 
 def train_field(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | None = None,
-        optimizer: torch.optim.Optimizer | None = None) -> Iterator[Record]:
+                optimizer: torch.optim.Optimizer | None = None,
+                make_trainer: Callable[..., loop.Trainer] | None = None) -> Iterator[Record]:
     """Train `model` on `data`, yielding a Record at most every cfg.log_seconds.
 
     With `clips` (the uint8 arrays behind `data`), a last Record scores every pixel (final=True).
-    Pass an `optimizer` to resume a fit with its state.
+    Pass an `optimizer` to resume a fit with its state, and `make_trainer` (called as
+    ``field_trainer`` is) where a method scores its model its own way (a σ stack, per member).
     """
     optimizer = optimizer or make_optimizer(model, cfg)
     model.train()
-    trainer = field_trainer(model, data, cfg, clips)
+    trainer = (make_trainer or field_trainer)(model, data, cfg, clips)
     yield from loop.train(trainer, optimizer, loop_config(cfg, final=clips is not None))
 
 
@@ -155,7 +147,6 @@ def field_trainer(model: Field, data: PixelSet, cfg: FitConfig,
     """The field fit's step and scoring; `clips` (the uint8 arrays behind `data`) for the final score."""
     generator = torch.Generator(device=data.colors.device).manual_seed(cfg.seed)
     host_random = torch.Generator().manual_seed(cfg.seed)  # host-side choices: no device sync
-    stacked = hasattr(model, "members")  # a σ stack (methods.sigma) scores each member
 
     def step(progress: float) -> torch.Tensor:
         loss = step_loss(model, data, cfg.batch, generator, host_random)
@@ -164,12 +155,8 @@ def field_trainer(model: Field, data: PixelSet, cfg: FitConfig,
         return loss
 
     def score(final: bool, preview: bool) -> loop.Scores:
-        # A stack is scored member by member, each as the ordinary Field it hands back.
-        fields = model.members() if stacked else [model]
-        scores = tuple(full_psnr(f, data, clips) if final else probe_psnr(f, data, len(fields)) for f in fields)
-        train, heldout = _pooled(scores)
-        frame = _preview(fields[0], data) if preview else None
-        return loop.Scores(train, heldout, frame, scores if stacked else ())
+        train, heldout = full_psnr(model, data, clips) if final else probe_psnr(model, data)
+        return loop.Scores(train, heldout, preview_frame(model, data) if preview else None)
 
     return loop.Trainer(step, score)
 
@@ -227,7 +214,8 @@ def _lattice_step(model: Field, data: PixelSet, batch: int, generator: torch.Gen
     return err.sum() / (lattice.mask.sum() * 3 * count)
 
 
-def _preview(model: Field, data: PixelSet) -> np.ndarray:
+def preview_frame(model: Field, data: PixelSet) -> np.ndarray:
+    """uint8 (H, W, 3): the middle instant of clip 0, the frame the studio shows while a fit runs."""
     frames, height, width = (int(v) for v in data.shapes[0])
     # A one-frame render at the middle instant of clip 0: render_frames of a 1-frame clip sits at t=0.
     return to_uint8(next(render_frames(model, (1, height, width), clip=0)))

@@ -6,7 +6,7 @@ draws it at any size, ``save`` writes it. Every method that fits a ``Field`` bui
 
 import dataclasses
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from inr.core.export import write_clip
 from inr.core.field import Field, ModelConfig
 from inr.core.history import thin
 from inr.core.fit import FitConfig, make_optimizer, train_field
+from inr.core.loop import Trainer
 from inr.core.io import Clip, load_clip, resize
 from inr.core.loop import Record
 from inr.core.metrics import mse_to_psnr, psnr_to_mse, ssim
@@ -66,6 +67,9 @@ class Run:
     seconds: float = 0.0
     optimizer: torch.optim.Optimizer | None = None
     saved_summary: dict | None = None  # the figures stored with a loaded checkpoint
+    # How a fit of this run steps and scores (fit.field_trainer when None): a method whose model
+    # is scored its own way sets it, as Compare σ does for its stack of members.
+    make_trainer: Callable[..., Trainer] | None = None
 
     @property
     def params(self) -> int:
@@ -140,7 +144,8 @@ def fit(run: Run, cfg: FitConfig | None = None) -> Iterator[Record]:
     run.fit_cfg = cfg
     run.optimizer = run.optimizer or make_optimizer(run.model, cfg)
     base_steps, base_seconds = run.steps, run.seconds
-    for rec in train_field(run.model, run.data, cfg, clips=run.frames, optimizer=run.optimizer):
+    for rec in train_field(run.model, run.data, cfg, clips=run.frames, optimizer=run.optimizer,
+                           make_trainer=run.make_trainer):
         rec = Record(**{**asdict(rec), "step": base_steps + rec.step, "seconds": base_seconds + rec.seconds})
         run.steps, run.seconds = rec.step, rec.seconds
         run.history.append(rec)
