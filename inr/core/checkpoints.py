@@ -133,14 +133,15 @@ def check_finite(value, where: str) -> None:
             check_finite(item, f"{where}[{i}]")
 
 
-def _check_counts(value, limit: int, where: str) -> None:
-    """Levels and layers each own at least one tensor: more of them than the file holds is a lie
-    (and building them first would take unbounded time)."""
+def check_counts(value, limit: int, where: str, keys: tuple[str, ...] = ("levels", "depth")) -> None:
+    """Config entries named `keys` count things (levels, layers) that each own at least one tensor:
+    more of them than the file's `limit` tensors is a lie, and building them first, even on the
+    meta device, would take unbounded time."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in ("levels", "depth") and isinstance(item, int) and item > limit:
+            if key in keys and isinstance(item, int) and item > limit:
                 raise ValueError(f"{where}.{key} is {item}, more than the {limit} tensors the file holds")
-            _check_counts(item, limit, f"{where}.{key}")
+            check_counts(item, limit, f"{where}.{key}", keys)
 
 
 def clip_info(data: dict) -> ClipInfo:
@@ -189,7 +190,7 @@ def load_with_optimizer(path: str | Path, device: str = "cpu") -> tuple[Field, l
         check_finite(config, "model")
         check_finite(clip_data, "clips")
         check_finite(extra.get("fit") if isinstance(extra, dict) else None, "extra.fit")
-        _check_counts(config, len(weights), "model")
+        check_counts(config, len(weights), "model")
         cfg = ModelConfig.from_dict(config)
         clips = [clip_info(c) for c in clip_data]
         if len(clips) != cfg.clips:

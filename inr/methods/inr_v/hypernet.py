@@ -71,6 +71,12 @@ class HyperConfig:
         """(T, H, W) of every clip in the space."""
         return self.frames, self.height, self.width
 
+    @property
+    def weight_count(self) -> int:
+        """Numbers in one INR's weights and biases, in closed form (a file's check needs no loop)."""
+        first, hidden, last = 2 * self.features * self.inr_width, self.inr_width ** 2, self.inr_width * 3
+        return first + self.inr_width + (self.inr_depth - 1) * (hidden + self.inr_width) + last + 3
+
     def layers(self) -> list[tuple[int, int]]:
         """(fan in, fan out) of each INR layer, input to output."""
         sizes = [2 * self.features] + [self.inr_width] * self.inr_depth + [3]
@@ -104,7 +110,7 @@ class HyperINR(nn.Module):
 
     @property
     def weight_count(self) -> int:
-        return sum(i * o + o for i, o in self.cfg.layers())
+        return self.cfg.weight_count
 
     def _base_init(self, g: torch.Generator) -> torch.Tensor:
         """The shared base INR: He-uniform weights (ReLU layers), zero biases; flat (n,)."""
@@ -420,6 +426,11 @@ def load(path: str | Path, device: str = "cpu") -> tuple[HyperINR, list[ClipInfo
         checkpoints.check_finite(config, "config")
         checkpoints.check_finite(clip_data, "clips")
         cfg = HyperConfig.from_dict(config)
+        # The INR's layers live inside the head's bias (one number each), not as tensors of their
+        # own: a depth the file cannot hold is refused before building anything of that depth.
+        held = tensors["head.bias"].numel() if "head.bias" in tensors else 0
+        if cfg.weight_count != held:
+            raise ValueError(f"the config makes INRs of {cfg.weight_count:,} weights, the file holds {held:,}")
         clips = [checkpoints.clip_info(c) for c in clip_data]
         extra = json.loads(metadata.get("extra", "{}"))
         model = checkpoints.build(lambda: HyperINR(cfg), tensors)

@@ -218,7 +218,8 @@ def decode(payload: bytes, source: str = "<bytes>") -> tuple[FrameLatents, ClipI
         state[name], offset = _read_tensor(raw, offset, shape, bits, per_channel, source)
     if offset != len(raw):
         raise ValueError(f"{source}: corrupt .inr body ({len(raw) - offset} bytes beyond its tensor table)")
-    try:  # shapes compared on the meta device: a config naming a huge model allocates nothing
+    try:  # counts, then shapes on the meta device: a config naming a huge model allocates nothing
+        checkpoints.check_counts(header["model"], len(state), "model", keys=("levels",))
         model = checkpoints.build(lambda: FrameLatents(cfg), state)
     except (RuntimeError, ValueError) as err:
         raise ValueError(f"{source}: .inr tensors do not match its model config "

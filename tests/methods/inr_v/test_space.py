@@ -136,6 +136,25 @@ def test_foreign_or_mismatched_checkpoints_are_value_errors(tmp_path, space):
         api.inr_v.box_mask(space.cfg.shape, (0, 16, 30, 20, 0, 10))
 
 
+def test_a_config_naming_a_huge_network_is_refused_before_anything_is_built(tmp_path, space):
+    """A depth of 3 million layers: the weight count the file holds gives it away at once."""
+    import time
+
+    from safetensors.torch import save_file
+
+    tensors = {k: v.contiguous() for k, v in space.model.state_dict().items()}
+    clips = json.dumps([c.__dict__ for c in space.clips])
+    for key, value in (("inr_depth", 3_000_000), ("hyper_width", 10**9)):
+        config = json.dumps({**space.cfg.__dict__, key: value})
+        path = tmp_path / f"{key}.safetensors"
+        save_file(tensors, str(path), metadata={"format": "inr-space", "version": "1", "config": config,
+                                                "clips": clips, "extra": "{}"})
+        start = time.perf_counter()
+        with pytest.raises(ValueError, match="does not match its weights"):
+            api.inr_v.load(path)
+        assert time.perf_counter() - start < 5, key  # refused from the config, not after building it
+
+
 def _cli(capsys, *args) -> tuple[int, dict | None, str]:
     """`python -m inr space ...` in this process: (exit code, its --json object or None, stderr)."""
     from inr.cli import main

@@ -84,3 +84,23 @@ def test_cli_compress_decompress_and_errors(tmp_path, capsys):
     (tmp_path / "half.inr").write_bytes(out.read_bytes()[:300])
     assert main(["retrieve", str(tmp_path / "half.inr"), "assets/carphone.gif"]) == 2
     assert "truncated" in capsys.readouterr().err
+
+
+def test_a_header_naming_a_huge_model_is_refused_before_anything_is_built(run, tmp_path):
+    """5 million feature planes in the header of a real file: more than the tensors it holds."""
+    import json
+    import struct
+    import time
+
+    payload = codec.encode(run.model, run.meta(), 8, True, "lzma")
+    fixed = len(codec.MAGIC) + 5
+    length = struct.unpack("<BI", payload[len(codec.MAGIC):fixed])[1]
+    header = json.loads(payload[fixed:fixed + length])
+    header["model"]["levels"] = 5_000_000
+    text = json.dumps(header, separators=(",", ":")).encode()
+    forged = codec.MAGIC + struct.pack("<BI", codec.VERSION, len(text)) + text + payload[fixed + length:]
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="levels is 5000000, more than the"):
+        codec.decode(forged, "forged.inr")
+    assert time.perf_counter() - start < 5
+
