@@ -203,11 +203,12 @@ def _lattice_step(model: Field, data: PixelSet, batch: int, generator: torch.Gen
     count = min(len(frames), max(1, batch // (len(lattice.rows) * len(lattice.cols))))
     which = torch.randperm(len(frames), generator=host_random)[:count].sort().values
     height, width = frames.shape[1:3]
-    t = frame_times(len(frames))[which].to(frames.device)
+    which = loop.to_device(which, frames.device)  # drawn on the host: copied without a sync
+    t = frame_times(len(frames), frames.device)[which]
     y = pixel_centres(height, frames.device)[lattice.rows]
     x = pixel_centres(width, frames.device)[lattice.cols]
     pred = model.lattice(t, y, x, model.latents[k])  # (n, h, w, 3)
-    target = frames[which.to(frames.device)][:, lattice.rows][:, :, lattice.cols].float() / 255
+    target = frames[which][:, lattice.rows][:, :, lattice.cols].float() / 255
     if lattice.mask is None:
         return F.mse_loss(pred, target)
     err = ((pred - target) ** 2).sum(-1) * lattice.mask

@@ -67,6 +67,18 @@ def precision(name: str, device: torch.device):
 
 # ---------------------------------------------------------------- what goes in and what comes out
 
+def to_device(host: torch.Tensor, device) -> torch.Tensor:
+    """A host tensor (indices, coordinates a step drew) on `device` without making the host wait.
+
+    A plain ``.to("cuda")`` of pageable memory waits for every kernel already queued, a host sync
+    per step; from pinned memory the copy is queued behind them instead. On the CPU: as it is.
+    """
+    device = torch.device(device)
+    if device.type != "cuda":
+        return host.to(device)
+    return host.pin_memory().to(device, non_blocking=True)
+
+
 @dataclass(frozen=True)
 class Record:
     step: int

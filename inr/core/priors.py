@@ -12,6 +12,7 @@ so grids use their fast separable path and other encodings are evaluated point b
 import torch
 
 from inr.core.coords import pixel_centres
+from inr.core.loop import to_device
 
 
 def _random_lattice(frames: int, height: int, width: int, rows: int, generator: torch.Generator,
@@ -23,7 +24,7 @@ def _random_lattice(frames: int, height: int, width: int, rows: int, generator: 
     t = torch.rand(min(4, frames), generator=generator) * 2 - 1 if frames > 1 else torch.zeros(1)
     y = pixel_centres(height)[torch.randint(height, (rows,), generator=generator)]
     x = pixel_centres(width)[torch.randint(width, (rows,), generator=generator)]
-    return t.to(device), y.to(device), x.to(device)
+    return to_device(t, device), to_device(y, device), to_device(x, device)
 
 
 def curvature(model, code: torch.Tensor, shape: tuple[int, int, int], generator: torch.Generator,

@@ -265,7 +265,7 @@ def _frames_trainer(model: FrameLatents, target: torch.Tensor, cfg: LatentFitCon
     ys, xs = pixel_centres(height, device), pixel_centres(width, device)
 
     def step(progress: float) -> torch.Tensor:
-        which = next(batches).to(device)
+        which = loop.to_device(next(batches), device)  # drawn on the host: copied without a sync
         features = model.spatial_features(ys, xs)  # (H * W, F): one read for all frames of the step
         pred = model.decode(model.latents[which], features)  # (n, H * W, 3)
         return F.mse_loss(pred, target[which].view(len(which), -1, 3).float() / 255)
