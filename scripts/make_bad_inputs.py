@@ -96,9 +96,8 @@ class _Payload:
 def _good_checkpoint(path: Path) -> Path:
     sys.path.insert(0, str(ROOT))
     from inr import api
-    from inr.core.io import Clip
 
-    clip = Clip(_frames(4, 12, 16), 10.0, "tiny")
+    clip = api.Clip(_frames(4, 12, 16), 10.0, "tiny")
     run = api.prepare([clip], arch="grid", device="cpu", steps=3, seconds=None)
     list(api.fit(run))
     return api.save(run, path)

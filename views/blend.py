@@ -9,10 +9,9 @@ import gradio as gr
 import numpy as np
 
 from inr import api
-from views.common import CHECKPOINTS, EXAMPLES, FIT_QUEUE, PIXELATED, Session, ensure, example_path, friendly
+from views.common import (CHECKPOINTS, DISPLAY_SCALE, EXAMPLES, FIT_QUEUE, PIXELATED, SMALL_CAPS, Session, ensure,
+                          example_path, friendly)
 
-CAPS = {"max_frames": 8, "max_size": 96}  # a Fourier MLP learns slowly on a CPU: small clips
-DISPLAY_SCALE = 3  # the small clips are shown rendered at 3x: an INR renders any size
 
 
 def _choices(run: api.Run) -> list[tuple[str, int]]:
@@ -32,7 +31,7 @@ def on_blend_fit(session: Session, examples, uploads, seconds):
     paths = [example_path(e) for e in (examples or [])] + [Path(u) for u in (uploads or [])]
     if len(paths) < 2:
         raise ValueError("a blend needs at least two clips or images: tick examples or upload files")
-    clips = api.load_clips(paths, **CAPS)
+    clips = api.load_clips(paths, **SMALL_CAPS)
     clips = api.common_size(clips)
     run = api.prepare(clips, arch="fourier", sigma=10.0, holdout="none", seconds=float(seconds))
     session.blend = run

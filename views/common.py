@@ -27,6 +27,10 @@ DEFAULT_EXAMPLE = "jelly_small.mp4"  # its pretrained model is what every view s
 SESSIONS_ROOT = Path(tempfile.gettempdir()) / "inr-studio"
 
 FIT_CONCURRENCY = 2  # fits at once across all users and tabs; the rest wait in the queue
+# A Fourier MLP learns slowly on a CPU: Compare σ and Blend fit small clips, and show them rendered
+# at 3x (an INR renders any size).
+SMALL_CAPS = {"max_frames": 8, "max_size": 96}
+DISPLAY_SCALE = 3
 # Every event that trains a model shares one queue, so a fit in one tab counts against the others.
 FIT_QUEUE = {"concurrency_limit": FIT_CONCURRENCY, "concurrency_id": "fit"}
 

@@ -9,12 +9,10 @@ import gradio as gr
 import numpy as np
 
 from inr import api
-from views.common import (CHECKPOINTS, FIT_QUEUE, PIXELATED, Session, chosen_clip, curves_plot, db, ensure,
-                          friendly, sigma_value)
+from views.common import (CHECKPOINTS, DISPLAY_SCALE, FIT_QUEUE, PIXELATED, SMALL_CAPS, Session, chosen_clip,
+                          curves_plot, db, ensure, friendly, sigma_value)
 
 SIGMA_CHOICES = ["none", "1", "10", "100"]
-CAPS = {"max_frames": 8, "max_size": 96}  # a Fourier MLP learns slowly on a CPU: a small clip
-DISPLAY_SCALE = 3  # the small clip is shown rendered at 3x: an INR renders any size
 
 
 # ---------------------------------------------------------------- formatting
@@ -60,7 +58,7 @@ def on_sigma_fit(session: Session, example, upload, chosen, custom, seconds):
         raise ValueError("tick at least one σ (or type a custom one)")
     unique = api.sigma.unique(sigmas)  # a repeated σ is fitted once
     labels, sigmas = list(unique), list(unique.values())
-    clips = api.load_clips([path], **CAPS)
+    clips = api.load_clips([path], **SMALL_CAPS)
     session.sigma_runs = {}
     # Every σ in one batched model: one loop, the same pixels each step, all curves live at once.
     run = api.sigma.prepare(clips, sigmas, holdout="every2", seconds=float(seconds))
@@ -113,8 +111,8 @@ class CompareTab:
 
 def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> CompareTab:
     """The tab fits the Fit tab's clip: its `example` and `upload` are inputs here."""
-    gr.Markdown(f"One Fourier-feature MLP per σ on the Fit tab's clip ({CAPS['max_frames']} frames, "
-                f"{CAPS['max_size']} px), trained on even rows and columns, all σ at once as one batched model. "
+    gr.Markdown(f"One Fourier-feature MLP per σ on the Fit tab's clip ({SMALL_CAPS['max_frames']} frames, "
+                f"{SMALL_CAPS['max_size']} px), trained on even rows and columns, all σ at once as one batched model. "
                 "Small σ blurs; large σ memorises the training pixels and fails between them.")
     with gr.Row():
         sigmas = gr.CheckboxGroup(SIGMA_CHOICES, value=SIGMA_CHOICES, label="σ values")

@@ -65,8 +65,6 @@ def _original(session: Session, shape: tuple[int, int, int]) -> np.ndarray | Non
     return original
 
 
-# Temporary: the façade has no PSNR of two uint8 pictures nor a difference image of two (only
-# preview_triplet's, against a run's own clip). Replace both when inr.api offers them.
 # ---------------------------------------------------------------- handlers
 
 def render_source(session: Session) -> str:

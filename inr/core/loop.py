@@ -89,8 +89,8 @@ class Record:
     steps_per_second: float
     preview: np.ndarray | None = None  # uint8 (H, W, 3): the middle frame of clip 0
     final: bool = False  # scored on every pixel, after the last step
-    # A FieldStack's (train, held-out) PSNR per member; train_psnr and heldout_psnr then pool them
-    # (the PSNR of the members' mean squared error) and loss is the members' mean. Empty otherwise.
+    # (train, held-out) PSNR of each member, for a trainer whose model is several trained as one (as
+    # Compare σ's stack); train_psnr and heldout_psnr then pool them. Empty otherwise.
     members: tuple[tuple[float, float | None], ...] = ()
 
 

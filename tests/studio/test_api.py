@@ -61,6 +61,13 @@ def test_every_action_has_one_name_and_nothing_else_shows(url):
     assert set(everything["named_endpoints"]) == ENDPOINTS and not everything["unnamed_endpoints"]
 
 
+def test_the_readme_shows_the_example_as_it_runs():
+    script = EXAMPLE.read_text()
+    code = script[script.index('"""', 3) + 3:].strip()  # after the docstring
+    readme = (ROOT / "README.md").read_text()
+    assert f"```python\n{code}\n```" in readme
+
+
 def test_the_readme_example_fits_then_renders_a_gif(url, tmp_path):
     env = {**os.environ, "GRADIO_TEMP_DIR": str(tmp_path)}  # where the client downloads the GIF
     done = subprocess.run([sys.executable, str(EXAMPLE), url], capture_output=True, text=True, timeout=240, env=env)

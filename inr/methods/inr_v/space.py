@@ -1,4 +1,4 @@
-"""A continuous space of clips (INR-V) around the meta-network of ``hyper``.
+"""A continuous space of clips (INR-V) around the meta-network of ``hypernet``.
 
 What a user does with the space: bring clips to its one size (``conform``, ``windows``), train it
 (``new``, ``train``), move in it (``interpolate``, ``sample`` from a Gaussian prior fitted

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from inr.methods.latent_inr import codec
 from inr.core import video_baselines
 from inr.core.checkpoints import ClipInfo
+from inr.core.run import check_device
 from inr.core.loop import Record
 from inr.methods.latent_inr.model import (FrameLatents, LatentFitConfig, fit as fit_loop, interpolate, make_model,
                                           render_clip)
@@ -58,7 +58,7 @@ class LatentRun:
 def prepare(clip: Clip, device: str | None = None, seconds: float | None = None, steps: int | None = None,
             seed: int = 0, **model_overrides) -> LatentRun:
     """A fresh Latent-INR for this clip with its fit budget (default: per device)."""
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = check_device(device)
     if seconds is None and steps is None:
         seconds = DEFAULT_SECONDS["cuda" if device.startswith("cuda") else "cpu"]
     cfg = LatentFitConfig(steps=steps, seconds=seconds, seed=seed)
