@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
+import torch
 
 from inr import api
+from inr.core.render import render_frames
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +66,10 @@ def test_mix_alpha_0_equals_clip_a_and_1_equals_clip_b(plant):
     assert np.array_equal(_render(run, clip=0, mix_with=1, mix=1.0)[0], pure_b)
     half, _, _ = _render(run, clip=0, mix_with=1, mix=0.5)
     assert not np.array_equal(half, pure_a)
+
+
+def test_renders_several_frames_a_pass_match_renders_in_bands(run):
+    shape = (7, 30, 40)
+    whole = torch.stack(list(render_frames(run.model, shape, chunk=2**16)))  # 2 frames and more a pass
+    banded = torch.stack(list(render_frames(run.model, shape, chunk=200)))  # 5 rows a pass
+    assert torch.allclose(whole, banded, atol=1e-5)

@@ -12,11 +12,8 @@ import torch
 
 from conftest import ASSETS, ROOT
 from inr import api
-from inr.core import priors
 from inr.methods.superres import protocol
 from inr.core.baselines import upscale_space, upscale_time
-from inr.core.fit import FitConfig
-from inr.core.render import render_frames
 from views import fit, render
 
 
@@ -60,38 +57,6 @@ def test_classical_names_the_rebuild_for_each_kind_of_scale():
     assert protocol.classical_name(low.shape[:3], (5, 8, 12)) == "bicubic + linear blending"
     frame = protocol.classical_frame(np.stack([low[0], low[0] + 90, low[0]]), (5, 8, 12), 1)
     assert frame.shape == (8, 12, 3) and torch.allclose(frame, torch.full_like(frame, 45 / 255))
-
-
-@pytest.fixture(scope="module")
-def run(plant):
-    run = api.prepare([plant], arch="grid", device="cpu", holdout="none", steps=120, seconds=None)
-    list(api.fit(run))
-    return run
-
-
-def test_renders_several_frames_a_pass_match_renders_in_bands(run):
-    shape = (7, 30, 40)
-    whole = torch.stack(list(render_frames(run.model, shape, chunk=2**16)))  # 2 frames and more a pass
-    banded = torch.stack(list(render_frames(run.model, shape, chunk=200)))  # 5 rows a pass
-    assert torch.allclose(whole, banded, atol=1e-5)
-
-
-def test_priors_vanish_on_a_constant_field_and_not_on_a_fitted_one(run):
-    generator = torch.Generator().manual_seed(0)
-    code, shape = run.model.code(0), run.clips[0].shape
-    with torch.no_grad():
-        fitted = [float(prior(run.model, code, shape, generator)) for prior in (priors.curvature, priors.temporal)]
-    assert all(np.isfinite(fitted)) and min(fitted) > 0
-    constant = api.prepare([api.Clip(np.full((4, 16, 16, 3), 90, np.uint8), 10.0, "grey", ())], arch="grid",
-                           device="cpu", steps=1).model
-    with torch.no_grad():
-        for p in constant.parameters():
-            p.zero_()
-    for prior in (priors.curvature, priors.temporal):
-        with torch.no_grad():
-            assert float(prior(constant, constant.code(0), (4, 16, 16), generator)) < 1e-10
-    with pytest.raises(ValueError, match="temporal"):
-        FitConfig(temporal=-1.0)
 
 
 def test_evaluate_sr_scores_inr_and_classical_on_the_same_original_frames(plant):
