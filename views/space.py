@@ -182,16 +182,8 @@ def _invert(session, clip: api.Clip, seconds, box=None):
             yield (f"inverting {clip.name}: step {rec.step}, {rec.seconds:.1f} s · visible pixels "
                    f"{rec.train_psnr:.2f} dB{masked}", curve_figure(inv, None), gr.skip(), gr.skip())
     summary = api.inr_v.inversion_summary(space, inv)
-    frames, mask = inv.frames.numpy(), inv.mask.numpy()
-    rendered = api.inr_v.inversion_render(space, inv)
-    if inv.masked:
-        panel = api.side_by_side([api.inr_v.show_mask(frames, mask), api.inr_v.simple_fill(frames, mask), rendered],
-                                 gap=2, scale=SCALE)
-        stem = "space_inpaint"
-    else:
-        panel = api.side_by_side([frames, rendered], gap=2, scale=SCALE)
-        stem = "space_invert"
-    gif = api.export(session.path(f"{stem}.gif"), panel, api.inr_v.GIF_FPS)
+    stem = "space_inpaint" if inv.masked else "space_invert"
+    gif = api.export(session.path(f"{stem}.gif"), api.inr_v.inversion_panel(space, inv, scale=SCALE), api.inr_v.GIF_FPS)
     yield result_text(summary), curve_figure(inv, summary), str(gif), str(gif)
 
 

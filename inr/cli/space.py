@@ -128,8 +128,7 @@ def cmd_invert(args) -> dict:
     space = api.inr_v.load(args.checkpoint)
     inv = _inversion(args, space)
     s = api.inr_v.inversion_summary(space, inv)
-    rendered = api.inr_v.inversion_render(space, inv)
-    path = api.export(args.out, api.side_by_side([inv.frames.numpy(), rendered], gap=2, scale=2), api.inr_v.GIF_FPS)
+    path = api.export(args.out, api.inr_v.inversion_panel(space, inv, scale=2), api.inr_v.GIF_FPS)
     curve = "  ".join(f"{t:.1f} s {p:.2f} dB" for t, p in api.thin(s["curve"], 6))
     print(f"every pixel of the clip: inversion {s['psnr']:.2f} dB after {s['steps']} steps in {s['seconds']:.1f} s  |  "
           f"mean latent (no inversion) {s['mean_latent_psnr']:.2f} dB\nPSNR against time: {curve}\n"
@@ -144,10 +143,7 @@ def cmd_inpaint(args) -> dict:
     api.inr_v.box_mask(space.cfg.shape, box)  # a bad box fails before the clip is decoded
     inv = _inversion(args, space, box)
     s = api.inr_v.inversion_summary(space, inv)
-    frames, mask = inv.frames.numpy(), inv.mask.numpy()
-    panel = api.side_by_side([api.inr_v.show_mask(frames, mask), api.inr_v.simple_fill(frames, mask),
-                              api.inr_v.inversion_render(space, inv)], gap=2, scale=2)
-    path = api.export(args.out, panel, api.inr_v.GIF_FPS)
+    path = api.export(args.out, api.inr_v.inversion_panel(space, inv, scale=2), api.inr_v.GIF_FPS)
     print(f"masked pixels ({s['masked_pixels']:,}): inpainted {s['masked_psnr']:.2f} dB  |  simple fill (temporal "
           f"median, nearest visible location) {s['fill_masked_psnr']:.2f} dB  |  mean latent "
           f"{s['mean_latent_masked_psnr']:.2f} dB\nvisible pixels (fitted): {s['visible_psnr']:.2f} dB after "

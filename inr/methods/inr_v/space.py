@@ -22,6 +22,7 @@ from inr.methods.inr_v import hypernet
 from inr.core.checkpoints import ClipInfo
 from inr.core.loop import Record
 from inr.core.history import thin
+from inr.core.images import side_by_side
 from inr.methods.inr_v.hypernet import HyperConfig, HyperINR, InvertConfig, TrainConfig
 from inr.core.io import Clip, load_clip, resize
 from inr.core.metrics import mse_to_psnr
@@ -385,6 +386,18 @@ def inversion_summary(space: Space, inv: Inversion) -> dict:
 def inversion_render(space: Space, inv: Inversion, scale: float = 1.0) -> np.ndarray:
     """uint8 (T, H, W, 3): the whole clip rendered from the inversion's code (the box filled in)."""
     return render_code(space, inv.code, scale)
+
+
+def inversion_panel(space: Space, inv: Inversion, scale: int = 2) -> np.ndarray:
+    """uint8 (T, H * scale, ..., 3): what an inversion shows, enlarged by pixel repeat.
+
+    An inversion: the clip | its inversion. An inpainting: the clip with the box greyed | the
+    simple fill | the inpainted clip.
+    """
+    frames, mask = inv.frames.numpy(), inv.mask.numpy()
+    rendered = inversion_render(space, inv)
+    panels = [show_mask(frames, mask), simple_fill(frames, mask), rendered] if inv.masked else [frames, rendered]
+    return side_by_side(panels, gap=2, scale=scale)
 
 
 def show_mask(frames: np.ndarray, mask: np.ndarray) -> np.ndarray:
