@@ -1,3 +1,4 @@
+import contextlib
 import socket
 import sys
 from pathlib import Path
@@ -18,6 +19,42 @@ def drain(gen):
     for out in gen:
         pass
     return out
+
+
+def plain_point_fit(model, data, cfg, steps: int, decay: bool = True) -> None:
+    """The reference the pin tests hold the one loop to: `steps` plain PyTorch steps of the
+    point-sampled field fit (a σ stack too), with the loop's decay of each group's rate unless
+    `decay` is off, drawing pixels with the fit's seed."""
+    from inr.core.fit import make_optimizer
+
+    optimizer = make_optimizer(model, cfg)
+    base = [g["lr"] for g in optimizer.param_groups]
+    draws = torch.Generator().manual_seed(cfg.seed)
+    for step in range(steps):
+        if decay:
+            for group, lr in zip(optimizer.param_groups, base):
+                group["lr"] = lr * cfg.final_lr_ratio ** (step / cfg.steps)
+        index = data.train[torch.randint(len(data.train), (cfg.batch,), generator=draws)]
+        coords, k = data.coords(index)
+        loss = ((model(coords, model.latents[k]) - data.targets(index)) ** 2).mean()  # a stack's: over (K, N, 3)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+
+@contextlib.contextmanager
+def studio():
+    """The studio (app.build) served on a free loopback port for a test: yields its URL."""
+    import app
+
+    demo = app.build()
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False,
+                        quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
 
 
 def free_port() -> int:

@@ -5,8 +5,8 @@ import math
 import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
+from conftest import plain_point_fit
 from inr import api
-from inr.core.fit import make_optimizer
 
 
 def test_estimate_times_the_steps_of_a_plain_loop_and_restores_the_model(plant):
@@ -25,15 +25,6 @@ def test_estimate_times_the_steps_of_a_plain_loop_and_restores_the_model(plant):
     for name, value in run.model.state_dict().items():
         assert torch.equal(value, before[name]), name
     # The trial is four steps of the fit at its first rates (nothing decays in a trial).
-    model, data, cfg = run.model, run.data, run.fit_cfg
-    optimizer = make_optimizer(model, cfg)
-    draws = torch.Generator().manual_seed(cfg.seed)
-    for _ in range(4):
-        index = data.train[torch.randint(len(data.train), (cfg.batch,), generator=draws)]
-        coords, k = data.coords(index)
-        loss = ((model(coords, model.latents[k]) - data.targets(index)) ** 2).mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    for a, b in zip(stepped[-1], model.parameters()):
+    plain_point_fit(run.model, run.data, run.fit_cfg, steps=4, decay=False)
+    for a, b in zip(stepped[-1], run.model.parameters()):
         torch.testing.assert_close(a, b, rtol=0, atol=0)

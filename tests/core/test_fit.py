@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from conftest import ASSETS
+from conftest import ASSETS, plain_point_fit
 from inr import api
 from inr.core.io import load_clip
 from inr.core.fit import FitConfig, make_optimizer, prior_loss, step_loss
@@ -92,19 +92,8 @@ def test_point_fit_leaves_the_weights_of_a_plain_loop(plant):
     kw = dict(arch="fourier", sigma=10.0, device="cpu", steps=12, seconds=None, batch=256, log_seconds=0.0)
     run, reference = api.prepare([clip], **kw), api.prepare([clip], **kw)
     list(api.fit(run))
-    model, data, cfg = reference.model, reference.data, reference.fit_cfg
-    optimizer = make_optimizer(model, cfg)
-    base = [g["lr"] for g in optimizer.param_groups]
-    draws = torch.Generator().manual_seed(cfg.seed)
-    for step in range(cfg.steps):
-        _decayed(optimizer, base, cfg.final_lr_ratio, step, cfg.steps)
-        index = data.train[torch.randint(len(data.train), (cfg.batch,), generator=draws)]
-        coords, k = data.coords(index)
-        loss = ((model(coords, model.latents[k]) - data.targets(index)) ** 2).mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    _assert_same_weights(run.model, model)
+    plain_point_fit(reference.model, reference.data, reference.fit_cfg, reference.fit_cfg.steps)
+    _assert_same_weights(run.model, reference.model)
 
 
 def test_grid_fit_with_priors_and_a_resume_leaves_the_weights_of_a_plain_loop(plant):

@@ -12,8 +12,7 @@ import urllib.request
 import imageio.v3 as iio
 import pytest
 
-import app
-from conftest import ROOT, free_port
+from conftest import ROOT, studio
 
 ENDPOINTS = {
     # Fit
@@ -35,14 +34,8 @@ EXAMPLE = ROOT / "scripts" / "api_example.py"
 
 @pytest.fixture(scope="module")
 def url():
-    demo = app.build()
-    port = free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False,
-                        quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with studio() as address:
+        yield address
 
 
 def test_every_action_has_one_name_and_nothing_else_shows(url):

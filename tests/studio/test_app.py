@@ -6,8 +6,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-import app
-from conftest import drain, free_port
+from conftest import drain, studio
 from inr import api
 from views import blend, compare, fit, render
 from views.common import DEFAULT_EXAMPLE, Session
@@ -104,12 +103,8 @@ def test_sessions_do_not_share_models(tmp_path):
 def test_running_app_through_gradio_client():
     from gradio_client import Client
 
-    demo = app.build()
-    port = free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False,
-                        quiet=True)
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    with studio() as url:
+        client = Client(url, verbose=False)
         text = client.predict("carphone.gif", None, "grid", "10", "every2", 48, api_name="/estimate")
         assert "per 1,000 steps" in text
         result = client.predict("carphone.gif", None, "grid", "10", "every2", 3, 48, api_name="/fit")
@@ -117,5 +112,3 @@ def test_running_app_through_gradio_client():
         assert "training pixels" in stats
         gif = next(f for f in files if str(f).endswith(".gif"))
         assert iio.imread(gif, index=None).shape[0] == 48
-    finally:
-        demo.close()

@@ -3,9 +3,10 @@
 import pytest
 import torch
 
+from conftest import plain_point_fit
 from inr import api
 from inr.core.encodings import FourierConfig, IdentityConfig
-from inr.core.fit import make_optimizer, thin_probes
+from inr.core.fit import thin_probes
 from inr.core.field import Field, ModelConfig
 from inr.core.networks import NetworkConfig
 from inr.methods.sigma.stack import FieldStack
@@ -89,18 +90,6 @@ def test_a_stack_fit_leaves_the_weights_of_a_plain_loop(jelly):
     kw = dict(device="cpu", steps=8, seconds=None, batch=256, log_seconds=0.0)
     stacked, reference = api.sigma.prepare(clip, SIGMAS, **kw), api.sigma.prepare(clip, SIGMAS, **kw)
     list(api.fit(stacked))
-    model, data, cfg = reference.model, reference.data, reference.fit_cfg
-    optimizer = make_optimizer(model, cfg)
-    base = [g["lr"] for g in optimizer.param_groups]
-    draws = torch.Generator().manual_seed(cfg.seed)
-    for step in range(cfg.steps):
-        for group, lr in zip(optimizer.param_groups, base):
-            group["lr"] = lr * cfg.final_lr_ratio ** (step / cfg.steps)
-        index = data.train[torch.randint(len(data.train), (cfg.batch,), generator=draws)]
-        coords, k = data.coords(index)
-        loss = ((model(coords, model.latents[k]) - data.targets(index)) ** 2).mean()  # over (K, N, 3)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    for (name, a), b in zip(stacked.model.named_parameters(), model.parameters()):
+    plain_point_fit(reference.model, reference.data, reference.fit_cfg, reference.fit_cfg.steps)
+    for (name, a), b in zip(stacked.model.named_parameters(), reference.model.parameters()):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
