@@ -7,7 +7,8 @@ by ``prepare`` (from clips) or ``load`` (from a checkpoint), trained by ``fit``,
 - ``api.sigma``: Compare σ, Fourier-feature MLPs at several σ trained as one batched model;
 - ``api.superres``: space-time super-resolution scored beside classical upscaling;
 - ``api.inr_v``: a hypernetwork space of clips (interpolate, sample, invert, inpaint);
-- ``api.latent_inr``: per-frame latents (compression to ``.inr``, frame search, code blending).
+- ``api.latent_inr``: per-frame latents (compression to ``.inr``, frame search, code blending);
+- ``api.motion``: the ``motion`` arch, content moved along optical flow between frames.
 
 ``__all__`` is the contract: a name not listed here is not for clients.
 """
@@ -21,12 +22,14 @@ from inr.core.history import thin
 from inr.core.images import side_by_side
 from inr.core.io import Clip, ClipError
 from inr.core.plots import curves_figure
-from inr.core.presets import ARCHS, DEFAULT_ARCH, caps, fit_config
-from inr.core.report import run_card, write_comparison, write_curves, write_run_card
+from inr.core.presets import DEFAULT_ARCH, arch_names, caps, fit_config
+from inr.core.report import run_card, write_comparison, write_curves, write_image, write_run_card
 from inr.core.run import (MAX_RENDER_PIXELS, Run, attach_clips, clip_ssim, common_size, default_device, device_name,
                           export, fit, load, load_clips, output_fps, output_size, prepare, render, resume, save,
                           summary, verdict)
-from inr.methods import inr_v, latent_inr, sigma, superres
+from inr.methods import inr_v, latent_inr, motion, sigma, superres
+
+ARCHS = arch_names()  # after the methods: the ones they add (motion) included
 
 __all__ = [
     # clips and devices
@@ -39,7 +42,7 @@ __all__ = [
     "side_by_side", "uint8_psnr",
     # renders and files
     "MAX_GIF_PIXELS", "MAX_RENDER_PIXELS", "check_export_size", "export", "output_fps", "output_size", "render",
-    "run_card", "write_comparison", "write_curves", "write_run_card",
+    "run_card", "write_comparison", "write_curves", "write_image", "write_run_card",
     # one namespace per method
-    "inr_v", "latent_inr", "sigma", "superres",
+    "inr_v", "latent_inr", "motion", "sigma", "superres",
 ]

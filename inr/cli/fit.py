@@ -46,12 +46,17 @@ def cmd_fit(args) -> dict:
                           seed=args.seed, steps=args.steps, seconds=args.seconds, curvature=args.curvature,
                           temporal=args.temporal)
     print(f"fitting {run.arch} ({run.params:,} parameters) on {api.device_name(run.device)}", file=sys.stderr)
+    for note in run.notes:
+        print(f"  {note}", file=sys.stderr)
     follow(api.fit(run), "fit")
     summary = api.summary(run)
     summary["ssim"] = api.clip_ssim(run)  # every pixel of the 1x render, training and held-out alike
     summary["checkpoint"] = str(api.save(run, out / "model.safetensors"))
     summary["curves"] = str(api.write_curves(out / "curves.html", {run.arch: run.history}, run.baseline))
     summary["comparison"] = str(api.write_comparison(out / "comparison.png", run))
+    if api.motion.gaps(run):  # what the motion field learned: the middle gap's content and motion
+        summary["motion"] = str(api.write_image(out / "motion.png", api.motion.panel(run, api.motion.gaps(run) // 2)))
+    summary["notes"] = run.notes
     summary["run_card"] = str(api.write_run_card(out / "run.json", run, summary))
     print(describe(summary))
     return summary

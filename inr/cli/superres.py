@@ -15,7 +15,8 @@ def register(sub) -> None:
     p.add_argument("--time", type=time_factors, default="2,4",
                    help="temporal factors: keep every n-th frame, comma-separated")
     p.add_argument("--both", action="store_true", help="also one row with the first spatial and temporal factor together")
-    p.add_argument("--arch", choices=api.ARCHS, default=api.DEFAULT_ARCH)
+    p.add_argument("--arch", choices=api.ARCHS,
+                   help="the field to fit (default: motion for temporal factors, grid for spatial ones)")
     add_prior_options(p)
     add_clip_options(p, holdout=False)
     p.set_defaults(handler=cmd_evaluate_sr)
@@ -33,7 +34,8 @@ def cmd_evaluate_sr(args) -> dict:
     print(f"{'space':>6} {'time':>4}  {'input':>12}  {'INR PSNR':>9} {'SSIM':>6}  {'classical':>9} {'SSIM':>6}  method",
           file=sys.stderr)
     for s, n in cases:
-        study = api.superres.prepare_study(clip, s, n, arch=args.arch, device=args.device, seed=args.seed,
+        arch = args.arch or api.superres.best_arch(s, n)
+        study = api.superres.prepare_study(clip, s, n, arch=arch, device=args.device, seed=args.seed,
                                            steps=args.steps, seconds=args.seconds, curvature=args.curvature,
                                            temporal=args.temporal)
         follow(api.fit(study.run), f"{s:g}x space, {n}x time")

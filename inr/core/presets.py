@@ -2,18 +2,48 @@
 
 ``grid`` is the default: a multiresolution grid read through a cubic B-spline with a linear
 head. On a 2-core CPU it trains whole frames per step with matrix products (see encodings.py),
-which is what makes a 60 s fit reach high PSNR. The others are the published recipes.
+which is what makes a 60 s fit reach high PSNR. The others are the published recipes. A method
+adds an architecture of its own with ``register`` (the motion field does).
 """
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
 
 from inr.core.encodings import FourierConfig, GridConfig, HashConfig, IdentityConfig
 from inr.core.fit import FitConfig
 from inr.core.field import ModelConfig
 from inr.core.networks import NetworkConfig
 
-ARCHS = ("grid", "hash", "fourier", "siren", "relu")
+BUILTIN_ARCHS = ("grid", "hash", "fourier", "siren", "relu")
 DEFAULT_ARCH = "grid"
+
+
+@dataclass(frozen=True)
+class Arch:
+    """An architecture a method adds: its model for clips of given (T, H, W) shapes and holdout, its
+    fit settings per device ("cpu", "cuda"), and how a fresh model is set up from the clips it will
+    fit (frames, their training masks, the holdout mode; returns notes for the person)."""
+
+    model_config: Callable[[list[tuple[int, int, int]], str], ModelConfig]
+    fit: dict[str, dict]
+    initialise: Callable[[nn.Module, list[np.ndarray], list[torch.Tensor], str], list[str]] | None = None
+
+
+_REGISTERED: dict[str, Arch] = {}
+
+
+def register(name: str, arch: Arch) -> None:
+    _REGISTERED[name] = arch
+
+
+def arch_names() -> tuple[str, ...]:
+    """Every architecture: the built-in ones, then those methods registered."""
+    return BUILTIN_ARCHS + tuple(_REGISTERED)
 
 # Clip caps per device: longest side and frames. A CPU fit of 100 frames at 160 px takes ~1 min.
 CAPS = {"cpu": {"max_size": 160, "max_frames": 100}, "cuda": {"max_size": 512, "max_frames": 300}}
@@ -34,14 +64,16 @@ FIT = {
 
 
 def _check_arch(arch: str) -> None:
-    if arch not in ARCHS:
-        raise ValueError(f"arch must be one of {', '.join(ARCHS)}, got {arch!r}")
+    if arch not in arch_names():
+        raise ValueError(f"arch must be one of {', '.join(arch_names())}, got {arch!r}")
 
 
 def model_config(arch: str, shapes: list[tuple[int, int, int]], holdout: str = "every2",
                  sigma: float | None = None) -> ModelConfig:
     """The model of `arch` sized for clips of these (T, H, W) shapes and this holdout mode."""
     _check_arch(arch)
+    if arch in _REGISTERED:
+        return _REGISTERED[arch].model_config(shapes, holdout)
     clips = len(shapes)
     frames = max(s[0] for s in shapes)
     height = max(s[1] for s in shapes)
@@ -76,11 +108,19 @@ def training_span(pixels: int, step: int) -> tuple[float, float]:
 def fit_config(arch: str, device: str, **overrides) -> FitConfig:
     """The FitConfig of `arch` on this device ("cpu" or "cuda"), with any field overridden."""
     _check_arch(arch)
-    settings = dict(FIT[(arch, "cuda" if device.startswith("cuda") else "cpu")])
+    kind = "cuda" if device.startswith("cuda") else "cpu"
+    settings = dict(_REGISTERED[arch].fit[kind] if arch in _REGISTERED else FIT[(arch, kind)])
     settings.update({k: v for k, v in overrides.items() if v is not None})
     if "steps" in overrides and overrides["steps"] is not None and overrides.get("seconds") is None:
         settings["seconds"] = None  # a step budget alone replaces the default time budget
     return FitConfig(**settings)
+
+
+def initialise(arch: str, model: nn.Module, frames: list[np.ndarray], masks: list[torch.Tensor],
+               holdout: str) -> list[str]:
+    """Set up a fresh model of `arch` from the clips it will fit (most need nothing); notes to show."""
+    hook = _REGISTERED[arch].initialise if arch in _REGISTERED else None
+    return hook(model, frames, masks, holdout) if hook else []
 
 
 def caps(device: str) -> dict:

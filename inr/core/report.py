@@ -52,7 +52,13 @@ def write_comparison(path: str | Path, run) -> Path:
     rows = [comparison_frame(run, k) for k in range(len(run.frames))]
     width = max(r.shape[1] for r in rows)
     rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
-    atomic_write_bytes(path, iio.imwrite("<bytes>", np.concatenate(rows), extension=".png"))
+    return write_image(path, np.concatenate(rows))
+
+
+def write_image(path: str | Path, image: np.ndarray) -> Path:
+    """A uint8 (H, W, 3) image as a PNG, atomically."""
+    path = Path(path)
+    atomic_write_bytes(path, iio.imwrite("<bytes>", image, extension=".png"))
     return path
 
 

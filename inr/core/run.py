@@ -26,7 +26,7 @@ from inr.core.io import Clip, load_clip, resize
 from inr.core.loop import Record
 from inr.core.metrics import mse_to_psnr, psnr_to_mse, ssim
 from inr.core.pixels import PixelSet, make_pixel_set
-from inr.core.presets import DEFAULT_ARCH, caps, fit_config, model_config
+from inr.core.presets import DEFAULT_ARCH, caps, fit_config, initialise, model_config
 from inr.core.render import render_uint8
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
@@ -70,6 +70,7 @@ class Run:
     # How a fit of this run steps and scores (fit.field_trainer when None): a method whose model
     # is scored its own way sets it, as Compare σ does for its stack of members.
     make_trainer: Callable[..., Trainer] | None = None
+    notes: list[str] = field(default_factory=list)  # what setting the model up did, for the person
 
     @property
     def params(self) -> int:
@@ -109,7 +110,8 @@ def prepare(clips: list[Clip], arch: str = DEFAULT_ARCH, sigma: float | None = N
     model = fresh_model(model_config(arch, [f.shape[:3] for f in frames], holdout, sigma), seed, device)
     data = make_pixel_set(frames, holdout, seed, device)
     infos = [ClipInfo(c.name, *c.frames.shape[:3], fps=c.fps) for c in clips]
-    run = Run(model, infos, arch, device, fit_cfg, holdout, frames, data)
+    notes = initialise(arch, model, frames, data.masks, holdout)
+    run = Run(model, infos, arch, device, fit_cfg, holdout, frames, data, notes=notes)
     run.baseline = _baseline(frames, data, holdout)
     return run
 

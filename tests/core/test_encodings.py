@@ -50,3 +50,14 @@ def test_hash_grid_is_continuous_and_sized():
     assert out.shape == (100, enc.out_dim)
     near = enc(p + 1e-4)
     assert (near - out).abs().max() < 0.05
+
+
+def test_a_grid_read_at_one_instant_is_its_scattered_read():
+    from inr.core.encodings import GridConfig, SeparableGrid
+
+    grid = SeparableGrid(GridConfig(finest=(6, 9, 11), coarsest=(2, 3, 3), init_scale=1.0))
+    points = torch.rand(5, 7, 2) * 2.4 - 1.2  # some past the edges
+    t = torch.tensor(0.3)
+    with torch.no_grad():
+        scattered = grid(torch.cat([t.expand(5, 7, 1), points], -1).view(-1, 3)).view(5, 7, -1)
+        assert torch.allclose(grid.instant(t, points), scattered, atol=1e-5)

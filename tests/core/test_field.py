@@ -5,7 +5,7 @@ import torch
 
 from inr.core.coords import frame_times, pixel_centres
 from inr.core.field import Field, ModelConfig
-from inr.core.presets import ARCHS, model_config
+from inr.core.presets import BUILTIN_ARCHS as ARCHS, model_config
 
 
 @pytest.mark.parametrize("arch", ARCHS)

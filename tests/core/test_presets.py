@@ -5,7 +5,7 @@ import torch
 
 from inr.core.coords import pixel_centres
 from inr.core.field import Field
-from inr.core.presets import ARCHS, DEFAULT_ARCH, caps, fit_config, model_config, training_span
+from inr.core.presets import BUILTIN_ARCHS as ARCHS, DEFAULT_ARCH, caps, fit_config, model_config, training_span
 
 
 @pytest.mark.parametrize("device", ["cpu", "cuda"])

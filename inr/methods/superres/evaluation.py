@@ -33,7 +33,13 @@ class Study:
     run: Run
 
 
-def prepare_study(clip: Clip, space: float = 1.0, time: int = 1, arch: str = DEFAULT_ARCH,
+def best_arch(space: float, time: int) -> str:
+    """The field to fit for these factors: the motion field moves content into new frames (it beat
+    blending and minterpolate on every shared clip); in space it is the grid it holds at key frames."""
+    return "motion" if time > 1 else DEFAULT_ARCH
+
+
+def prepare_study(clip: Clip, space: float = 1.0, time: int = 1, arch: str | None = None,
                   device: str | None = None, seed: int = 0, **fit_overrides) -> Study:
     """Shrink a clip (space x smaller, every time-th frame) and prepare a field for the small one.
 
@@ -42,6 +48,7 @@ def prepare_study(clip: Clip, space: float = 1.0, time: int = 1, arch: str = DEF
     """
     degraded = protocol.degrade(clip.frames, space, time)
     low = Clip(degraded.low, clip.fps / time, clip.name, ())
+    arch = arch or best_arch(space, time)
     return Study(clip.name, degraded, prepare([low], arch, holdout="none", device=device, seed=seed, **fit_overrides))
 
 
@@ -57,7 +64,7 @@ def score(study: Study) -> SuperResolution:
     theirs = {name: protocol.score(torch.from_numpy(v).float() / 255, degraded.target, time)
               for name, v in rebuilds.items()}
     best = max(theirs, key=lambda name: theirs[name]["psnr"])
-    row = {"clip": study.name, "space": degraded.space, "time": time, "input": list(degraded.low.shape[:3]),
+    row = {"clip": study.name, "arch": run.arch, "space": degraded.space, "time": time, "input": list(degraded.low.shape[:3]),
            "output": list(shape), "inr_psnr": ours["psnr"], "classical_psnr": theirs[best]["psnr"],
            "inr_ssim": ours["ssim"], "classical_ssim": theirs[best]["ssim"], "classical": best,
            "classical_all": {name: v["psnr"] for name, v in theirs.items()},
@@ -69,7 +76,7 @@ def score(study: Study) -> SuperResolution:
     return SuperResolution(row, inr, rebuilds[best], degraded.target, degraded.low)
 
 
-def evaluate(clip: Clip, space: float = 1.0, time: int = 1, arch: str = DEFAULT_ARCH,
+def evaluate(clip: Clip, space: float = 1.0, time: int = 1, arch: str | None = None,
              device: str | None = None, seed: int = 0, **fit_overrides) -> SuperResolution:
     """Shrink a clip, fit the small version to its budget, render it back and score both ways."""
     study = prepare_study(clip, space, time, arch, device, seed, **fit_overrides)

@@ -1,0 +1,70 @@
+"""The ``motion`` architecture: its model for a clip, its fit settings, and its flows set from the clip."""
+
+import dataclasses
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from inr.core import presets
+from inr.core.field import ModelConfig
+from inr.methods.motion.field import MotionConfig, flow_grid_size
+from inr.methods.motion.flow import MIN_SIDE, gap_flows
+
+NAME = "motion"
+
+
+def model_config(shapes: list[tuple[int, int, int]], holdout: str) -> ModelConfig:
+    """The grid arch's content model for this clip, plus a flow grid a quarter of its size a side."""
+    if len(shapes) != 1:
+        raise ValueError("the motion field fits one clip at a time (its flows belong to that clip): "
+                         "blend several clips with another arch")
+    grid = presets.model_config("grid", shapes, holdout)
+    content = dataclasses.asdict(grid.encoding)
+    content.pop("kind")
+    height, width = flow_grid_size(*shapes[0][1:])
+    return ModelConfig(MotionConfig(**content, flow_height=height, flow_width=width), grid.network)
+
+
+def visible_frames(frames: np.ndarray, mask: torch.Tensor) -> np.ndarray:
+    """uint8 frames made only of training pixels, for the flow: held-out pixels must not inform it.
+
+    ``none``: the frames. ``every2``: the training lattice (half size). ``random``: held-out pixels
+    filled from their neighbours by OpenCV's inpainting (Telea).
+    """
+    pattern = mask[0].numpy()
+    if pattern.all():
+        return frames
+    rows, cols = pattern.any(1), pattern.any(0)
+    if pattern[rows][:, cols].all():
+        return np.ascontiguousarray(frames[:, rows][:, :, cols])
+    hole = (~pattern).astype(np.uint8)
+    return np.stack([cv2.inpaint(np.ascontiguousarray(f), hole, 2, cv2.INPAINT_TELEA) for f in frames])
+
+
+def initialise(model: nn.Module, frames: list[np.ndarray], masks: list[torch.Tensor], holdout: str) -> list[str]:
+    """Set the model's flows from DIS optical flow on the clip's training pixels; notes for the person."""
+    flows = model.encoding.flows
+    clip = visible_frames(frames[0], masks[0])
+    count = len(clip)
+    if count < 2:
+        return ["one frame: no motion to learn, so the motion field is the plain grid here"]
+    if min(clip.shape[1:3]) < MIN_SIDE:
+        return [f"frames under {MIN_SIDE} training pixels a side are too small for optical flow: "
+                f"the motion field blends between frames like the grid"]
+    found, still = gap_flows(clip, tuple(flows.shape[-2:]))
+    with torch.no_grad():
+        flows.copy_(found.to(flows.device))
+    if len(still) == count - 1:
+        return ["no coherent motion between any two frames (a still clip, or cuts): the motion field "
+                "blends between frames like the grid"]
+    if still:
+        return [f"{len(still)} of {count - 1} frame gaps show no coherent motion (a cut or a still "
+                f"stretch): the field blends across those"]
+    return []
+
+
+def register() -> None:
+    grid_fit = {kind: dict(presets.FIT[("grid", kind)]) for kind in ("cpu", "cuda")}
+    presets.register(NAME, presets.Arch(model_config, grid_fit, initialise))
