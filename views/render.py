@@ -65,6 +65,41 @@ def _original(session: Session, shape: tuple[int, int, int]) -> np.ndarray | Non
     return original
 
 
+def _new_frames(inputs: int, outputs: int) -> np.ndarray:
+    """bool (outputs,): the output frames that fall between two input frames (instant-aligned:
+    output i sits at input position i (inputs - 1) / (outputs - 1))."""
+    if outputs < 2:
+        return np.zeros(outputs, bool)
+    return np.arange(outputs) * (inputs - 1) % (outputs - 1) != 0
+
+
+def _classical_clip(session: Session, shape: tuple[int, int, int], method: str) -> np.ndarray:
+    """uint8 (T, H, W, 3): `method`'s rebuild of the whole clip at `shape`. Made once per model,
+    shape and method and kept in the session: minterpolate needs every frame, and each slider move
+    asks for a preview again. One entry only, so a session holds at most one extra clip."""
+    cached = session.views.get("render")
+    key = (shape, method)
+    if cached is None or cached["run"] is not session.run or cached["key"] != key:
+        frames = api.superres.classical_render(session.run, shape, method=method)
+        cached = session.views["render"] = {"run": session.run, "key": key, "frames": frames}
+    return cached["frames"]
+
+
+def _classical_panels(session: Session, shape: tuple[int, int, int], index: int | None) -> list[tuple[str, np.ndarray]]:
+    """(method, uint8 frame (H, W, 3), or the whole clip (T, H, W, 3) when `index` is None) of each
+    classical rebuild the comparison shows: the plain upscale, then the one a user would pick
+    instead (Lanczos in space, minterpolate in time)."""
+    run = session.run
+    plain, *strong = api.superres.classical_methods(run, shape)
+    first = api.superres.classical_preview(run, shape, index)[1] if index is not None else \
+        api.superres.classical_render(run, shape)
+    panels = [(plain, first)]
+    for name in strong:
+        clip = _classical_clip(session, shape, name)
+        panels.append((name, clip if index is None else clip[index]))
+    return panels
+
+
 # ---------------------------------------------------------------- handlers
 
 def render_source(session: Session) -> str:
@@ -89,13 +124,15 @@ def on_render_preview(session: Session, spatial, temporal, width, height, frames
         return mid, f"{info} (preview: the middle frame)"
     k = _between(run.clips[0].frames, t)
     ours = api.render_frame(run, shape, k)
-    name, theirs = api.superres.classical_preview(run, shape, k)
-    info += f" · preview of frame {k}: **INR** | **{name}** of the clip | difference ×{api.ERROR_GAIN}"
+    theirs = _classical_panels(session, shape, k)
+    info += f" · preview of frame {k}: **INR** | " + " | ".join(f"**{name}**" for name, _ in theirs) + " of the clip"
     original = _original(session, shape)
     if original is not None:
-        info += (f" · against the original frame {k} ({ORIGINALS[session.name][0]}, never seen by either): "
-                 f"INR {api.uint8_psnr(ours, original[k]):.2f} dB, {name} {api.uint8_psnr(theirs, original[k]):.2f} dB PSNR")
-    return api.side_by_side([ours, theirs, api.error_map(ours, theirs)]), info
+        new = ", a new frame" if _new_frames(run.clips[0].frames, t)[k] else ""
+        scores = ", ".join(f"{name} {api.uint8_psnr(frame, original[k]):.2f} dB" for name, frame in theirs)
+        info += (f" · against the original frame {k}{new} ({ORIGINALS[session.name][0]}, never seen by any of them): "
+                 f"INR {api.uint8_psnr(ours, original[k]):.2f} dB, {scores} PSNR")
+    return api.side_by_side([ours, *(frame for _, frame in theirs)]), info
 
 
 @friendly
@@ -113,14 +150,19 @@ def on_render(session: Session, spatial, temporal, width, height, frames, compar
     info = f"rendered {shape[0]} frames of {shape[2]}×{shape[1]} at {fps:.3g} fps"
     if not compare:
         return str(mp4), [str(gif), str(mp4)], info
-    classical = api.superres.classical_render(run, shape)
-    both = api.side_by_side([rendered, classical])
+    theirs = _classical_panels(session, shape, None)
+    both = api.side_by_side([rendered, *(clip for _, clip in theirs)])
     pair = api.export(session.path(f"{stem}_inr_vs_classical.mp4"), both, fps)
+    info += " · side by side: INR | " + " | ".join(name for name, _ in theirs)
     original = _original(session, shape)
     if original is not None:
-        name = api.superres.classical_preview(run, shape, 0)[0]
-        info += (f" · against the original {ORIGINALS[session.name][0]} (every frame, never seen by either): "
-                 f"INR {api.uint8_psnr(rendered, original):.2f} dB, {name} {api.uint8_psnr(classical, original):.2f} dB PSNR")
+        # Where the render adds frames, score those: the kept ones are the input for the classical rebuilds.
+        new = _new_frames(run.clips[0].frames, shape[0])
+        which = f"the {new.sum()} new frames" if new.any() else "every frame"
+        scored = new if new.any() else np.ones(shape[0], bool)
+        scores = ", ".join(f"{name} {api.uint8_psnr(clip[scored], original[scored]):.2f} dB" for name, clip in theirs)
+        info += (f" · against the original {ORIGINALS[session.name][0]} ({which}, never seen by any of them): "
+                 f"INR {api.uint8_psnr(rendered[scored], original[scored]):.2f} dB, {scores} PSNR")
     return str(pair), [str(gif), str(mp4), str(pair)], info
 
 
@@ -137,15 +179,22 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
     r = result.row
     k = _between(r["input"][0], r["output"][0])
     panels = [result.target[k], result.inr[k], result.classical[k]]
-    table = (f"Input: {r['input'][0]} frames of {r['input'][2]}×{r['input'][1]} → output {r['output'][0]} frames of "
-             f"{r['output'][2]}×{r['output'][1]}, scored against the original frames, which neither method saw.\n\n"
-             f"| | PSNR | SSIM |" + (" PSNR on new frames |" if int(time) > 1 else "") + "\n|---|---|---|" +
-             ("---|" if int(time) > 1 else "") + "\n"
+    moving = int(time) > 1
+
+    def new_cell(value: float | None) -> str:  # the new-frames column, where frames are new
+        return f" {value:.2f} dB |" if moving else ""
+
+    lines = [f"Input: {r['input'][0]} frames of {r['input'][2]}×{r['input'][1]} → output {r['output'][0]} frames of "
+             f"{r['output'][2]}×{r['output'][1]}, scored against the original frames, which no method saw.\n",
+             "| | PSNR | SSIM |" + (" PSNR on new frames |" if moving else ""),
+             "|---|---|---|" + ("---|" if moving else ""),
              f"| INR ({r['steps']} steps, {r['seconds']:.0f} s) | {r['inr_psnr']:.2f} dB | {r['inr_ssim']:.3f} |" +
-             (f" {r['inr_psnr_new_frames']:.2f} dB |" if int(time) > 1 else "") + "\n"
-             f"| {r['classical']} | {r['classical_psnr']:.2f} dB | {r['classical_ssim']:.3f} |" +
-             (f" {r['classical_psnr_new_frames']:.2f} dB |" if int(time) > 1 else "") +
-             f"\n\nPreview: frame {k}, original | INR | {r['classical']}.")
+             new_cell(r.get("inr_psnr_new_frames"))]
+    for name, value in sorted(r["classical_all"].items(), key=lambda item: -item[1]):  # the best first
+        structure = f"{r['classical_ssim']:.3f}" if name == r["classical"] else ""
+        new = r.get("classical_all_new_frames", {}).get(name)
+        lines.append(f"| {name} | {value:.2f} dB | {structure} |" + new_cell(new))
+    table = "\n".join(lines) + f"\n\nPreview: frame {k}, original | INR | {r['classical']} (the best classical)."
     video = api.side_by_side([result.target, result.inr, result.classical])
     path = api.export(session.path(f"sr_check_{space:g}x_{int(time)}x.mp4"), video, run.clips[0].fps)
     return api.side_by_side(panels), table, str(path)
@@ -171,8 +220,9 @@ def build_tab(session: gr.State) -> RenderTab:
         out_w = gr.Number(0, label="Width (0: from scale)", precision=0)
         out_h = gr.Number(0, label="Height (0: from scale)", precision=0)
         out_t = gr.Number(0, label="Frames (0: from scale)", precision=0)
-    compare = gr.Checkbox(False, label="Compare with classical upscaling (bicubic in space, linear frame blending "
-                                       "in time), side by side", elem_id="render-compare")
+    compare = gr.Checkbox(False, label="Compare with classical upscaling, side by side: bicubic and ffmpeg's Lanczos "
+                                       "in space, linear frame blending and ffmpeg's motion-compensated minterpolate "
+                                       "in time", elem_id="render-compare")
     info = gr.Markdown(elem_id="render-info")
     preview = gr.Image(label="Preview", interactive=False, elem_classes=PIXELATED)
     go = gr.Button("Render", variant="primary", elem_id="render-go")

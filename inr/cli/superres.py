@@ -31,8 +31,8 @@ def cmd_evaluate_sr(args) -> dict:
     clip = api.load_clips([args.clip], args.max_frames, args.max_size, args.device)[0]
     notes([clip])
     rows = []
-    print(f"{'space':>6} {'time':>4}  {'input':>12}  {'INR PSNR':>9} {'SSIM':>6}  {'classical':>9} {'SSIM':>6}  method",
-          file=sys.stderr)
+    print(f"{'space':>6} {'time':>4}  {'input':>12}  {'INR':>6} {'SSIM':>6}  {'bicubic':>7} {'Lanczos':>7}  "
+          f"{'INR new':>7} {'blend':>6} {'minterp':>7}  best classical (PSNR SSIM)", file=sys.stderr)
     for s, n in cases:
         arch = args.arch or api.superres.best_arch(s, n)
         study = api.superres.prepare_study(clip, s, n, arch=arch, device=args.device, seed=args.seed,
@@ -41,8 +41,22 @@ def cmd_evaluate_sr(args) -> dict:
         follow(api.fit(study.run), f"{s:g}x space, {n}x time")
         row = api.superres.score(study).row
         rows.append(row)
-        t, h, w = row["input"]
-        print(f"{s:6g} {n:4d}  {f'{t}x{w}x{h}':>12}  {row['inr_psnr']:9.2f} {row['inr_ssim']:6.3f}  "
-              f"{row['classical_psnr']:9.2f} {row['classical_ssim']:6.3f}  {row['classical']}")
-    print("PSNR and SSIM against the original frames, which neither method saw (every pixel of every frame)")
+        print(_line(row))
+    print("PSNR (dB) and SSIM against the original frames, which no method saw. INR, bicubic, Lanczos: every frame")
+    print("(with blending or minterpolate in time where both change); INR new, blend (linear frame blending),")
+    print("minterp (ffmpeg's motion-compensated minterpolate): the new frames only")
     return {"rows": rows}
+
+
+def _line(row: dict) -> str:
+    """One row of the table: the INR beside the classical figures of its kind of scale, '-' where
+    a figure does not apply."""
+
+    def cell(key: str, width: int) -> str:
+        return f"{row[key]:{width}.2f}" if key in row else f"{'-':>{width}}"
+
+    t, h, w = row["input"]
+    return (f"{row['space']:6g} {row['time']:4d}  {f'{t}x{w}x{h}':>12}  {row['inr_psnr']:6.2f} {row['inr_ssim']:6.3f}  "
+            f"{cell('bicubic_psnr', 7)} {cell('lanczos_psnr', 7)}  {cell('inr_psnr_new_frames', 7)} "
+            f"{cell('blend_psnr_new_frames', 6)} {cell('mci_psnr_new_frames', 7)}  "
+            f"{row['classical_psnr']:.2f} {row['classical_ssim']:.3f} {row['classical']}")

@@ -1,12 +1,12 @@
 """The classical codecs an .inr file is measured against: H.264 (CRF swept) and GIF.
 
-H.264 uses the ffmpeg that ships inside imageio-ffmpeg (libx264, yuv420p, preset medium), fed and
-read back as raw RGB through pipes, so what is scored is exactly what a player would show. Each
-result is (bytes of the file, PSNR and SSIM of its decoded frames against the clip, all pixels).
+H.264 uses the ffmpeg that ships inside imageio-ffmpeg (run by ``inr.core.ffmpeg``; libx264,
+yuv420p, preset medium), fed and read back as raw RGB through pipes, so what is scored is exactly
+what a player would show. Each result is (bytes of the file, PSNR and SSIM of its decoded frames
+against the clip, all pixels).
 """
 
 import math
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -14,17 +14,11 @@ import imageio.v3 as iio
 import numpy as np
 import torch
 
+from inr.core import ffmpeg
 from inr.core.export import pad_to_even, write_gif
 from inr.core.metrics import psnr, ssim
 
 CRFS = tuple(range(0, 52, 3))  # libx264's whole range: 0 is lossless, 51 its smallest
-FFMPEG_TIMEOUT = 120  # seconds per encode or decode of a capped clip
-
-
-def _ffmpeg() -> str:
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def quality(decoded: np.ndarray, frames: np.ndarray) -> tuple[float, float]:
@@ -34,27 +28,16 @@ def quality(decoded: np.ndarray, frames: np.ndarray) -> tuple[float, float]:
     return psnr(a, b), ssim(a, b)
 
 
-def _run(args: list[str], data: bytes | None = None) -> bytes:
-    try:
-        done = subprocess.run(args, input=data, capture_output=True, timeout=FFMPEG_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as err:
-        raise ValueError(f"ffmpeg took longer than {FFMPEG_TIMEOUT} s") from err
-    if done.returncode != 0:
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-        raise ValueError(f"ffmpeg failed: {tail[0]}")
-    return done.stdout
-
-
 def h264(frames: np.ndarray, fps: float, crf: int, folder: Path) -> dict:
     """Encode uint8 frames (T, H, W, 3) at this CRF; {"crf", "bytes", "psnr", "ssim"}."""
     count, height, width = frames.shape[:3]
     padded = np.stack([pad_to_even(f) for f in frames])  # yuv420p needs even sides
     ph, pw = padded.shape[1:3]
     path = folder / f"h264_crf{crf}.mp4"
-    _run([_ffmpeg(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{pw}x{ph}",
-          "-r", f"{fps:g}", "-i", "-", "-c:v", "libx264", "-preset", "medium", "-crf", str(crf),
-          "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)], padded.tobytes())
-    raw = _run([_ffmpeg(), "-loglevel", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    ffmpeg.run(["-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{pw}x{ph}",
+                "-r", f"{fps:g}", "-i", "-", "-c:v", "libx264", "-preset", "medium", "-crf", str(crf),
+                "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)], padded.tobytes())
+    raw = ffmpeg.run(["-loglevel", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
     decoded = np.frombuffer(raw, dtype=np.uint8).copy()
     if decoded.size != count * ph * pw * 3:
         raise ValueError(f"ffmpeg decoded {decoded.size} bytes, expected {count * ph * pw * 3}")

@@ -52,28 +52,62 @@ def prepare_study(clip: Clip, space: float = 1.0, time: int = 1, arch: str | Non
     return Study(clip.name, degraded, prepare([low], arch, holdout="none", device=device, seed=seed, **fit_overrides))
 
 
+def _classical_half(degraded: protocol.Degraded) -> tuple[dict, dict[str, np.ndarray]]:
+    """The classical half of a row (see ``score``) and each rebuild's uint8 frames (T, H, W, 3) by name.
+
+    Rebuilds are scored as 8-bit frames, as the INR's render is: what a player would show.
+    """
+    shape, time = degraded.target.shape[:3], degraded.time
+    rebuilds = {name: to_uint8(v) for name, v in protocol.classical(degraded.low, shape).items()}
+    # SSIM, the slow part, only for the one the row reports: the best by PSNR.
+    theirs = {name: protocol.score(torch.from_numpy(v).float() / 255, degraded.target, time, structure=False)
+              for name, v in rebuilds.items()}
+    best = max(theirs, key=lambda name: theirs[name]["psnr"])
+    theirs[best] = protocol.score(torch.from_numpy(rebuilds[best]).float() / 255, degraded.target, time)
+    plain, strong = protocol.methods(degraded.low.shape[:3], shape)[:2]
+    row = {"space": degraded.space, "time": time, "input": list(degraded.low.shape[:3]), "output": list(shape),
+           "classical_psnr": theirs[best]["psnr"], "classical_ssim": theirs[best]["ssim"], "classical": best,
+           "classical_all": {name: v["psnr"] for name, v in theirs.items()}}
+    if degraded.low.shape[1:3] != shape[1:] or time == 1:
+        row["bicubic_psnr"] = theirs[plain]["psnr"]
+        row["lanczos_psnr"] = theirs[strong]["psnr"]
+    if time > 1:
+        row["classical_psnr_new_frames"] = theirs[best]["psnr_new_frames"]
+        row["classical_all_new_frames"] = {name: v["psnr_new_frames"] for name, v in theirs.items()}
+        row["blend_psnr_new_frames"] = theirs[plain]["psnr_new_frames"]
+        row["mci_psnr_new_frames"] = theirs[strong]["psnr_new_frames"]
+    return row, rebuilds
+
+
+def classical_scores(clip: Clip, space: float = 1.0, time: int = 1) -> dict:
+    """The classical half of ``evaluate``'s row for this clip and scale, with nothing fitted: a
+    second or two a row (``bench/classical.py``)."""
+    row, _ = _classical_half(protocol.degrade(clip.frames, space, time))
+    return {"clip": clip.name, **row}
+
+
 def score(study: Study) -> SuperResolution:
-    """Render the fitted small clip back at the original's size and score it beside the best
-    classical rebuild (bicubic, linear blending or trilinear) on the original frames, which
-    neither saw: PSNR and SSIM over every pixel of every frame (and on the new frames alone)."""
+    """Render the fitted small clip back at the original's size and score it beside every classical
+    rebuild of its kind of scale (protocol.classical) on the original frames, which none of them
+    saw: PSNR and SSIM over every pixel of every frame (and on the new frames alone).
+
+    The row names the best classical rebuild over all frames (``classical``, ``classical_psnr``)
+    and keeps the plain and the strong one apart under stable keys: ``bicubic_psnr`` and
+    ``lanczos_psnr`` where the size changes or nothing does (all frames), ``blend_psnr_new_frames``
+    and ``mci_psnr_new_frames`` where the frame count does (new frames only). A row that changes
+    both has all four, from bicubic + linear blending and Lanczos + minterpolate.
+    """
     degraded, run, time = study.degraded, study.run, study.degraded.time
     shape = degraded.target.shape[:3]
     inr = np.stack(list(render_uint8(run.model, shape)))
     ours = protocol.score(torch.from_numpy(inr).float() / 255, degraded.target, time)
-    rebuilds = {name: to_uint8(v) for name, v in protocol.classical(degraded.low, shape).items()}
-    theirs = {name: protocol.score(torch.from_numpy(v).float() / 255, degraded.target, time)
-              for name, v in rebuilds.items()}
-    best = max(theirs, key=lambda name: theirs[name]["psnr"])
-    row = {"clip": study.name, "arch": run.arch, "space": degraded.space, "time": time, "input": list(degraded.low.shape[:3]),
-           "output": list(shape), "inr_psnr": ours["psnr"], "classical_psnr": theirs[best]["psnr"],
-           "inr_ssim": ours["ssim"], "classical_ssim": theirs[best]["ssim"], "classical": best,
-           "classical_all": {name: v["psnr"] for name, v in theirs.items()},
+    theirs, rebuilds = _classical_half(degraded)
+    row = {"clip": study.name, "arch": run.arch, **theirs, "inr_psnr": ours["psnr"], "inr_ssim": ours["ssim"],
            "curvature": run.fit_cfg.curvature, "temporal": run.fit_cfg.temporal,
            "steps": run.steps, "seconds": round(run.seconds, 2)}
     if time > 1:
         row["inr_psnr_new_frames"] = ours["psnr_new_frames"]
-        row["classical_psnr_new_frames"] = theirs[best]["psnr_new_frames"]
-    return SuperResolution(row, inr, rebuilds[best], degraded.target, degraded.low)
+    return SuperResolution(row, inr, rebuilds[theirs["classical"]], degraded.target, degraded.low)
 
 
 def evaluate(clip: Clip, space: float = 1.0, time: int = 1, arch: str | None = None,
@@ -85,17 +119,35 @@ def evaluate(clip: Clip, space: float = 1.0, time: int = 1, arch: str | None = N
     return score(study)
 
 
-def classical_preview(run: Run, shape: tuple[int, int, int], index: int, clip: int = 0) -> tuple[str, np.ndarray]:
-    """(method, uint8 (H, W, 3)): frame `index` of the classical upscale of the model's clip to
-    `shape`, for the side-by-side view. Needs the clip (a fitted run, or a loaded one with clips)."""
+def _low(run: Run, clip: int) -> np.ndarray:
     if run.frames is None:
         raise ValueError("the classical comparison needs the clip the model was fitted to: fit it, or load "
                          "an example")
-    low = run.frames[clip]
+    return run.frames[clip]
+
+
+def classical_methods(run: Run, shape: tuple[int, int, int], clip: int = 0) -> tuple[str, ...]:
+    """What a side-by-side view compares the model's render at `shape` with: the plain classical
+    upscale (``classical_preview`` draws it frame by frame), then the one a user would pick
+    instead (Lanczos, minterpolate or both; ``classical_render(..., method=)`` makes the whole
+    clip, which minterpolate needs). Only the first when the render keeps the clip's size and rate."""
+    low = _low(run, clip)
+    if tuple(low.shape[:3]) == tuple(shape):
+        return (protocol.classical_name(low.shape[:3], shape),)
+    return protocol.methods(low.shape[:3], shape)[:2]
+
+
+def classical_preview(run: Run, shape: tuple[int, int, int], index: int, clip: int = 0) -> tuple[str, np.ndarray]:
+    """(method, uint8 (H, W, 3)): frame `index` of the plain classical upscale of the model's clip
+    to `shape`, for the side-by-side view. Needs the clip (a fitted run, or a loaded one with clips)."""
+    low = _low(run, clip)
     return (protocol.classical_name(low.shape[:3], shape),
             to_uint8(protocol.classical_frame(low, shape, index)))
 
 
-def classical_render(run: Run, shape: tuple[int, int, int], clip: int = 0) -> np.ndarray:
-    """uint8 (T, H, W, 3): the whole classical upscale of the model's clip to `shape`."""
-    return np.stack([classical_preview(run, shape, k, clip)[1] for k in range(shape[0])])
+def classical_render(run: Run, shape: tuple[int, int, int], clip: int = 0, method: str | None = None) -> np.ndarray:
+    """uint8 (T, H, W, 3): the whole classical upscale of the model's clip to `shape`, the plain
+    one (``classical_preview``'s frames) or the named `method` (see ``classical_methods``)."""
+    if method is None:
+        return np.stack([classical_preview(run, shape, k, clip)[1] for k in range(shape[0])])
+    return to_uint8(protocol.rebuild(_low(run, clip), shape, method))

@@ -3,7 +3,9 @@
 VideoINR's claim is that a continuous (t, y, x) model renders a clip at any size and frame rate.
 We test it the only honest way: make a smaller, slower clip from a real one (area averaging in
 space, every n-th frame in time), fit the INR to that, render back at the original size and rate,
-and compare with what classical interpolation of the same small clip gives.
+and compare with what classical interpolation of the same small clip gives: the textbook kind
+(bicubic, linear frame blending) and what a user would pick instead (ffmpeg's Lanczos and its
+motion-compensated minterpolate).
 """
 
 import math
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from inr.core.baselines import upscale_space, upscale_time
+from inr.core.baselines import upscale_space, upscale_space_lanczos, upscale_time, upscale_time_minterpolate
 from inr.core.io import resize
 from inr.core.metrics import psnr, ssim
 
@@ -48,31 +50,69 @@ def degrade(frames: np.ndarray, space: float = 1.0, time: int = 1) -> Degraded:
     return Degraded(low, target, space, time)
 
 
-def classical(low: np.ndarray, shape: tuple[int, int, int]) -> dict[str, torch.Tensor]:
-    """The classical rebuilds of `low` at (T, H, W): float (T, H, W, 3) in [0, 1] by name.
+# Each classical rebuild by name: (its spatial mode, its temporal mode). A mode is used only where
+# the size (or the frame count) changes; "lanczos" and "minterpolate" are ffmpeg's.
+METHODS = {
+    "bilinear": ("bilinear", None), "bicubic": ("bicubic", None), "lanczos": ("lanczos", None),
+    "linear blending": (None, "linear"), "minterpolate": (None, "minterpolate"),
+    "trilinear": ("bilinear", "linear"), "bicubic + linear blending": ("bicubic", "linear"),
+    "lanczos + minterpolate": ("lanczos", "minterpolate"),
+}
+# The rebuilds of each kind of scale, keyed by (size changes, frame count changes): the plain one
+# first (what classical_frame draws), then the one a user would pick instead, then the rest.
+KINDS = {
+    (False, False): ("bicubic", "lanczos", "bilinear"),  # nothing to rebuild: every one is the input
+    (True, False): ("bicubic", "lanczos", "bilinear"),
+    (False, True): ("linear blending", "minterpolate"),
+    (True, True): ("bicubic + linear blending", "lanczos + minterpolate", "trilinear"),
+}
 
-    Space: bilinear and bicubic. Time: linear frame blending. Both: trilinear (bilinear, then
-    linear in time) and bicubic + linear blending, the stronger of the two.
-    """
+
+def methods(low_shape: tuple[int, int, int], shape: tuple[int, int, int]) -> tuple[str, ...]:
+    """The classical rebuilds of a (t, h, w) clip at (T, H, W): the plain one, the strong one, the rest."""
+    return KINDS[(tuple(low_shape[1:3]) != tuple(shape[1:3]), low_shape[0] != shape[0])]
+
+
+def rebuild(low: np.ndarray, shape: tuple[int, int, int], name: str) -> torch.Tensor:
+    """The classical rebuild `name` (a key of METHODS) of uint8 `low` (t, h, w, 3) at (T, H, W):
+    float (T, H, W, 3) in [0, 1]. Space first, then time: motion is estimated at full size, which
+    gives Lanczos + minterpolate 0.07 to 1.35 dB more on the new frames than the other order
+    (jelly, office_plant and water, 2x and 4x both ways)."""
+    if name not in METHODS:
+        raise ValueError(f"classical method must be one of {', '.join(METHODS)}; got {name!r}")
     frames, height, width = shape
-    x = torch.from_numpy(low).float() / 255
-    same_size = x.shape[1:3] == (height, width)
-    out = {}
-    for mode in ("bilinear", "bicubic"):
-        up = x if same_size else upscale_space(x, height, width, mode)
-        out[mode] = upscale_time(up, frames) if len(x) != frames else up
-    if len(x) != frames and same_size:
-        return {"linear blending": out["bilinear"]}
+    space, time = METHODS[name]
+    x = torch.from_numpy(low).float() / 255  # (t, h, w, 3)
+    if x.shape[1:3] != (height, width):
+        if space is None:
+            raise ValueError(f"{name} does not resize: {tuple(x.shape[1:3])} -> {(height, width)} needs a "
+                             f"spatial method")
+        x = upscale_space_lanczos(x, height, width) if space == "lanczos" else upscale_space(x, height, width, space)
     if len(x) != frames:
-        return {"trilinear": out["bilinear"], "bicubic + linear blending": out["bicubic"]}
-    return out
+        if time is None:
+            raise ValueError(f"{name} keeps the frame count: {len(x)} -> {frames} frames needs a temporal method")
+        x = upscale_time_minterpolate(x, frames) if time == "minterpolate" else upscale_time(x, frames)
+    return x
 
 
-def score(pred: torch.Tensor, target: np.ndarray, time: int) -> dict[str, float]:
+def classical(low: np.ndarray, shape: tuple[int, int, int]) -> dict[str, torch.Tensor]:
+    """Every classical rebuild of `low` at (T, H, W) for its kind of scale: float (T, H, W, 3) in
+    [0, 1] by name.
+
+    Space: bicubic, Lanczos, bilinear. Time: linear frame blending and ffmpeg's motion-compensated
+    minterpolate. Both: bicubic + linear blending, Lanczos + minterpolate and trilinear.
+    """
+    return {name: rebuild(low, shape, name) for name in methods(low.shape[:3], shape)}
+
+
+def score(pred: torch.Tensor, target: np.ndarray, time: int, structure: bool = True) -> dict[str, float]:
     """PSNR and SSIM of pred (T, H, W, 3) in [0, 1] against the uint8 original; with time > 1, also
-    PSNR on the new frames only (the ones between kept frames)."""
+    PSNR on the new frames only (the ones between kept frames). SSIM, the slow one, only if
+    `structure`."""
     truth = torch.from_numpy(target).float() / 255
-    out = {"psnr": psnr(pred, truth), "ssim": ssim(pred, truth)}
+    out = {"psnr": psnr(pred, truth)}
+    if structure:
+        out["ssim"] = ssim(pred, truth)
     if time > 1:
         new = torch.ones(len(truth), dtype=torch.bool)
         new[::time] = False

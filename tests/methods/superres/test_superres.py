@@ -51,12 +51,26 @@ def test_classical_upscale_keeps_kept_frames_and_has_no_half_pixel_shift():
 
 def test_classical_names_the_rebuild_for_each_kind_of_scale():
     low = np.zeros((3, 4, 6, 3), np.uint8)
-    assert set(protocol.classical(low, (3, 8, 12))) == {"bilinear", "bicubic"}
-    assert set(protocol.classical(low, (5, 4, 6))) == {"linear blending"}
-    assert set(protocol.classical(low, (5, 8, 12))) == {"trilinear", "bicubic + linear blending"}
+    assert set(protocol.classical(low, (3, 8, 12))) == {"bilinear", "bicubic", "lanczos"}
+    assert set(protocol.classical(low, (5, 4, 6))) == {"linear blending", "minterpolate"}
+    assert set(protocol.classical(low, (5, 8, 12))) == {"trilinear", "bicubic + linear blending",
+                                                        "lanczos + minterpolate"}
+    assert protocol.methods(low.shape[:3], (5, 8, 12))[:2] == ("bicubic + linear blending", "lanczos + minterpolate")
     assert protocol.classical_name(low.shape[:3], (5, 8, 12)) == "bicubic + linear blending"
     frame = protocol.classical_frame(np.stack([low[0], low[0] + 90, low[0]]), (5, 8, 12), 1)
     assert frame.shape == (8, 12, 3) and torch.allclose(frame, torch.full_like(frame, 45 / 255))
+
+
+def test_minterpolate_rebuilds_a_real_clip_aligned_and_beats_blending_where_things_move(jelly):
+    d = protocol.degrade(jelly.frames, 1, 2)  # 11 frames of 64x36: 6 kept
+    shape = d.target.shape[:3]
+    mci, blend = protocol.rebuild(d.low, shape, "minterpolate"), protocol.rebuild(d.low, shape, "linear blending")
+    low = torch.from_numpy(d.low).float() / 255
+    assert mci.shape == blend.shape == (*shape, 3)
+    assert (mci[::2] - low).abs().max() <= 2 / 255  # output 2k is kept frame k: aligned
+    assert protocol.score(mci, d.target, 2)["psnr_new_frames"] > protocol.score(blend, d.target, 2)["psnr_new_frames"]
+    with pytest.raises(ValueError, match="needs a spatial method"):
+        protocol.rebuild(d.low, (shape[0], 72, 128), "minterpolate")
 
 
 def test_evaluate_sr_scores_inr_and_classical_on_the_same_original_frames(plant):
@@ -64,11 +78,15 @@ def test_evaluate_sr_scores_inr_and_classical_on_the_same_original_frames(plant)
     r = result.row
     assert r["input"] == [6, 18, 24] and r["output"] == [11, 36, 48]
     assert result.inr.shape == result.classical.shape == result.target.shape == (11, 36, 48, 3)
-    assert r["classical"] == "bicubic + linear blending" and set(r["classical_all"]) == {
-        "trilinear", "bicubic + linear blending"}
+    names = {"trilinear", "bicubic + linear blending", "lanczos + minterpolate"}
+    assert r["classical"] in names and set(r["classical_all"]) == set(r["classical_all_new_frames"]) == names
     assert r["temporal"] == 0.3 and r["steps"] == 200
-    for key in ("inr_psnr", "classical_psnr", "inr_psnr_new_frames", "classical_psnr_new_frames"):
+    for key in ("inr_psnr", "classical_psnr", "inr_psnr_new_frames", "classical_psnr_new_frames", "bicubic_psnr",
+                "lanczos_psnr", "blend_psnr_new_frames", "mci_psnr_new_frames"):
         assert 15 < r[key] < 60, (key, r[key])
+    assert r["classical_psnr"] == max(r["classical_all"].values())  # the best includes Lanczos + minterpolate
+    assert r["blend_psnr_new_frames"] == r["classical_all_new_frames"]["bicubic + linear blending"]
+    assert r["mci_psnr_new_frames"] == r["classical_all_new_frames"]["lanczos + minterpolate"]
     assert r["inr_psnr"] > r["classical_psnr"] - 3  # a quality floor: close to the classical rebuild
     assert 0 < r["inr_ssim"] <= 1 and 0 < r["classical_ssim"] <= 1
 
@@ -93,7 +111,17 @@ def test_cli_evaluate_sr_prints_the_rows_as_json(tmp_path):
     rows = json.loads(out.stdout.strip().splitlines()[-1])["rows"]
     assert [(r["space"], r["time"]) for r in rows] == [(2.5, 1), (1.0, 2), (2.5, 2)]
     for r in rows:
-        assert {"inr_psnr", "classical_psnr", "inr_ssim", "classical_ssim"} <= set(r)
+        assert {"inr_psnr", "classical_psnr", "inr_ssim", "classical_ssim", "classical", "classical_all"} <= set(r)
+    space, time, both = rows
+    assert {"bicubic_psnr", "lanczos_psnr"} <= set(space) and "mci_psnr_new_frames" not in space
+    assert set(time["classical_all"]) == {"linear blending", "minterpolate"} and "lanczos_psnr" not in time
+    assert {"inr_psnr_new_frames", "blend_psnr_new_frames", "mci_psnr_new_frames", "classical_psnr_new_frames",
+            "classical_all_new_frames"} <= set(time) <= set(both)
+    assert "lanczos_psnr" in both and time["classical_psnr"] == max(time["classical_all"].values())
+    table = out.stdout.splitlines()[:3]  # the rows, printed as the fits end: the INR beside each method
+    assert table[0].split()[5:8] == [f"{space['bicubic_psnr']:.2f}", f"{space['lanczos_psnr']:.2f}", "-"]
+    assert table[1].split()[5:10] == ["-", "-", f"{time['inr_psnr_new_frames']:.2f}",
+                                      f"{time['blend_psnr_new_frames']:.2f}", f"{time['mci_psnr_new_frames']:.2f}"]
     progress = [line for line in out.stderr.splitlines() if "  step " in line]
     for label in ("2.5x space, 1x time", "1x space, 2x time", "2.5x space, 2x time"):  # each fit shows its curve
         assert any(line.startswith(label) and line.endswith(" dB") for line in progress), out.stderr
@@ -107,9 +135,12 @@ def test_app_compares_with_classical_upscaling_and_checks_against_the_original(t
     session.folder = tmp_path / "s"
     t, h, w = session.run.clips[0].shape
     image, info = render.on_render_preview(session, 1.0, 2.0, 0, 0, 0, True)
-    assert image.shape[0] == h and image.shape[1] > 3 * w and "linear blending" in info
-    video, files, _ = render.on_render(session, 0.5, 1.0, 0, 0, 4, True)
+    assert image.shape[:2] == (h, 3 * w + 8) and "**INR** | **linear blending** | **minterpolate**" in info
+    image, info = render.on_render_preview(session, 2.0, 1.0, 0, 0, 0, True)
+    assert image.shape[:2] == (2 * h, 3 * 2 * w + 8) and "**bicubic** | **lanczos**" in info
+    video, files, info = render.on_render(session, 0.5, 1.0, 0, 0, 4, True)
     assert video.endswith("_inr_vs_classical.mp4") and len(files) == 3
+    assert "INR | bicubic + linear blending | lanczos + minterpolate" in info
     image, table, path = render.on_sr_check(session, 2.0, 2, 2, True)
     assert "| INR" in table and "dB" in table and path.endswith(".mp4")
     assert image.shape[0] == (h // 1) and image.shape[1] > 3 * w
@@ -123,9 +154,13 @@ def test_the_low_frame_rate_example_renders_at_4x_beside_blending_scored_on_its_
     fit.on_example(session, "jelly_every4.mp4", None)
     assert session.name == "jelly_every4.mp4" and session.run.clips[0].frames == 25
     image, info = render.on_render_preview(session, 1.0, 4.0, 0, 0, 0, True)
-    assert "97 frames of 160×90" in info and "against the original frame" in info
+    assert "97 frames of 160×90" in info and re.search(r"against the original frame \d+, a new frame \(", info)
+    assert len(re.findall(r"[\d.]+ dB", info)) == 3  # INR, linear blending, minterpolate
+    cached = session.views["render"]["frames"]
     video, files, info = render.on_render(session, 1.0, 4.0, 0, 0, 0, True)
-    ours, blending = (float(v) for v in re.findall(r"([\d.]+) dB", info))
-    assert "linear blending" in info and 20 < blending < 45 and ours > 20
+    assert session.views["render"]["frames"] is cached  # minterpolate ran once for the preview and the render
+    ours, blending, mci = (float(v) for v in re.findall(r"([\d.]+) dB", info))
+    assert "the 72 new frames" in info and "linear blending" in info and "minterpolate" in info
+    assert 20 < blending < mci < 45 and ours > 20  # the jelly moves: motion compensation beats blending
     _, info = render.on_render_preview(session, 2.0, 4.0, 0, 0, 0, True)  # not the original's size: no score
     assert "against the original" not in info
