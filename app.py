@@ -42,10 +42,11 @@ def build() -> gr.Blocks:
                 compress.build_tab(session)
 
         def refresh_render(event):
-            """After `event` put a model in the session: the Render tab names it and previews it."""
+            """After `event` put a model in the session: the Render tab names it, previews it and shows its motion."""
             return event.then(render.render_source, [session], [render_tab.source], api_visibility="private").then(
                 render.on_render_preview, render_tab.preview_inputs, render_tab.preview_outputs,
-                api_visibility="private")
+                api_visibility="private").then(
+                render.on_motion_view, render_tab.motion_inputs, render_tab.motion_outputs, api_visibility="private")
 
         for event in fit_tab.model_changed:  # a fit, an example's shipped model, a loaded checkpoint
             refresh_render(event)

@@ -79,6 +79,7 @@ def main(argv=None) -> None:
     p.add_argument("--max-size", type=int, default=160)
     p.add_argument("--max-frames", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--arch", default="grid", help="the field fitted to every row (bench/motion.py measures motion)")
     p.add_argument("--no-priors", action="store_true", help="only the runs without priors")
     p.add_argument("--out", default="bench/results/superres.json")
     args = p.parse_args(argv)
@@ -87,7 +88,7 @@ def main(argv=None) -> None:
         clip = api.load_clips([path], max_frames=args.max_frames, max_size=args.max_size, device="cpu")[0]
         for space, time in SCALES:
             for priors in ([{}] if args.no_priors else [{}, prior_for(space, time)]):
-                result = api.superres.evaluate(clip, space, time, device=args.device, seed=args.seed,
+                result = api.superres.evaluate(clip, space, time, arch=args.arch, device=args.device, seed=args.seed,
                                          steps=args.steps, seconds=None, **priors)
                 rows.append(result.row)
                 print(json.dumps(result.row), flush=True)

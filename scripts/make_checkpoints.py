@@ -5,9 +5,9 @@
 Each example in assets/ gets the default model (grid, every2 held-out split, CPU caps); the
 jelly example gets one Fourier MLP per sigma for the Compare view; the examples together get one
 latent-conditioned Fourier MLP for the Blend view; the low-frame-rate example (every 4th frame of
-jelly_small, written to assets/ first) gets a model of all its pixels, to render at 4x the frame
-rate beside linear blending (without the temporal prior, which bench/superres.py measured to cost
-0.4 dB on this 4x case). Fits have step budgets and a fixed seed, so a
+jelly_small, written to assets/ first) gets a motion field of all its pixels, to render at 4x the
+frame rate beside linear blending and minterpolate (its in-between frames move content along the
+clip's optical flow instead of cross-fading it; bench/motion.py measures the gain). Fits have step budgets and a fixed seed, so a
 rerun gives the same models on any machine of the same PyTorch build (about 8 min on 2 cores).
 """
 
@@ -71,7 +71,7 @@ def main() -> None:
         fit_and_save(run, OUT / "blend.safetensors")
     if "lowfps" in parts:
         clips = api.load_clips([make_low_fps_asset()], device="cpu")
-        run = api.prepare(clips, device="cpu", holdout="none", steps=args.steps)
+        run = api.prepare(clips, arch="motion", device="cpu", holdout="none", steps=args.steps)
         fit_and_save(run, OUT / f"{Path(LOW_FPS).stem}.safetensors")
 
 

@@ -123,7 +123,7 @@ def on_fit(session: Session, example, upload, arch, sigma, holdout, seconds, max
     session.run, session.name, session.stop = run, name, False
     session.fitting = True
     try:
-        yield from _fit_updates(session, run, name, clips[0].notes)
+        yield from _fit_updates(session, run, name, (*clips[0].notes, *run.notes))
     finally:
         session.fitting = False
 
@@ -220,7 +220,8 @@ def build_tab(session: gr.State) -> FitTab:
             upload = gr.File(label="…or upload a clip (video, GIF, image)", type="filepath")
             arch = gr.Radio(list(api.ARCHS), value=api.DEFAULT_ARCH, label="Network",
                             info="grid: multiresolution grid (fastest); fourier: Fourier-feature MLP; "
-                                 "siren: sine MLP; hash: hash grid; relu: plain MLP")
+                                 "siren: sine MLP; hash: hash grid; relu: plain MLP; motion: the grid's frames "
+                                 "moved along optical flow, so in-between frames move instead of cross-fading")
             sigma = gr.Textbox("10", label="σ for fourier ('none' for raw coordinates)")
             holdout = gr.Radio(["every2", "random", "none"], value="every2", label="Held-out pixels",
                                info="every2: train on even rows and columns, score on the rest")

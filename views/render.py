@@ -200,6 +200,24 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
     return api.side_by_side(panels), table, str(path)
 
 
+@friendly
+def on_motion_view(session: Session, gap):
+    """What the motion field learned at one frame gap: (picture, caption, gap slider update)."""
+    if not isinstance(session, Session) or session.run is None or not api.motion.gaps(session.run):
+        arch = session.run.arch if isinstance(session, Session) and session.run is not None else None
+        why = (f"The `{arch}` field has no motion: a frame between two others is a blend of them. Fit with the "
+               "**motion** network in the Fit tab to see what moves." if arch else "No model yet.")
+        return None, why, gr.update(maximum=1, value=0, interactive=False)
+    count = api.motion.gaps(session.run)
+    gap = min(max(int(gap or 0), 0), count - 1)
+    caption = (f"Frame gap {gap} → {gap + 1} of {count}: " + " | ".join(f"**{t}**" for t in api.motion.PANEL_TITLES) +
+               ". Between two frames the field moves each frame's content along this motion (and the reverse "
+               "motion from the next frame) instead of cross-fading them; the motion started from OpenCV's DIS "
+               "optical flow on the training pixels.")
+    return (api.motion.panel(session.run, gap), caption,
+            gr.update(maximum=max(count - 1, 1), value=gap, interactive=count > 1))
+
+
 # ---------------------------------------------------------------- layout and wiring
 
 @dataclass
@@ -209,6 +227,8 @@ class RenderTab:
     source: gr.Markdown
     preview_inputs: list
     preview_outputs: list
+    motion_inputs: list
+    motion_outputs: list
 
 
 def build_tab(session: gr.State) -> RenderTab:
@@ -228,6 +248,11 @@ def build_tab(session: gr.State) -> RenderTab:
     go = gr.Button("Render", variant="primary", elem_id="render-go")
     video = gr.Video(label="Render", height=480, elem_classes=PIXELATED)
     files = gr.File(label="Download GIF and MP4", file_count="multiple", elem_id="render-files")
+    with gr.Accordion("What the motion field learned", open=True):
+        motion_info = gr.Markdown(elem_id="motion-info")
+        motion_gap = gr.Slider(0, 1, value=0, step=1, label="Frame gap", elem_id="motion-gap")
+        motion_image = gr.Image(label="Content | where it moves | motion", interactive=False, elem_classes=PIXELATED,
+                                elem_id="motion-image")
     with gr.Accordion("Check super-resolution against the original", open=False):
         gr.Markdown("Shrinks the Fit tab's clip (area averaging) and keeps every n-th frame, fits an INR to that, "
                     "renders it back at the original size and rate, and scores it and the classical upscale "
@@ -236,7 +261,7 @@ def build_tab(session: gr.State) -> RenderTab:
             sr_space = gr.Slider(1, 4, value=2, step=0.1, label="Spatial factor")
             sr_time = gr.Slider(1, 4, value=2, step=1, label="Temporal factor (keep every n-th frame)")
             sr_seconds = gr.Slider(5, 120, value=20, step=1, label="Seconds to train")
-            sr_prior = gr.Checkbox(True, label="Temporal-consistency prior")
+            sr_prior = gr.Checkbox(False, label="Temporal-consistency prior")
         sr_go = gr.Button("Degrade, fit and compare", elem_id="sr-go")
         sr_table = gr.Markdown(elem_id="sr-table")
         sr_image = gr.Image(label="Original | INR | classical", interactive=False, elem_classes=PIXELATED)
@@ -251,4 +276,6 @@ def build_tab(session: gr.State) -> RenderTab:
     go.click(on_render, inputs, [video, files, info], concurrency_limit=FIT_CONCURRENCY, api_name="render")
     sr_go.click(on_sr_check, [session, sr_space, sr_time, sr_seconds, sr_prior], [sr_image, sr_table, sr_video],
                 api_name="sr_check", **FIT_QUEUE)
-    return RenderTab(source, inputs, [preview, info])
+    motion_outputs = [motion_image, motion_info, motion_gap]
+    motion_gap.release(on_motion_view, [session, motion_gap], motion_outputs, api_name="motion_view")
+    return RenderTab(source, inputs, [preview, info], [session, motion_gap], motion_outputs)

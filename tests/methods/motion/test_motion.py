@@ -91,12 +91,19 @@ def test_flow_follows_a_pan_and_a_cut_falls_back_to_blending():
     assert 3 in gap_flows(cut, (10, 12))[1]
 
 
-@pytest.mark.parametrize("frames, expected", [
-    (1, "one frame"),
-    ("still", "no coherent motion"),
+def cut() -> api.Clip:
+    frames = panning().frames
+    return api.Clip(np.concatenate([frames[:4], 255 - frames[4:]]), 10.0, "cut", ())
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda: panning(frames=1), "one frame: no motion to learn"),
+    (lambda: api.Clip(np.repeat(panning().frames[:1], 6, 0), 10.0, "still", ()), "no coherent motion between any"),
+    (cut, "1 of 8 frame gaps show no coherent motion"),
+    (lambda: panning(height=12, width=14), "too small for optical flow"),
 ])
-def test_clips_without_motion_fit_render_and_say_so(frames, expected):
-    clip = panning(frames=1) if frames == 1 else api.Clip(np.repeat(panning().frames[:1], 6, 0), 10.0, "still", ())
+def test_clips_without_motion_fit_render_and_say_so(make, expected):
+    clip = make()
     run = api.prepare([clip], arch="motion", device="cpu", steps=20, seconds=None)
     assert any(expected in note for note in run.notes)
     drain(api.fit(run))

@@ -161,6 +161,18 @@ def test_the_low_frame_rate_example_renders_at_4x_beside_blending_scored_on_its_
     assert session.views["render"]["frames"] is cached  # minterpolate ran once for the preview and the render
     ours, blending, mci = (float(v) for v in re.findall(r"([\d.]+) dB", info))
     assert "the 72 new frames" in info and "linear blending" in info and "minterpolate" in info
-    assert 20 < blending < mci < 45 and ours > 20  # the jelly moves: motion compensation beats blending
+    assert 20 < blending < mci < 45  # the jelly moves: motion compensation beats blending
+    assert session.run.arch == "motion" and ours > mci + 0.5  # and the shipped motion field beats both
     _, info = render.on_render_preview(session, 2.0, 4.0, 0, 0, 0, True)  # not the original's size: no score
     assert "against the original" not in info
+
+
+def test_the_render_tab_shows_what_a_motion_field_learned(tmp_path):
+    session = fit.on_load(None)[-1]  # the default example's grid: nothing moves
+    image, caption, _ = render.on_motion_view(session, 0)
+    assert image is None and "has no motion" in caption
+    fit.on_example(session, "jelly_every4.mp4", None)
+    t, h, w = session.run.clips[0].shape
+    image, caption, update = render.on_motion_view(session, 30)  # past the end: the last gap
+    assert f"gap {t - 2} → {t - 1} of {t - 1}" in caption and update["maximum"] == t - 2
+    assert image.shape[0] == 2 * h and image.shape[1] > 3 * 2 * w and image.dtype == np.uint8

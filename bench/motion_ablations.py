@@ -1,0 +1,177 @@
+"""The motion field's design choices, each measured against its alternatives (bench/motion.py measures the field).
+
+    python -m bench.motion_ablations [--clip ../shared/clips/jelly.mp4 ...] [--prior-steps 600]
+        [--out bench/results/motion_ablations.json]
+
+Part 1, no fitting (seconds a clip): the kept frames themselves (every n-th of 100 frames at
+longest side 160) are moved along DIS flow the way the motion field moves its content, and the
+new frames are scored against the original, for each variant of one choice at a time:
+
+- DIS refined down to pyramid level 0 (ours) or stopping at its preset's level 1;
+- flow kept at full resolution or area-reduced by 2, 4 (ours) or 8 a side;
+- blend weights by nearness in time (ours) or also by forward-backward consistency, Gaussian in the
+  consistency error with σ = 0.5, 1 or 2 px (the usual occlusion mask of flow-based interpolation).
+
+Part 2 (``--prior-steps`` > 0; about a minute a fit): a flow-aligned consistency prior for
+held-out pixels. The motion field is fitted on the ``every2`` split with and without a term that
+asks the field at every pixel of frame k (held-out ones included) to equal frame k+1 where the
+flow moves that pixel, weighted by forward-backward consistency; held-out PSNR beside bicubic.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from inr import api  # noqa: E402
+from inr.core import loop  # noqa: E402
+from inr.core.coords import frame_times, pixel_centres  # noqa: E402
+from inr.core.fit import field_trainer  # noqa: E402
+from inr.methods.motion.field import FIXED_POINT_STEPS  # noqa: E402
+from inr.methods.motion.flow import dis_flow, sample, to_normalised  # noqa: E402
+
+CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
+
+
+def coarse_dis(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """DIS at its medium preset's own finest level (1), the alternative to ours (0)."""
+    solver = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    grey = [cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY) for f in (a, b)]
+    return solver.calc(grey[0], grey[1], None)
+
+
+def moved(a: np.ndarray, b: np.ndarray, forward: torch.Tensor, backward: torch.Tensor, share: float,
+          occlusion: float | None) -> np.ndarray:
+    """uint8 frame at `share` of the gap from a to b: both moved along the (2, h, w) normalised flows as
+    the motion field moves its content; optionally weighted by forward-backward consistency (σ px)."""
+    height, width = a.shape[:2]
+    y, x = pixel_centres(height), pixel_centres(width)
+    points = torch.stack(torch.meshgrid(x, y, indexing="xy"), -1)  # (H, W, 2) as (x, y)
+    pixels = torch.tensor([width / 2, height / 2])
+    out, total = 0, 0
+    for image, flow, back, step, weight in ((a, forward, backward, share, 1 - share),
+                                            (b, backward, forward, 1 - share, share)):
+        origin = points
+        for _ in range(FIXED_POINT_STEPS):
+            origin = points - step * sample(flow, origin)
+        if occlusion is not None:
+            there = sample(flow, origin)
+            error = ((there + sample(back, origin + there)) * pixels).norm(dim=-1)
+            weight = weight * torch.exp(-(error / occlusion) ** 2)[..., None] + 1e-6
+        colours = sample(torch.from_numpy(image).permute(2, 0, 1).float(), origin)
+        out, total = out + weight * colours, total + weight
+    return (out / total).clamp(0, 255).round().byte().numpy()
+
+
+def psnr(pred: list[np.ndarray], truth: list[np.ndarray]) -> float:
+    err = (np.stack(pred).astype(np.float64) - np.stack(truth).astype(np.float64)) ** 2
+    return float(10 * np.log10(255**2 / err.mean()))
+
+
+def no_fit_rows(clip: api.Clip, factor: int) -> list[dict]:
+    frames = clip.frames
+    target = frames[: (len(frames) - 1) // factor * factor + 1]
+    kept = target[::factor]
+    variants = {"ours (level 0, flow /4, time weights)": (dis_flow, 4, None), "DIS level 1": (coarse_dis, 4, None),
+                "flow full size": (dis_flow, 1, None), "flow /2": (dis_flow, 2, None),
+                "flow /8": (dis_flow, 8, None)}
+    variants.update({f"+ consistency weights σ={s:g} px": (dis_flow, 4, s) for s in (0.5, 1.0, 2.0)})
+    rows = []
+    for name, (solver, reduce, occlusion) in variants.items():
+        pred, truth = [], []
+        for k in range(len(kept) - 1):
+            size = tuple(max(2, -(-n // reduce)) for n in kept.shape[1:3])
+            forward = to_normalised(solver(kept[k], kept[k + 1]), size)
+            backward = to_normalised(solver(kept[k + 1], kept[k]), size)
+            for j in range(1, factor):
+                pred.append(moved(kept[k], kept[k + 1], forward, backward, j / factor, occlusion))
+                truth.append(target[k * factor + j])
+        rows.append({"clip": clip.name, "time": factor, "variant": name, "psnr_new_frames": psnr(pred, truth)})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def aligned_prior(weight: float):
+    """make_trainer for a Run: the field's own step plus the flow-aligned consistency term."""
+    def make(model, data, cfg, clips):
+        base = field_trainer(model, data, cfg, clips)
+        grid = model.encoding
+        frames, height, width = (int(v) for v in data.masks[0].shape)
+        y, x = pixel_centres(height), pixel_centres(width)
+        points = torch.stack(torch.meshgrid(x, y, indexing="xy"), -1)
+        pixels = torch.tensor([width / 2, height / 2])
+        times = frame_times(grid.keys)
+        draw = torch.Generator().manual_seed(cfg.seed)
+
+        def step(progress: float) -> torch.Tensor:
+            loss = base.step(progress)
+            k = int(torch.randint(grid.keys - 1, (1,), generator=draw))
+            flow, back = grid.flows[k, 0], grid.flows[k, 1]
+            there = sample(flow, points)
+            error = ((there + sample(back, points + there)) * pixels).norm(dim=-1)
+            trust = torch.exp(-(error / 0.5) ** 2) * ((points + there).abs() <= 1).all(-1)
+            both = model.network(grid.content.lattice(times[[k, k + 1]], y, x))  # (2, H, W, 3)
+            later = sample(both[1].permute(2, 0, 1), points + there)
+            return loss + weight * (trust[..., None] * (both[0] - later) ** 2).mean()
+
+        return loop.Trainer(step, base.score)
+    return make
+
+
+def prior_rows(clip: api.Clip, steps: int) -> list[dict]:
+    rows = []
+    for weight in (0.0, 0.3):
+        run = api.prepare([clip], arch="motion", holdout="every2", device="cpu", steps=steps, seconds=None)
+        if weight:
+            run.make_trainer = aligned_prior(weight)
+        start = time.perf_counter()
+        for _ in api.fit(run):
+            pass
+        s = api.summary(run)
+        rows.append({"clip": clip.name, "prior": weight, "steps": steps, "seconds": round(time.perf_counter() - start, 1),
+                     "heldout_psnr": s["heldout_psnr"], "train_psnr": s["train_psnr"],
+                     "bicubic_psnr": s["bicubic_psnr"]})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--clip", action="append", help="clip (repeatable; default: every shared clip)")
+    p.add_argument("--prior-steps", type=int, default=600, help="steps of each prior fit (0: skip part 2)")
+    p.add_argument("--out", default="bench/results/motion_ablations.json")
+    args = p.parse_args(argv)
+    torch.set_num_threads(min(torch.get_num_threads(), 2))
+    rows, priors = [], []
+    for path in args.clip or CLIPS:
+        clip = api.load_clips([path], max_frames=100, max_size=160, device="cpu")[0]
+        for factor in (2, 4):
+            rows += no_fit_rows(clip, factor)
+        if args.prior_steps:
+            priors += prior_rows(clip, args.prior_steps)
+    variants = list(dict.fromkeys(r["variant"] for r in rows))
+    cases = list(dict.fromkeys((r["clip"], r["time"]) for r in rows))
+    by = {(r["clip"], r["time"], r["variant"]): r["psnr_new_frames"] for r in rows}
+    print("| variant | " + " | ".join(f"{c} {t}x" for c, t in cases) + " |")
+    print("|---" * (len(cases) + 1) + "|")
+    for v in variants:
+        print(f"| {v} | " + " | ".join(f"{by[(c, t, v)]:.2f}" for c, t in cases) + " |")
+    for r in priors:
+        print(f"prior {r['prior']:g} on {r['clip']}: held-out {r['heldout_psnr']:.2f} dB (bicubic "
+              f"{r['bicubic_psnr']:.2f}), training {r['train_psnr']:.2f} dB, {r['seconds']} s for {r['steps']} steps")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"no_fit": rows, "prior": priors}, indent=1))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
