@@ -91,4 +91,5 @@ def add_prior_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--curvature", type=non_negative_float, default=0.0,
                    help="weight of the spatial smoothness prior (default 0: off)")
     p.add_argument("--temporal", type=non_negative_float, default=0.0,
-                   help="weight of the temporal-consistency prior (default 0: off)")
+                   help="weight of the temporal-consistency prior (default 0: off); for --arch motion it "
+                        "follows the flow (0.3 helped held-out pixels on 3 of 4 shared clips)")

@@ -32,6 +32,8 @@ class Arch:
     model_config: Callable[[list[tuple[int, int, int]], str], ModelConfig]
     fit: dict[str, dict]
     initialise: Callable[[nn.Module, list[np.ndarray], list[torch.Tensor], str], list[str]] | None = None
+    # How its fits step and score, called as fit.field_trainer is (None: fit.field_trainer itself).
+    make_trainer: Callable | None = None
 
 
 _REGISTERED: dict[str, Arch] = {}
@@ -121,6 +123,11 @@ def initialise(arch: str, model: nn.Module, frames: list[np.ndarray], masks: lis
     """Set up a fresh model of `arch` from the clips it will fit (most need nothing); notes to show."""
     hook = _REGISTERED[arch].initialise if arch in _REGISTERED else None
     return hook(model, frames, masks, holdout) if hook else []
+
+
+def trainer(arch: str) -> Callable | None:
+    """The trainer factory fits of `arch` use (None: the field's own, fit.field_trainer)."""
+    return _REGISTERED[arch].make_trainer if arch in _REGISTERED else None
 
 
 def caps(device: str) -> dict:

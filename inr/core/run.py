@@ -26,7 +26,7 @@ from inr.core.io import Clip, load_clip, resize
 from inr.core.loop import Record
 from inr.core.metrics import mse_to_psnr, psnr_to_mse, ssim
 from inr.core.pixels import PixelSet, make_pixel_set
-from inr.core.presets import DEFAULT_ARCH, caps, fit_config, initialise, model_config
+from inr.core.presets import DEFAULT_ARCH, caps, fit_config, initialise, model_config, trainer
 from inr.core.render import render_uint8
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
@@ -111,7 +111,7 @@ def prepare(clips: list[Clip], arch: str = DEFAULT_ARCH, sigma: float | None = N
     data = make_pixel_set(frames, holdout, seed, device)
     infos = [ClipInfo(c.name, *c.frames.shape[:3], fps=c.fps) for c in clips]
     notes = initialise(arch, model, frames, data.masks, holdout)
-    run = Run(model, infos, arch, device, fit_cfg, holdout, frames, data, notes=notes)
+    run = Run(model, infos, arch, device, fit_cfg, holdout, frames, data, make_trainer=trainer(arch), notes=notes)
     run.baseline = _baseline(frames, data, holdout)
     return run
 
@@ -245,7 +245,8 @@ def load(path: str | Path, device: str | None = None) -> Run:
             checkpoints.restore_optimizer(optimizer, model, optimizer_state)
         except ValueError as err:
             raise ValueError(f"{path}: checkpoint holds an optimizer state that does not fit its model ({err})") from err
-    return Run(model, clips, str(extra.get("arch", "grid")), device, fit_cfg=fit_cfg,
+    arch = str(extra.get("arch", "grid"))
+    return Run(model, clips, arch, device, fit_cfg=fit_cfg, make_trainer=trainer(arch),
                holdout=str(extra.get("holdout", "every2")),
                steps=int(extra.get("steps", 0)), seconds=float(extra.get("seconds", 0.0)), optimizer=optimizer,
                saved_summary=extra.get("summary"), history=_records(extra.get("history") or [], path))

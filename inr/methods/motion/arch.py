@@ -11,6 +11,7 @@ from inr.core import presets
 from inr.core.field import ModelConfig
 from inr.methods.motion.field import MotionConfig, flow_grid_size
 from inr.methods.motion.flow import MIN_SIDE, gap_flows
+from inr.methods.motion.prior import motion_trainer
 
 NAME = "motion"
 
@@ -73,4 +74,4 @@ FINAL_LR_RATIO = 0.02
 
 def register() -> None:
     fit = {kind: {**presets.FIT[("grid", kind)], "final_lr_ratio": FINAL_LR_RATIO} for kind in ("cpu", "cuda")}
-    presets.register(NAME, presets.Arch(model_config, fit, initialise))
+    presets.register(NAME, presets.Arch(model_config, fit, initialise, motion_trainer))
