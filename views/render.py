@@ -126,13 +126,14 @@ def on_render_preview(session: Session, spatial, temporal, width, height, frames
     ours = api.render_frame(run, shape, k)
     theirs = _classical_panels(session, shape, k)
     info += f" · preview of frame {k}: **INR** | " + " | ".join(f"**{name}**" for name, _ in theirs) + " of the clip"
+    panels = [("INR", ours), *theirs]
     original = _original(session, shape)
     if original is not None:
         new = ", a new frame" if _new_frames(run.clips[0].frames, t)[k] else ""
-        scores = ", ".join(f"{name} {api.uint8_psnr(frame, original[k]):.2f} dB" for name, frame in theirs)
+        panels = [(f"{name} {api.uint8_psnr(frame, original[k]):.2f} dB", frame) for name, frame in panels]
         info += (f" · against the original frame {k}{new} ({ORIGINALS[session.name][0]}, never seen by any of them): "
-                 f"INR {api.uint8_psnr(ours, original[k]):.2f} dB, {scores} PSNR")
-    return api.side_by_side([ours, *(frame for _, frame in theirs)]), info
+                 + ", ".join(name for name, _ in panels) + " PSNR")
+    return api.side_by_side([api.label(frame, name) for name, frame in panels]), info
 
 
 @friendly

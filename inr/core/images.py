@@ -1,6 +1,7 @@
 """uint8 pictures from the models' float colours, and panels of them side by side."""
 
 import numpy as np
+from PIL import Image, ImageDraw
 import torch
 
 
@@ -29,3 +30,12 @@ def side_by_side(panels: list[np.ndarray], gap: int = 4, scale: int = 1) -> np.n
     for p in big[1:]:
         parts += [spacer, p]
     return np.concatenate(parts, axis=-2)
+
+
+def label(image: np.ndarray, text: str) -> np.ndarray:
+    """uint8 (H, W, 3): the image with `text` in white on black in its top-left corner."""
+    pil = Image.fromarray(image)
+    draw = ImageDraw.Draw(pil)
+    draw.rectangle([0, 0, 8 + 6 * len(text), 13], fill=(0, 0, 0))
+    draw.text((3, 1), text, fill=(255, 255, 255))
+    return np.asarray(pil)

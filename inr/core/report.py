@@ -8,13 +8,12 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
 
 from inr.core.baselines import upsample_every2
 from inr.core.files import atomic_write_bytes
 from inr.core.diagnostics import ERROR_GAIN, preview_triplet
 from inr.core.plots import curves_figure
-from inr.core.images import to_uint8
+from inr.core.images import label, to_uint8
 
 
 def write_curves(path: str | Path, runs: dict[str, list], baseline: dict | None) -> Path:
@@ -25,24 +24,16 @@ def write_curves(path: str | Path, runs: dict[str, list], baseline: dict | None)
     return path
 
 
-def _labelled(image: np.ndarray, text: str) -> np.ndarray:
-    pil = Image.fromarray(image)
-    draw = ImageDraw.Draw(pil)
-    draw.rectangle([0, 0, 8 + 6 * len(text), 13], fill=(0, 0, 0))
-    draw.text((3, 1), text, fill=(255, 255, 255))
-    return np.asarray(pil)
-
-
 def comparison_frame(run, clip: int = 0, frame: int | None = None) -> np.ndarray:
     """uint8 (H, 4W, 3): ground truth | INR | bicubic rebuild (every2 only) | INR error x5."""
     t = run.clips[clip].frames // 2 if frame is None else frame
     pred, truth, error = preview_triplet(run, t, clip)
-    panels = [_labelled(truth, "ground truth"), _labelled(pred, "INR")]
+    panels = [label(truth, "ground truth"), label(pred, "INR")]
     if run.holdout == "every2":
         target = torch.from_numpy(truth).float() / 255
         rebuild = upsample_every2(target[None, ::2, ::2], *truth.shape[:2], "bicubic")[0]
-        panels.append(_labelled(to_uint8(rebuild), "bicubic from training px"))
-    panels.append(_labelled(error, f"INR error x{ERROR_GAIN}"))
+        panels.append(label(to_uint8(rebuild), "bicubic from training px"))
+    panels.append(label(error, f"INR error x{ERROR_GAIN}"))
     return np.concatenate(panels, axis=1)
 
 

@@ -25,7 +25,7 @@ from inr.core.coords import frame_times
 from inr.core.encodings import GridConfig, SeparableGrid
 from inr.methods.motion.flow import sample
 
-FIXED_POINT_STEPS = 4  # each halves the error of a smooth flow; 4 measured as good as 8 on jelly
+FIXED_POINT_STEPS = 4  # each step shrinks the error by the flow's slope over the gap; 4 is plenty for smooth flow
 KEY_TOLERANCE = 1e-4  # in key units: times this close to a key frame read the key itself
 
 
@@ -40,8 +40,9 @@ class MotionConfig:
     kernel: str = "cubic"
     span: tuple[tuple[float, float], ...] = ((-1.0, 1.0), (-1.0, 1.0), (-1.0, 1.0))
     init_scale: float = 0.0
-    # Flow nodes per axis (y, x): a quarter of the clip's pixels a side lost at most 0.16 dB of
-    # in-between PSNR against full-resolution flow on the shared clips (an eighth: up to 0.16 dB).
+    # Flow nodes per axis (y, x): a quarter of the clip's pixels a side lost at most 0.03 dB of
+    # in-between PSNR against full-size flow on the shared clips (an eighth: up to 0.28 dB; see
+    # bench/motion_ablations.py).
     flow_height: int = 16
     flow_width: int = 16
     kind: str = "motion"
