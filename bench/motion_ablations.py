@@ -14,7 +14,8 @@ new frames are scored against the original, for each variant of one choice at a 
 
 Part 2 (``--prior-steps`` > 0; 10-20 s a fit): the motion field's temporal consistency
 (inr/methods/motion/prior.py, ``--temporal W``) for held-out pixels. The motion field is fitted on
-the ``every2`` split without it and with weight 0.3; held-out PSNR beside bicubic.
+the ``every2`` split without it and with weight 0.3 (held-out PSNR beside bicubic), and to the
+clip downscaled 2x (PSNR of the 2x render beside Lanczos).
 """
 
 import argparse
@@ -105,10 +106,13 @@ def prior_rows(clip: api.Clip, steps: int) -> list[dict]:
         start = time.perf_counter()
         for _ in api.fit(run):
             pass
-        s = api.summary(run)
-        rows.append({"clip": clip.name, "prior": weight, "steps": steps, "seconds": round(time.perf_counter() - start, 1),
+        s, seconds = api.summary(run), round(time.perf_counter() - start, 1)
+        space = api.superres.evaluate(clip, 2.0, 1, arch="motion", device="cpu", steps=steps, seconds=None,
+                                      temporal=weight).row
+        rows.append({"clip": clip.name, "prior": weight, "steps": steps, "seconds": seconds,
                      "heldout_psnr": s["heldout_psnr"], "train_psnr": s["train_psnr"],
-                     "bicubic_psnr": s["bicubic_psnr"]})
+                     "bicubic_psnr": s["bicubic_psnr"], "space2x_psnr": space["inr_psnr"],
+                     "space2x_lanczos_psnr": space["lanczos_psnr"]})
         print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -136,7 +140,8 @@ def main(argv=None) -> None:
         print(f"| {v} | " + " | ".join(f"{by[(c, t, v)]:.2f}" for c, t in cases) + " |")
     for r in priors:
         print(f"prior {r['prior']:g} on {r['clip']}: held-out {r['heldout_psnr']:.2f} dB (bicubic "
-              f"{r['bicubic_psnr']:.2f}), training {r['train_psnr']:.2f} dB, {r['seconds']} s for {r['steps']} steps")
+              f"{r['bicubic_psnr']:.2f}), training {r['train_psnr']:.2f} dB, {r['seconds']} s for {r['steps']} steps; "
+              f"2x space {r['space2x_psnr']:.2f} dB (Lanczos {r['space2x_lanczos_psnr']:.2f})")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"no_fit": rows, "prior": priors}, indent=1))
