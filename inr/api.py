@@ -19,7 +19,7 @@ from inr.core.export import MAX_GIF_PIXELS, check_export_size
 from inr.core.fit import FitConfig
 from inr.core.loop import Record
 from inr.core.history import thin
-from inr.core.images import label, side_by_side
+from inr.core.images import caption, side_by_side
 from inr.core.io import Clip, ClipError
 from inr.core.plots import curves_figure
 from inr.core.presets import DEFAULT_ARCH, arch_names, caps, fit_config
@@ -38,7 +38,7 @@ __all__ = [
     "ARCHS", "DEFAULT_ARCH", "FitConfig", "Record", "Run", "attach_clips", "clip_ssim", "estimate", "fit",
     "fit_config", "load", "prepare", "resume", "save", "summary", "thin", "verdict",
     # what the studio draws beside a fit
-    "ERROR_GAIN", "curves_figure", "error_map", "frame_psnrs", "label", "predict_frame", "preview_triplet", "render_frame",
+    "ERROR_GAIN", "curves_figure", "error_map", "frame_psnrs", "caption", "predict_frame", "preview_triplet", "render_frame",
     "side_by_side", "uint8_psnr",
     # renders and files
     "MAX_GIF_PIXELS", "MAX_RENDER_PIXELS", "check_export_size", "export", "output_fps", "output_size", "render",

@@ -133,7 +133,7 @@ def on_render_preview(session: Session, spatial, temporal, width, height, frames
         panels = [(f"{name} {api.uint8_psnr(frame, original[k]):.2f} dB", frame) for name, frame in panels]
         info += (f" · against the original frame {k}{new} ({ORIGINALS[session.name][0]}, never seen by any of them): "
                  + ", ".join(name for name, _ in panels) + " PSNR")
-    return api.side_by_side([api.label(frame, name) for name, frame in panels]), info
+    return api.side_by_side([api.caption(frame, name) for name, frame in panels]), info
 
 
 @friendly

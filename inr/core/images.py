@@ -39,3 +39,9 @@ def label(image: np.ndarray, text: str) -> np.ndarray:
     draw.rectangle([0, 0, 8 + 6 * len(text), 13], fill=(0, 0, 0))
     draw.text((3, 1), text, fill=(255, 255, 255))
     return np.asarray(pil)
+
+
+def caption(image: np.ndarray, text: str) -> np.ndarray:
+    """uint8 (H + 14, W, 3): the image over a black strip holding `text` in white (nothing covered)."""
+    strip = np.zeros((14, image.shape[1], 3), np.uint8)
+    return np.concatenate([image, label(strip, text)[:, : image.shape[1]]])

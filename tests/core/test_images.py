@@ -42,3 +42,11 @@ def test_thin_keeps_the_first_and_last_and_at_most_the_count_asked():
     assert len(thin(rows)) == 400  # what a checkpoint keeps
     with pytest.raises(ValueError, match="points must be >= 2"):
         thin(rows, 1)
+
+
+def test_a_caption_sits_under_the_image_and_covers_none_of_it():
+    from inr.core.images import caption
+
+    image = np.full((20, 30, 3), 7, np.uint8)
+    out = caption(image, "a long caption wider than the image")
+    assert out.shape == (34, 30, 3) and np.array_equal(out[:20], image) and out[20:].max() > 200  # white text on black

@@ -135,9 +135,9 @@ def test_app_compares_with_classical_upscaling_and_checks_against_the_original(t
     session.folder = tmp_path / "s"
     t, h, w = session.run.clips[0].shape
     image, info = render.on_render_preview(session, 1.0, 2.0, 0, 0, 0, True)
-    assert image.shape[:2] == (h, 3 * w + 8) and "**INR** | **linear blending** | **minterpolate**" in info
+    assert image.shape[:2] == (h + 14, 3 * w + 8) and "**INR** | **linear blending** | **minterpolate**" in info
     image, info = render.on_render_preview(session, 2.0, 1.0, 0, 0, 0, True)
-    assert image.shape[:2] == (2 * h, 3 * 2 * w + 8) and "**bicubic** | **lanczos**" in info
+    assert image.shape[:2] == (2 * h + 14, 3 * 2 * w + 8) and "**bicubic** | **lanczos**" in info
     video, files, info = render.on_render(session, 0.5, 1.0, 0, 0, 4, True)
     assert video.endswith("_inr_vs_classical.mp4") and len(files) == 3
     assert "INR | bicubic + linear blending | lanczos + minterpolate" in info
