@@ -61,9 +61,9 @@ def psnr_where(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float |
     return float(10 * np.log10(255**2 / err[mask].mean()))
 
 
-def time_row(clip: api.Clip, factor: int, seed: int, steps: int, device: str) -> dict:
+def time_row(clip: api.Clip, factor: int, seed: int, steps: int, device: str, **fit) -> dict:
     study = api.superres.prepare_study(clip, 1.0, factor, arch="motion", device=device, seed=seed, steps=steps,
-                                       seconds=None)
+                                       seconds=None, **fit)
     for _ in api.fit(study.run):
         pass
     result = api.superres.score(study)
@@ -84,13 +84,15 @@ def time_row(clip: api.Clip, factor: int, seed: int, steps: int, device: str) ->
     return row
 
 
-def space_row(clip: api.Clip, seed: int, steps: int, device: str) -> dict:
-    result = api.superres.evaluate(clip, 2.0, 1, arch="motion", device=device, seed=seed, steps=steps, seconds=None)
+def space_row(clip: api.Clip, seed: int, steps: int, device: str, **fit) -> dict:
+    result = api.superres.evaluate(clip, 2.0, 1, arch="motion", device=device, seed=seed, steps=steps, seconds=None,
+                                   **fit)
     return {"kind": "2x space", **result.row}
 
 
-def heldout_row(clip: api.Clip, seed: int, steps: int, device: str) -> dict:
-    run = api.prepare([clip], arch="motion", holdout="every2", device=device, seed=seed, steps=steps, seconds=None)
+def heldout_row(clip: api.Clip, seed: int, steps: int, device: str, **fit) -> dict:
+    run = api.prepare([clip], arch="motion", holdout="every2", device=device, seed=seed, steps=steps, seconds=None,
+                      **fit)
     for _ in api.fit(run):
         pass
     s = api.summary(run)
@@ -181,16 +183,20 @@ def main(argv=None) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--max-size", type=int, default=160)
     p.add_argument("--max-frames", type=int, default=100)
+    p.add_argument("--final-lr-ratio", type=float, help="override the motion arch's learning-rate decay")
     p.add_argument("--out", default="bench/results/motion.json")
     args = p.parse_args(argv)
+    fit = {"final_lr_ratio": args.final_lr_ratio} if args.final_lr_ratio is not None else {}
     seeds = [int(s) for s in args.seeds.split(",")]
     torch.set_num_threads(min(torch.get_num_threads(), 2))
     rows, start = [], time.perf_counter()
     for path in args.clip or CLIPS:
         clip = api.load_clips([path], max_frames=args.max_frames, max_size=args.max_size, device="cpu")[0]
         for seed in seeds:
-            for row in (time_row(clip, 2, seed, args.steps, args.device), time_row(clip, 4, seed, args.steps, args.device),
-                        space_row(clip, seed, args.steps, args.device), heldout_row(clip, seed, args.steps, args.device)):
+            for row in (time_row(clip, 2, seed, args.steps, args.device, **fit),
+                        time_row(clip, 4, seed, args.steps, args.device, **fit),
+                        space_row(clip, seed, args.steps, args.device, **fit),
+                        heldout_row(clip, seed, args.steps, args.device, **fit)):
                 row["seed"] = seed
                 rows.append(row)
                 print(json.dumps({k: v for k, v in row.items() if not isinstance(v, (dict, list))}), flush=True)
@@ -200,7 +206,9 @@ def main(argv=None) -> None:
     print(where_table(summary))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"device": api.device_name(args.device), "host": platform.node(), "steps": args.steps,
+    ratio = api.fit_config("motion", args.device, **fit).final_lr_ratio
+    out.write_text(json.dumps({"final_lr_ratio": ratio, "device": api.device_name(args.device), "host": platform.node(),
+                               "steps": args.steps,
                                "seeds": seeds, "seconds": round(time.perf_counter() - start),
                                "protocol": f"{args.max_frames} frames, longest side {args.max_size}, motion arch",
                                "medians": summary, "rows": rows}, indent=1))

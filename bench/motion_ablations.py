@@ -20,6 +20,7 @@ clip downscaled 2x (PSNR of the 2x render beside Lanczos).
 
 import argparse
 import json
+import platform
 import sys
 import time
 from pathlib import Path
@@ -144,7 +145,8 @@ def main(argv=None) -> None:
               f"2x space {r['space2x_psnr']:.2f} dB (Lanczos {r['space2x_lanczos_psnr']:.2f})")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"no_fit": rows, "prior": priors}, indent=1))
+    out.write_text(json.dumps({"device": "CPU", "host": platform.node(), "threads": torch.get_num_threads(),
+                               "no_fit": rows, "prior": priors}, indent=1))
     print(f"wrote {out}")
 
 

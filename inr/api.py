@@ -38,7 +38,8 @@ __all__ = [
     "ARCHS", "DEFAULT_ARCH", "FitConfig", "Record", "Run", "attach_clips", "clip_ssim", "estimate", "fit",
     "fit_config", "load", "prepare", "resume", "save", "summary", "thin", "verdict",
     # what the studio draws beside a fit
-    "ERROR_GAIN", "curves_figure", "error_map", "frame_psnrs", "caption", "predict_frame", "preview_triplet", "render_frame",
+    "ERROR_GAIN", "caption", "curves_figure", "error_map", "frame_psnrs", "predict_frame", "preview_triplet",
+    "render_frame",
     "side_by_side", "uint8_psnr",
     # renders and files
     "MAX_GIF_PIXELS", "MAX_RENDER_PIXELS", "check_export_size", "export", "output_fps", "output_size", "render",

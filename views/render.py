@@ -12,7 +12,9 @@ import numpy as np
 from inr import api
 from views.common import ASSETS, FIT_CONCURRENCY, FIT_QUEUE, PIXELATED, Session, friendly
 
-SR_TEMPORAL_PRIOR = 1.0  # weight of the temporal-consistency prior when the check turns it on
+# Weight of the temporal-consistency prior when the check turns it on: the grid's straight-in-time
+# prior (space), or the motion field's along the flow (time), at the weight bench/motion_ablations measured.
+SR_TEMPORAL_PRIOR = {"grid": 1.0, "motion": 0.3}
 # Examples made from another shipped clip: (the original, every n-th of its frames kept). Renders
 # of them at the original's size and rate are scored against it.
 ORIGINALS = {"jelly_every4.mp4": ("jelly_small.mp4", 4)}
@@ -175,8 +177,9 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
         raise ValueError("the check needs the original clip: fit one in the Fit tab or load an example")
     clip = api.Clip(run.frames[0], run.clips[0].fps, Path(session.name).stem, ())
     progress(0, desc=f"fitting the {space:g}x smaller, {int(time)}x slower clip for {seconds:g} s")
-    result = api.superres.evaluate(clip, float(space), int(time), seconds=float(seconds),
-                                   temporal=SR_TEMPORAL_PRIOR if temporal_prior else 0.0)
+    arch = api.superres.best_arch(float(space), int(time))
+    result = api.superres.evaluate(clip, float(space), int(time), arch=arch, seconds=float(seconds),
+                                   temporal=SR_TEMPORAL_PRIOR[arch] if temporal_prior else 0.0)
     r = result.row
     k = _between(r["input"][0], r["output"][0])
     panels = [result.target[k], result.inr[k], result.classical[k]]
@@ -203,18 +206,23 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
 
 @friendly
 def on_motion_view(session: Session, gap):
-    """What the motion field learned at one frame gap: (picture, caption, gap slider update)."""
+    """One frame gap of a motion field: its content and the motion it moves along (picture, caption, slider update)."""
     if not isinstance(session, Session) or session.run is None or not api.motion.gaps(session.run):
         arch = session.run.arch if isinstance(session, Session) and session.run is not None else None
-        why = (f"The `{arch}` field has no motion: a frame between two others is a blend of them. Fit with the "
-               "**motion** network in the Fit tab to see what moves." if arch else "No model yet.")
+        if arch == "motion":
+            why = "This motion field holds one frame: there is nothing to move between."
+        elif arch:
+            why = (f"The `{arch}` field has no motion: a frame between two others is a blend of them. Fit with "
+                   "the **motion** network in the Fit tab to see what moves.")
+        else:
+            why = "No model yet."
         return None, why, gr.update(maximum=1, value=0, interactive=False)
     count = api.motion.gaps(session.run)
     gap = min(max(int(gap or 0), 0), count - 1)
     caption = (f"Frame gap {gap} → {gap + 1} of {count}: " + " | ".join(f"**{t}**" for t in api.motion.PANEL_TITLES) +
-               ". Between two frames the field moves each frame's content along this motion (and the reverse "
-               "motion from the next frame) instead of cross-fading them; the motion started from OpenCV's DIS "
-               "optical flow on the training pixels.")
+               ". Between two frames the field moves each frame's content (learned) along this motion (and the "
+               "next frame's along the reverse motion) instead of cross-fading them. The motion is OpenCV's DIS "
+               "optical flow on the training pixels, set when the fit starts and kept fixed.")
     return (api.motion.panel(session.run, gap), caption,
             gr.update(maximum=max(count - 1, 1), value=gap, interactive=count > 1))
 
@@ -249,7 +257,7 @@ def build_tab(session: gr.State) -> RenderTab:
     go = gr.Button("Render", variant="primary", elem_id="render-go")
     video = gr.Video(label="Render", height=480, elem_classes=PIXELATED)
     files = gr.File(label="Download GIF and MP4", file_count="multiple", elem_id="render-files")
-    with gr.Accordion("What the motion field learned", open=True):
+    with gr.Accordion("What the motion field moves, and where", open=True):
         motion_info = gr.Markdown(elem_id="motion-info")
         motion_gap = gr.Slider(0, 1, value=0, step=1, label="Frame gap", elem_id="motion-gap")
         motion_image = gr.Image(label="Content | where it moves | motion", interactive=False, elem_classes=PIXELATED,

@@ -54,7 +54,7 @@ def cmd_fit(args) -> dict:
     summary["checkpoint"] = str(api.save(run, out / "model.safetensors"))
     summary["curves"] = str(api.write_curves(out / "curves.html", {run.arch: run.history}, run.baseline))
     summary["comparison"] = str(api.write_comparison(out / "comparison.png", run))
-    if api.motion.gaps(run):  # what the motion field learned: the middle gap's content and motion
+    if api.motion.gaps(run):  # the middle gap's content and the motion it moves along
         summary["motion"] = str(api.write_image(out / "motion.png", api.motion.panel(run, api.motion.gaps(run) // 2)))
     summary["notes"] = run.notes
     summary["run_card"] = str(api.write_run_card(out / "run.json", run, summary))

@@ -28,7 +28,8 @@ class ModelConfig:
             enc = dict(data["encoding"])
             kind = enc.get("kind")
             if kind not in ENCODING_CONFIGS:
-                raise ValueError(f"unknown encoding kind {kind!r}")
+                raise ValueError(f"unknown encoding kind {kind!r} (a method's encodings are known once it is "
+                                 f"imported: import inr.api, or the method's package under inr.methods)")
             for key in ("finest", "coarsest"):
                 if key in enc:
                     enc[key] = tuple(int(v) for v in enc[key])

@@ -40,6 +40,9 @@ _REGISTERED: dict[str, Arch] = {}
 
 
 def register(name: str, arch: Arch) -> None:
+    """Add a method's architecture under `name` (once: a second registration of a name is refused)."""
+    if name in BUILTIN_ARCHS or _REGISTERED.get(name, arch) is not arch:
+        raise ValueError(f"an architecture named {name!r} exists already")
     _REGISTERED[name] = arch
 
 

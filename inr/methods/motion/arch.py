@@ -1,6 +1,7 @@
 """The ``motion`` architecture: its model for a clip, its fit settings, and its flows set from the clip."""
 
 import dataclasses
+import time
 
 import cv2
 import numpy as np
@@ -54,16 +55,18 @@ def initialise(model: nn.Module, frames: list[np.ndarray], masks: list[torch.Ten
     if min(clip.shape[1:3]) < MIN_SIDE:
         return [f"frames under {MIN_SIDE} training pixels a side are too small for optical flow: "
                 f"the motion field blends between frames like the grid"]
+    start = time.perf_counter()
     found, still = gap_flows(clip, tuple(flows.shape[-2:]))
     with torch.no_grad():
         flows.copy_(found.to(flows.device))
+    took = f"optical flow for {count - 1} frame gaps took {time.perf_counter() - start:.1f} s (before the fit)"
     if len(still) == count - 1:
-        return ["no coherent motion between any two frames (a still clip, or cuts): the motion field "
-                "blends between frames like the grid"]
+        return [took, "no coherent motion between any two frames (a still clip, or cuts): the motion field "
+                       "blends between frames like the grid"]
     if still:
-        return [f"{len(still)} of {count - 1} frame gaps show no coherent motion (a cut or a still "
-                f"stretch): the field blends across those"]
-    return []
+        return [took, f"{len(still)} of {count - 1} frame gaps show no coherent motion (a cut or a still "
+                      f"stretch): the field blends across those"]
+    return [took]
 
 
 # The grid's fit settings, but the learning rate decays to 2% (not 20%) by the end: new frames are

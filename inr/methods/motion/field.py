@@ -64,6 +64,9 @@ class MotionGrid(nn.Module):
         self.flows = nn.Parameter(torch.zeros(max(self.keys - 1, 0), 2, 2, cfg.flow_height, cfg.flow_width),
                                   requires_grad=False)
         self.out_dim = self.content.out_dim
+        # Set by the motion trainer around each step, which reads key instants only: the check below
+        # would otherwise wait for the GPU every step (it compares times on the device).
+        self.at_keys = False
 
     def _place(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """For times t (N,): the gap k (N,) they fall in, the share a (N,) of it, and whether each is a key."""
@@ -90,6 +93,8 @@ class MotionGrid(nn.Module):
     def lattice(self, t: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Features at every point of the lattice t x y x x: (T, H, W, out_dim). Key instants take the
         grid's separable fast path (every training step); others move content (renders between frames)."""
+        if self.at_keys:
+            return self.content.lattice(t, y, x)
         k, a, key = self._place(t)
         if bool(key.all()):
             return self.content.lattice(t, y, x)

@@ -16,6 +16,7 @@ import torch
 
 from inr.core import loop
 from inr.core.coords import frame_times, pixel_centres
+from inr.core.field import Field
 from inr.core.fit import FitConfig, field_trainer
 from inr.core.pixels import PixelSet
 from inr.methods.motion.flow import sample
@@ -23,13 +24,13 @@ from inr.methods.motion.flow import sample
 AGREEMENT_PIXELS = 0.5  # σ of the forward-backward weight, in pixels
 
 
-def moving_gaps(model) -> list[int]:
+def moving_gaps(model: Field) -> list[int]:
     """Gaps whose flow is not zero (the others blend: a cut, or no motion)."""
     flows = model.encoding.flows
     return [k for k in range(flows.shape[0]) if bool(flows[k].abs().amax() > 0)]
 
 
-def consistency(model, gap: int, height: int, width: int) -> torch.Tensor:
+def consistency(model: Field, gap: int, height: int, width: int) -> torch.Tensor:
     """The weighted squared difference between key frame `gap` and key frame gap+1 moved back along the flow."""
     grid = model.encoding
     device = grid.flows.device
@@ -44,17 +45,23 @@ def consistency(model, gap: int, height: int, width: int) -> torch.Tensor:
     return (trust[..., None] * (both[0] - later) ** 2).mean()
 
 
-def motion_trainer(model, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | None = None) -> loop.Trainer:
+def motion_trainer(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | None = None) -> loop.Trainer:
     """The field's own step and scoring, plus ``cfg.temporal`` times the consistency of one random moving gap."""
     base = field_trainer(model, data, dataclasses.replace(cfg, temporal=0.0), clips)
-    gaps = moving_gaps(model)
-    if not cfg.temporal or not gaps:
-        return base
+    gaps = moving_gaps(model) if cfg.temporal else []
     _, height, width = (int(v) for v in data.masks[0].shape)
     draw = torch.Generator().manual_seed(cfg.seed)
+    grid = model.encoding
 
     def step(progress: float) -> torch.Tensor:
-        gap = gaps[int(torch.randint(len(gaps), (1,), generator=draw))]
-        return base.step(progress) + cfg.temporal * consistency(model, gap, height, width)
+        grid.at_keys = True  # every read of a step is at key instants: no device check needed
+        try:
+            loss = base.step(progress)
+            if gaps:
+                gap = gaps[int(torch.randint(len(gaps), (1,), generator=draw))]
+                loss = loss + cfg.temporal * consistency(model, gap, height, width)
+            return loss
+        finally:
+            grid.at_keys = False
 
     return loop.Trainer(step, base.score)

@@ -38,7 +38,7 @@ def panning(frames: int = 9, height: int = 40, width: int = 48, speed: float = 1
 def test_between_frames_move_content_and_beat_blending():
     clip = panning(frames=13)
     study = api.superres.prepare_study(clip, 1.0, 2, device="cpu", steps=300, seconds=None)
-    assert study.run.arch == "motion" and not study.run.notes
+    assert study.run.arch == "motion" and study.run.notes[0].startswith("optical flow for 6 frame gaps took")
     drain(api.fit(study.run))
     row = api.superres.score(study).row
     assert row["arch"] == "motion"
@@ -156,3 +156,12 @@ def test_the_consistency_skips_gaps_without_motion():
 
     run = api.prepare([cut()], arch="motion", device="cpu", temporal=0.3)
     assert moving_gaps(run.model) == [0, 1, 2, 4, 5, 6, 7]  # the cut (gap 3) blends and is left alone
+
+
+def test_an_architecture_name_is_registered_once():
+    from inr.core import presets
+
+    with pytest.raises(ValueError, match="exists already"):
+        presets.register("grid", presets.Arch(lambda shapes, holdout: None, {}))
+    with pytest.raises(ValueError, match="exists already"):
+        presets.register("motion", presets.Arch(lambda shapes, holdout: None, {}))
