@@ -73,9 +73,8 @@ def time_row(clip: api.Clip, factor: int, seed: int, steps: int, device: str, **
     new[::factor] = False
     moving = moving_mask(study.run, shape, factor) & new[:, None, None]
     still = ~moving & new[:, None, None]
-    rebuilds = {name: (v.numpy() * 255).round().astype(np.uint8)
-                for name, v in protocol.classical(result.low, shape).items()}
     plain, strong = protocol.methods(result.low.shape[:3], shape)[:2]
+    rebuilds = result.rebuilds
     for part, mask in (("moving", moving), ("still", still)):
         row[f"{part}_share"] = float(mask.sum() / max(new.sum() * shape[1] * shape[2], 1))
         row[f"inr_psnr_{part}"] = psnr_where(result.inr, result.target, mask)

@@ -33,9 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inr import api  # noqa: E402
-from inr.methods.motion.field import FIXED_POINT_STEPS  # noqa: E402
 from inr.core.coords import pixel_centres  # noqa: E402
-from inr.methods.motion.flow import dis_flow, sample, to_normalised  # noqa: E402
+from inr.methods.motion.flow import disagreement, dis_flow, origin, sample, to_normalised  # noqa: E402
 
 PRIOR_WEIGHT = 0.3
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
@@ -55,18 +54,14 @@ def moved(a: np.ndarray, b: np.ndarray, forward: torch.Tensor, backward: torch.T
     height, width = a.shape[:2]
     y, x = pixel_centres(height), pixel_centres(width)
     points = torch.stack(torch.meshgrid(x, y, indexing="xy"), -1)  # (H, W, 2) as (x, y)
-    pixels = torch.tensor([width / 2, height / 2])
     out, total = 0, 0
     for image, flow, back, step, weight in ((a, forward, backward, share, 1 - share),
                                             (b, backward, forward, 1 - share, share)):
-        origin = points
-        for _ in range(FIXED_POINT_STEPS):
-            origin = points - step * sample(flow, origin)
+        start = origin(flow, points, step)
         if occlusion is not None:
-            there = sample(flow, origin)
-            error = ((there + sample(back, origin + there)) * pixels).norm(dim=-1)
-            weight = weight * torch.exp(-(error / occlusion) ** 2)[..., None] + 1e-6
-        colours = sample(torch.from_numpy(image).permute(2, 0, 1).float(), origin)
+            miss = disagreement(flow, back, start, (height, width))[1]
+            weight = weight * torch.exp(-(miss / occlusion) ** 2)[..., None] + 1e-6
+        colours = sample(torch.from_numpy(image).permute(2, 0, 1).float(), start)
         out, total = out + weight * colours, total + weight
     return (out / total).clamp(0, 255).round().byte().numpy()
 

@@ -27,11 +27,11 @@ DEFAULT_ARCH = "grid"
 class Arch:
     """An architecture a method adds: its model for clips of given (T, H, W) shapes and holdout, its
     fit settings per device ("cpu", "cuda"), and how a fresh model is set up from the clips it will
-    fit (frames, their training masks, the holdout mode; returns notes for the person)."""
+    fit (frames and their training masks; returns notes for the person)."""
 
     model_config: Callable[[list[tuple[int, int, int]], str], ModelConfig]
     fit: dict[str, dict]
-    initialise: Callable[[nn.Module, list[np.ndarray], list[torch.Tensor], str], list[str]] | None = None
+    initialise: Callable[[nn.Module, list[np.ndarray], list[torch.Tensor]], list[str]] | None = None
     # How its fits step and score, called as fit.field_trainer is (None: fit.field_trainer itself).
     make_trainer: Callable | None = None
 
@@ -121,11 +121,10 @@ def fit_config(arch: str, device: str, **overrides) -> FitConfig:
     return FitConfig(**settings)
 
 
-def initialise(arch: str, model: nn.Module, frames: list[np.ndarray], masks: list[torch.Tensor],
-               holdout: str) -> list[str]:
+def initialise(arch: str, model: nn.Module, frames: list[np.ndarray], masks: list[torch.Tensor]) -> list[str]:
     """Set up a fresh model of `arch` from the clips it will fit (most need nothing); notes to show."""
     hook = _REGISTERED[arch].initialise if arch in _REGISTERED else None
-    return hook(model, frames, masks, holdout) if hook else []
+    return hook(model, frames, masks) if hook else []
 
 
 def trainer(arch: str) -> Callable | None:

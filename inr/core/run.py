@@ -110,7 +110,7 @@ def prepare(clips: list[Clip], arch: str = DEFAULT_ARCH, sigma: float | None = N
     model = fresh_model(model_config(arch, [f.shape[:3] for f in frames], holdout, sigma), seed, device)
     data = make_pixel_set(frames, holdout, seed, device)
     infos = [ClipInfo(c.name, *c.frames.shape[:3], fps=c.fps) for c in clips]
-    notes = initialise(arch, model, frames, data.masks, holdout)
+    notes = initialise(arch, model, frames, data.masks)
     run = Run(model, infos, arch, device, fit_cfg, holdout, frames, data, make_trainer=trainer(arch), notes=notes)
     run.baseline = _baseline(frames, data, holdout)
     return run

@@ -45,7 +45,7 @@ def visible_frames(frames: np.ndarray, mask: torch.Tensor) -> np.ndarray:
     return np.stack([cv2.inpaint(np.ascontiguousarray(f), hole, 2, cv2.INPAINT_TELEA) for f in frames])
 
 
-def initialise(model: nn.Module, frames: list[np.ndarray], masks: list[torch.Tensor], holdout: str) -> list[str]:
+def initialise(model: nn.Module, frames: list[np.ndarray], masks: list[torch.Tensor]) -> list[str]:
     """Set the model's flows from DIS optical flow on the clip's training pixels; notes for the person."""
     flows = model.encoding.flows
     clip = visible_frames(frames[0], masks[0])

@@ -23,9 +23,8 @@ from torch import nn
 
 from inr.core.coords import frame_times
 from inr.core.encodings import GridConfig, SeparableGrid
-from inr.methods.motion.flow import sample
+from inr.methods.motion.flow import origin
 
-FIXED_POINT_STEPS = 4  # each step shrinks the error by the flow's slope over the gap; 4 is plenty for smooth flow
 KEY_TOLERANCE = 1e-4  # in key units: times this close to a key frame read the key itself
 
 
@@ -83,11 +82,8 @@ class MotionGrid(nn.Module):
         for side, (share, weight, key) in enumerate(((a, 1 - a, k), (1 - a, a, k + 1))):
             if weight == 0:
                 continue
-            flow = self.flows[k, side]  # (2, h, w)
-            origin = points
-            for _ in range(FIXED_POINT_STEPS):
-                origin = points - share * sample(flow, origin)
-            out = out + weight * self.content.instant(times[key], origin.flip(-1))
+            start = origin(self.flows[k, side], points, share)  # (..., 2) as (x, y)
+            out = out + weight * self.content.instant(times[key], start.flip(-1))
         return out
 
     def lattice(self, t: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -100,11 +96,8 @@ class MotionGrid(nn.Module):
             return self.content.lattice(t, y, x)
         points = torch.stack(torch.meshgrid(x, y, indexing="xy"), -1)  # (H, W, 2) as (x, y)
         out = []
-        for i in range(len(t)):
-            if bool(key[i]):
-                out.append(self.content.lattice(t[i:i + 1], y, x)[0])
-            else:
-                out.append(self._moved(int(k[i]), float(a[i]), points))
+        for i, (gap, share, at_key) in enumerate(zip(k.tolist(), a.tolist(), key.tolist())):  # one host read
+            out.append(self.content.lattice(t[i:i + 1], y, x)[0] if at_key else self._moved(gap, share, points))
         return torch.stack(out)
 
     def forward(self, coords: torch.Tensor) -> torch.Tensor:

@@ -48,6 +48,26 @@ def sample(field: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
     return out[0, :, 0].T.reshape(*shape, field.shape[0])
 
 
+def origin(flow: torch.Tensor, points: torch.Tensor, share: float, steps: int = 4) -> torch.Tensor:
+    """Where points (..., 2) = (x, y) were, if `share` of the (2, h, w) flow carried them there: the q with
+    q + share * flow(q) = points, by `steps` fixed-point steps (each shrinks the error by the flow's
+    slope over the gap; 4 are plenty for smooth flow)."""
+    q = points
+    for _ in range(steps):
+        q = points - share * sample(flow, q)
+    return q
+
+
+def disagreement(forward: torch.Tensor, backward: torch.Tensor, points: torch.Tensor,
+                 size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(where the forward flow carries points (..., 2), and how far in pixels of a (H, W) frame the
+    backward flow from there misses the start (...,)): the usual occlusion and mistracking check."""
+    height, width = size
+    there = sample(forward, points)
+    miss = (there + sample(backward, points + there)) * torch.tensor([width / 2, height / 2], device=points.device)
+    return points + there, miss.norm(dim=-1)
+
+
 def warp_residual(a: np.ndarray, b: np.ndarray, flow: np.ndarray | None) -> float:
     """Mean |b(p + flow(p)) - a(p)| in [0, 1]: how well the flow explains a from b (None: no motion)."""
     height, width = a.shape[:2]

@@ -19,7 +19,7 @@ from inr.core.coords import frame_times, pixel_centres
 from inr.core.field import Field
 from inr.core.fit import FitConfig, field_trainer
 from inr.core.pixels import PixelSet
-from inr.methods.motion.flow import sample
+from inr.methods.motion.flow import disagreement, sample
 
 AGREEMENT_PIXELS = 0.5  # σ of the forward-backward weight, in pixels
 
@@ -27,7 +27,7 @@ AGREEMENT_PIXELS = 0.5  # σ of the forward-backward weight, in pixels
 def moving_gaps(model: Field) -> list[int]:
     """Gaps whose flow is not zero (the others blend: a cut, or no motion)."""
     flows = model.encoding.flows
-    return [k for k in range(flows.shape[0]) if bool(flows[k].abs().amax() > 0)]
+    return torch.nonzero(flows.flatten(1).abs().amax(1) > 0).view(-1).tolist()
 
 
 def consistency(model: Field, gap: int, height: int, width: int) -> torch.Tensor:
@@ -36,12 +36,10 @@ def consistency(model: Field, gap: int, height: int, width: int) -> torch.Tensor
     device = grid.flows.device
     y, x = pixel_centres(height, device), pixel_centres(width, device)
     points = torch.stack(torch.meshgrid(x, y, indexing="xy"), -1)  # (H, W, 2) as (x, y)
-    forward, backward = grid.flows[gap, 0], grid.flows[gap, 1]
-    there = sample(forward, points)
-    disagreement = ((there + sample(backward, points + there)) * torch.tensor([width / 2, height / 2], device=device))
-    trust = torch.exp(-(disagreement.norm(dim=-1) / AGREEMENT_PIXELS) ** 2) * ((points + there).abs() <= 1).all(-1)
+    moved, miss = disagreement(grid.flows[gap, 0], grid.flows[gap, 1], points, (height, width))
+    trust = torch.exp(-(miss / AGREEMENT_PIXELS) ** 2) * (moved.abs() <= 1).all(-1)
     both = model.lattice(frame_times(grid.keys, device)[[gap, gap + 1]], y, x, model.latents[0])  # (2, H, W, 3)
-    later = sample(both[1].permute(2, 0, 1), points + there)
+    later = sample(both[1].permute(2, 0, 1), moved)
     return (trust[..., None] * (both[0] - later) ** 2).mean()
 
 

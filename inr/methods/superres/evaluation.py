@@ -22,6 +22,7 @@ class SuperResolution:
     classical: np.ndarray
     target: np.ndarray
     low: np.ndarray
+    rebuilds: dict[str, np.ndarray]  # every classical rebuild by name (``classical`` is the best of them)
 
 
 @dataclass
@@ -107,7 +108,7 @@ def score(study: Study) -> SuperResolution:
            "steps": run.steps, "seconds": round(run.seconds, 2)}
     if time > 1:
         row["inr_psnr_new_frames"] = ours["psnr_new_frames"]
-    return SuperResolution(row, inr, rebuilds[theirs["classical"]], degraded.target, degraded.low)
+    return SuperResolution(row, inr, rebuilds[theirs["classical"]], degraded.target, degraded.low, rebuilds)
 
 
 def evaluate(clip: Clip, space: float = 1.0, time: int = 1, arch: str | None = None,
