@@ -7,6 +7,7 @@ by ``prepare`` (from clips) or ``load`` (from a checkpoint), trained by ``fit``,
 - ``api.sigma``: Compare σ, Fourier-feature MLPs at several σ trained as one batched model;
 - ``api.superres``: space-time super-resolution scored beside classical upscaling;
 - ``api.inr_v``: a hypernetwork space of clips (interpolate, sample, invert, inpaint);
+- ``api.codec``: the neural codec (a clip to a small range-coded ``.inr`` file, beside x264/x265/AV1);
 - ``api.latent_inr``: per-frame latents (compression to ``.inr``, frame search, code blending);
 - ``api.motion``: the ``motion`` arch, content moved along optical flow between frames.
 
@@ -15,7 +16,7 @@ by ``prepare`` (from clips) or ``load`` (from a checkpoint), trained by ``fit``,
 
 from inr.core.diagnostics import (ERROR_GAIN, error_map, estimate, frame_psnrs, predict_frame, preview_triplet,
                                   render_frame, uint8_psnr)
-from inr.core.export import MAX_GIF_PIXELS, check_export_size
+from inr.core.export import MAX_GIF_PIXELS, check_export_size, write_frames
 from inr.core.fit import FitConfig
 from inr.core.loop import Record
 from inr.core.history import thin
@@ -27,7 +28,7 @@ from inr.core.report import run_card, write_comparison, write_curves, write_imag
 from inr.core.run import (MAX_RENDER_PIXELS, Run, attach_clips, clip_ssim, common_size, default_device, device_name,
                           export, fit, load, load_clips, output_fps, output_size, prepare, render, resume, save,
                           summary, verdict)
-from inr.methods import inr_v, latent_inr, motion, sigma, superres
+from inr.methods import codec, inr_v, latent_inr, motion, sigma, superres
 
 ARCHS = arch_names()  # after the methods: the ones they add (motion) included
 
@@ -43,7 +44,7 @@ __all__ = [
     "side_by_side", "uint8_psnr",
     # renders and files
     "MAX_GIF_PIXELS", "MAX_RENDER_PIXELS", "check_export_size", "export", "output_fps", "output_size", "render",
-    "run_card", "write_comparison", "write_curves", "write_image", "write_run_card",
+    "run_card", "write_comparison", "write_curves", "write_frames", "write_image", "write_run_card",
     # one namespace per method
-    "inr_v", "latent_inr", "motion", "sigma", "superres",
+    "codec", "inr_v", "latent_inr", "motion", "sigma", "superres",
 ]

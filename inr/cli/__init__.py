@@ -10,10 +10,10 @@ import sys
 
 import numpy as np
 
-from inr.cli import compare, fit, latent, space, superres
+from inr.cli import codec, compare, fit, latent, space, superres
 
 DESCRIPTION = "Fit implicit neural representations to clips and render them at any scale."
-GROUPS = (fit, superres, compare, space, latent)  # in the order --help lists their commands
+GROUPS = (fit, superres, compare, space, codec, latent)  # in the order --help lists their commands
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,10 +1,9 @@
-"""The Latent-INR commands: compress, decompress, retrieve.
+"""The Latent-INR commands: retrieve, and its side of compress and decompress (``cli/codec.py``).
 
-    python -m inr compress CLIP --out FILE.inr [--bits 8] [--seconds S] [--json]
-    python -m inr decompress FILE.inr --out FILE.mp4|FILE.gif
+    python -m inr compress CLIP --out FILE.inr --model latent [--bits 8] [--seconds S] [--json]
     python -m inr retrieve INDEX.inr QUERY_IMAGE [--top 5] [--by aligned|latent|features] [--json]
 
-The index of ``retrieve`` is an .inr file written by ``compress``: its per-frame latents are the
+The index of ``retrieve`` is an .inr file written by ``compress --model latent``: its per-frame latents are the
 index, and the alignment to the image encoder is fitted from its decoded frames when it is read.
 """
 
@@ -16,24 +15,6 @@ from inr.cli.progress import follow, notes
 
 
 def register(sub) -> None:
-    p = sub.add_parser("compress", help="fit per-frame latents to a clip and write it as one .inr file")
-    p.add_argument("clip", help="video, GIF or folder of frames")
-    p.add_argument("--out", required=True, help="FILE.inr")
-    p.add_argument("--bits", type=int, choices=api.latent_inr.BITS, default=8,
-                   help="weights: 32 (fp32), 16 (fp16), 8 (8-bit)")
-    p.add_argument("--per-tensor", action="store_true", help="8-bit with one scale per tensor (default: per channel)")
-    p.add_argument("--compression", choices=api.latent_inr.COMPRESSIONS, default="lzma",
-                   help="entropy coder (default lzma)")
-    p.add_argument("--no-baselines", action="store_true", help="skip the GIF and H.264 comparison")
-    add_clip_options(p, holdout=False, seconds_help="fit for S seconds (default 60 on a CPU, 20 on a GPU)")
-    p.set_defaults(handler=cmd_compress)
-
-    p = sub.add_parser("decompress", help="decode an .inr file back to a clip")
-    p.add_argument("file", help="FILE.inr")
-    p.add_argument("--out", required=True, help="FILE.mp4 or FILE.gif")
-    add_json_option(p)
-    p.set_defaults(handler=cmd_decompress)
-
     p = sub.add_parser("retrieve", help="find the frames of an .inr file closest to an image")
     p.add_argument("index", help="an .inr file written by compress (its latents are the index)")
     p.add_argument("query", help="image (or a clip: its first frame is the query)")

@@ -14,6 +14,7 @@ from pathlib import Path
 import imageio.v2 as iio2
 import imageio.v3 as iio
 import numpy as np
+from PIL import Image
 
 from inr.core.files import atomic_path
 
@@ -118,3 +119,27 @@ def write_clip(path: str | Path, frames, fps: float) -> Path:
     if writer is None:
         raise ValueError(f"output must end in {' or '.join(WRITERS)}, got {path.name!r}")
     return writer(path, frames, fps)
+
+
+def write_frames(folder: str | Path, frames) -> Path:
+    """Write uint8 RGB `frames` as lossless PNGs frame_00000.png ... into `folder` (made if missing).
+
+    Every frame is written beside under a temporary name and renamed once all are done, so a
+    failure leaves no partial clip under the real names."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{folder} is a file; frames go into a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    try:
+        for index, frame in enumerate(_checked(frames)):
+            tmp = folder / f".frame_{index:05d}.png.tmp"
+            Image.fromarray(frame).save(tmp, format="PNG")
+            written.append(tmp)
+    except BaseException:
+        for tmp in written:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp in written:
+        tmp.replace(folder / tmp.name[1:-4])
+    return folder

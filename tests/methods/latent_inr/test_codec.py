@@ -67,7 +67,7 @@ def test_truncated_foreign_and_corrupt_files_get_clear_errors(run, tmp_path):
 
 def test_cli_compress_decompress_and_errors(tmp_path, capsys):
     out = tmp_path / "plant.inr"
-    assert main(["compress", "assets/office_plant.mp4", "--out", str(out), "--max-frames", "8", "--max-size", "48",
+    assert main(["compress", "assets/office_plant.mp4", "--out", str(out), "--model", "latent", "--max-frames", "8", "--max-size", "48",
                  "--steps", "40", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["bytes"] == out.stat().st_size

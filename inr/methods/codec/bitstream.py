@@ -1,0 +1,227 @@
+"""The codec's file: every integer of a codec model, range-coded with ``constriction``.
+
+Layout (integers little-endian)::
+
+    8 bytes   magic  b"\\x89INC\\r\\n\\x1a\\n"  (PNG-style, so a text transfer or a foreign file breaks it)
+    1 byte    format version (VERSION)
+    2 bytes   header length N
+    N bytes   header: zlib-compressed JSON (clip shape and fps, the model config, each network
+              tensor's quantisation step and Laplace scale, the body's length in words and CRC-32)
+    rest      body: one range-coder stream (32-bit words) holding, in order, the synthesis
+              weights, the entropy model's weights, then the latent grids from the coarsest to the
+              finest, one time slice at a time
+
+Network weights are integers times a power-of-two step (``weight_steps`` per tensor, chosen at
+encode time); each tensor is coded under a zero-mean Laplace whose scale is in the header. Each
+latent is coded under the Laplace its context gives (``entropy.coding_params``), computed in
+integers from integers, so the decoder's probabilities are the encoder's, bit for bit. Nothing is
+unpickled; any mismatch is a ValueError naming the file.
+"""
+
+import contextlib
+import json
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import constriction
+import numpy as np
+import torch
+
+from inr.core.files import atomic_write_bytes
+from inr.methods.codec import entropy
+from inr.methods.codec.model import LATENT_MAX, CodecConfig, CodecModel
+
+MAGIC = b"\x89INC\r\n\x1a\n"
+VERSION = 1
+WEIGHT_MAX = 2**15 - 1  # network integers live in [-WEIGHT_MAX, WEIGHT_MAX]
+_FIXED = struct.Struct("<8sBH")
+
+
+@dataclass(frozen=True)
+class ClipMeta:
+    frames: int
+    height: int
+    width: int
+    fps: float
+
+    @property
+    def pixels(self) -> int:
+        return self.frames * self.height * self.width
+
+
+@dataclass
+class Decoded:
+    """What a file holds: the model rebuilt from it (latents rounded, weights quantised), and its clip."""
+
+    model: CodecModel
+    arm: entropy.ARM
+    meta: ClipMeta
+    weight_steps: dict[str, int]
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run the coder's many small products on one thread (restored after): at a slice's size a
+    second thread costs more in hand-offs than it saves, up to 10x more when the core is busy."""
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
+
+
+# ---------------------------------------------------------------- network weights
+
+def synthesis_integers(model: CodecModel, steps: dict[str, int]) -> dict[str, torch.Tensor]:
+    """Synthesis weights as integers: round(w * 2^step) per tensor, clamped to the alphabet (int64)."""
+    return {name: (p.detach().double().cpu() * 2.0 ** steps[name]).round().clamp(-WEIGHT_MAX, WEIGHT_MAX).long()
+            for name, p in model.synthesis.state_dict().items()}
+
+
+def set_synthesis(model: CodecModel, integers: dict[str, torch.Tensor], steps: dict[str, int]) -> None:
+    """Load integer weights (what the file holds) into the model's synthesis."""
+    model.synthesis.load_state_dict({k: (v.double() / 2.0 ** steps[k]).float() for k, v in integers.items()})
+
+
+def weight_scale(integers: torch.Tensor) -> float:
+    """The Laplace scale a tensor of integers is coded under: its mean magnitude, rounded for the header."""
+    return max(round(float(integers.abs().double().mean()), 3), 0.05)
+
+
+# ---------------------------------------------------------------- latents
+
+def level_order(count: int) -> range:
+    """Grids are coded coarsest first: each one's context needs the next coarser grid."""
+    return range(count - 1, -1, -1)
+
+
+# ---------------------------------------------------------------- the file
+
+def _laplace(limit: int):
+    return constriction.stream.model.QuantizedLaplace(-limit, limit)
+
+
+def encode(*args, **kwargs) -> bytes:
+    """The file's bytes for this model (see ``_encode``), written on one thread."""
+    with one_thread():
+        return _encode(*args, **kwargs)
+
+
+def _encode(model: CodecModel, arm: entropy.ARM, meta: ClipMeta, weight_steps: dict[str, int],
+           latents: bool = True) -> bytes:
+    """The file's bytes for this model (latents are rounded, networks quantised, here).
+
+    latents=False leaves them out: the header and the networks alone (what a size target must exceed).
+    """
+    cfg = model.cfg
+    coder = constriction.stream.queue.RangeEncoder()
+    header = {"shape": list(cfg.shape), "fps": round(float(meta.fps), 4), "levels": [list(f) for f in cfg.levels],
+              "hidden": list(cfg.hidden), "refine": cfg.refine, "arm_hidden": cfg.arm_hidden,
+              "steps": weight_steps, "scales": {}}
+    networks = {f"s.{k}": v for k, v in synthesis_integers(model, weight_steps).items()}
+    networks.update({f"a.{k}": v for k, v in entropy.fixed_point(arm).items()})
+    for name, ints in networks.items():
+        scale = header["scales"][name] = weight_scale(ints)
+        coder.encode(ints.reshape(-1).numpy().astype(np.int32), _laplace(WEIGHT_MAX),
+                     np.zeros(ints.numel()), np.full(ints.numel(), scale))
+    arm_weights = entropy.fixed_point(arm)
+    grids = [g.long().cpu() for g in model.rounded()]
+    for level in level_order(len(grids) if latents else 0):
+        coarse = grids[level + 1] if level + 1 < len(grids) else None
+        means, scales = entropy.coding_params(arm_weights, grids[level], coarse)
+        coder.encode(grids[level].reshape(-1).numpy().astype(np.int32), _laplace(LATENT_MAX), means, scales)
+    body = coder.get_compressed().astype("<u4").tobytes()
+    header.update(words=len(body) // 4, crc=zlib.crc32(body))
+    packed = zlib.compress(json.dumps(header, separators=(",", ":")).encode(), 9)
+    return _FIXED.pack(MAGIC, VERSION, len(packed)) + packed + body
+
+
+def write(path: str | Path, model: CodecModel, arm: entropy.ARM, meta: ClipMeta, weight_steps: dict[str, int]) -> int:
+    """Write the file atomically; its size in bytes."""
+    payload = encode(model, arm, meta, weight_steps)
+    atomic_write_bytes(path, payload)
+    return len(payload)
+
+
+def _header(payload: bytes, name: str) -> tuple[dict, bytes]:
+    if len(payload) < _FIXED.size or payload[:8] != MAGIC:
+        raise ValueError(f"{name}: not a neural-codec .inr file (its first bytes are not the codec's signature)")
+    _, version, length = _FIXED.unpack_from(payload)
+    if version > VERSION:
+        raise ValueError(f"{name}: written by a newer version of this codec (format {version}; this reads up to "
+                         f"{VERSION}); update the studio to read it")
+    if version < 1:
+        raise ValueError(f"{name}: unknown codec format version {version}")
+    start = _FIXED.size
+    if len(payload) < start + length:
+        raise ValueError(f"{name}: truncated: the header needs {length} bytes, {len(payload) - start} are left")
+    try:
+        header = json.loads(zlib.decompress(payload[start:start + length]))
+    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{name}: damaged header ({error})") from None
+    body = payload[start + length:]
+    if len(body) != 4 * header.get("words", -1):
+        raise ValueError(f"{name}: truncated or padded: the body should be {4 * header.get('words', 0):,} bytes, "
+                         f"it is {len(body):,}")
+    if zlib.crc32(body) != header.get("crc"):
+        raise ValueError(f"{name}: damaged: the body's checksum does not match its header")
+    return header, body
+
+
+def config_of(header: dict) -> CodecConfig:
+    return CodecConfig(shape=tuple(header["shape"]), levels=tuple(tuple(f) for f in header["levels"]),
+                       hidden=tuple(header["hidden"]), refine=bool(header["refine"]), arm_hidden=int(header["arm_hidden"]))
+
+
+def decode(payload: bytes, name: str = "file") -> Decoded:
+    """Rebuild the model a file holds; ValueError (naming the file) for anything not ours or damaged."""
+    with one_thread():
+        return _decode(payload, name)
+
+
+def _decode(payload: bytes, name: str) -> Decoded:
+    header, body = _header(payload, name)
+    try:
+        cfg = config_of(header)
+        steps = {k: int(v) for k, v in header["steps"].items()}
+        fps = float(header["fps"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{name}: damaged header ({error})") from None
+    model, arm = CodecModel(cfg), entropy.ARM(cfg.arm_hidden)
+    coder = constriction.stream.queue.RangeDecoder(np.frombuffer(body, dtype="<u4").astype(np.uint32))
+
+    def read_tensors(prefix: str, module: torch.nn.Module) -> dict[str, torch.Tensor]:
+        out = {}
+        for key, like in module.state_dict().items():
+            scale = float(header["scales"][f"{prefix}{key}"])
+            values = coder.decode(_laplace(WEIGHT_MAX), np.zeros(like.numel()), np.full(like.numel(), scale))
+            out[key] = torch.from_numpy(values.astype(np.int64)).view(like.shape)
+        return out
+
+    set_synthesis(model, read_tensors("s.", model.synthesis), steps)
+    arm_weights = read_tensors("a.", arm)
+    entropy.load_fixed_point(arm, arm_weights)
+    grids = [torch.zeros(s, dtype=torch.long) for s in cfg.grid_shapes()]
+    for level in level_order(len(grids)):
+        coarse = grids[level + 1] if level + 1 < len(grids) else None
+        grid = grids[level]
+        for t in range(len(grid)):
+            means, scales = entropy.coding_params(arm_weights, grid, coarse, [t])
+            values = coder.decode(_laplace(LATENT_MAX), means, scales)
+            grid[t] = torch.from_numpy(values.astype(np.int64)).view(grid.shape[1:])
+    with torch.no_grad():
+        for param, grid in zip(model.latents, grids):
+            param.copy_(grid.float())
+    return Decoded(model, arm, ClipMeta(*cfg.shape, fps), steps)
+
+
+def read(path: str | Path) -> Decoded:
+    path = Path(path)
+    try:
+        payload = path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"{path}: cannot be read ({error.strerror})") from None
+    return decode(payload, str(path))

@@ -1,0 +1,150 @@
+"""Training a codec model on distortion + lambda * rate, on the one loop (``inr.core.loop``).
+
+The objective per step is MSE(frames) + lambda * bits / pixel, where the bits are the entropy
+model's estimate for every latent (``entropy.grid_bits``). Two ways to choose the size:
+
+- a fixed ``lam`` (the classical rate-distortion trade-off), or
+- a target ``bpp``: lambda is then steered while training, multiplicatively, so that the estimated
+  size (latents + networks + header) meets the target; it stops moving once the latents freeze.
+
+The quantiser goes noise -> rounding (straight-through) -> frozen latents (``model.QUANTISERS``)
+at the shares of the budget in ``CodecFitConfig.stages``.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from inr.core import loop
+from inr.core.images import to_uint8
+from inr.core.metrics import mse_to_psnr
+from inr.methods.codec.entropy import ARM, grid_bits
+from inr.methods.codec.model import CodecModel, quantise
+
+
+@dataclass(frozen=True)
+class CodecFitConfig:
+    steps: int | None = None  # stop after this many steps ...
+    seconds: float | None = 120.0  # ... or after this much wall time, whichever comes first
+    bpp: float | None = 0.2  # target size in bits per pixel (lambda is steered to it) ...
+    lam: float | None = None  # ... or a fixed rate-distortion trade-off (one of the two)
+    lr: float = 1e-2  # networks (Cool-chic's rate)
+    latent_lr: float = 3e-2  # latents move in integer units: faster than the networks
+    final_lr_ratio: float = 0.05  # exponential decay to this share by the end
+    stages: tuple[float, float] = (0.6, 0.9)  # noise until the first share, rounding until the second, then frozen
+    frames_per_step: int | None = None  # frames whose distortion a step measures (None: all)
+    seed: int = 0
+    log_seconds: float = 0.5
+
+    def __post_init__(self):
+        loop.check_budget(self.steps, self.seconds, "a codec fit")
+        if (self.bpp is None) == (self.lam is None):
+            raise ValueError("give exactly one of bpp (a target size) and lam (a fixed trade-off)")
+        for name in ("bpp", "lam"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value}")
+        if not 0 <= self.stages[0] <= self.stages[1] <= 1:
+            raise ValueError(f"stages must be two shares 0 <= a <= b <= 1, got {self.stages}")
+
+
+def stage(progress: float, stages: tuple[float, float]) -> str:
+    """The quantiser at this share of the budget."""
+    return "noise" if progress < stages[0] else "round" if progress < stages[1] else "frozen"
+
+
+def first_lambda(bpp: float) -> float:
+    """A starting lambda for a target bpp (MSE in [0, 1] units per bit per pixel); steering refines it."""
+    return 2e-3 * (0.2 / bpp) ** 1.5
+
+
+LOG_LAMBDA = (math.log(1e-6), math.log(1.0))  # where steering may take lambda
+
+
+class Steering:
+    """Lambda steered multiplicatively so that the estimated size meets the target (an I-controller)."""
+
+    def __init__(self, cfg: CodecFitConfig, pixels: int):
+        self.target_bits = None if cfg.bpp is None else cfg.bpp * pixels
+        self.log_lam = math.log(cfg.lam if cfg.lam is not None else first_lambda(cfg.bpp))
+        self.overhead_bits = 0.0  # networks and header, refreshed by the caller now and then
+
+    @property
+    def lam(self) -> float:
+        return math.exp(self.log_lam)
+
+    def update(self, latent_bits: float, gain: float = 0.005) -> None:
+        """One step of steering from the latents' estimated bits (a no-op at a fixed lambda).
+
+        The gain moves lambda by at most ~0.5% a step for a 2x miss: slow enough that the
+        noise of a sampled estimate averages out, fast enough to travel 100x in 1,000 steps.
+        """
+        if self.target_bits is None:
+            return
+        budget = max(self.target_bits - self.overhead_bits, 0.05 * self.target_bits)
+        error = math.log(max(latent_bits, 1.0) / budget)
+        self.log_lam = min(max(self.log_lam + gain * max(min(error, 2.0), -2.0), LOG_LAMBDA[0]), LOG_LAMBDA[1])
+
+
+def make_optimizer(model: CodecModel, arm: ARM, cfg: CodecFitConfig) -> torch.optim.Optimizer:
+    return torch.optim.Adam([
+        {"params": list(model.latents.parameters()), "lr": cfg.latent_lr},
+        {"params": list(model.synthesis.parameters()) + list(arm.parameters()), "lr": cfg.lr},
+    ])
+
+
+def loop_config(cfg: CodecFitConfig) -> loop.LoopConfig:
+    return loop.LoopConfig(steps=cfg.steps, seconds=cfg.seconds, final_ratio=cfg.final_lr_ratio,
+                           log_seconds=cfg.log_seconds)
+
+
+def psnr_of(model: CodecModel, grids: list[torch.Tensor], target: torch.Tensor, chunk: int = 16) -> float:
+    """PSNR (dB, every pixel, output clamped to [0, 1] as the decoder does) of these grids."""
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(target), chunk):
+            frames = torch.arange(start, min(start + chunk, len(target)), device=target.device)
+            rgb = model.decode(grids, frames).clamp(0, 1)
+            total += F.mse_loss(rgb, target[frames], reduction="sum").item()
+    return mse_to_psnr(total / target.numel())
+
+
+def trainer(model: CodecModel, arm: ARM, frames: torch.Tensor, cfg: CodecFitConfig, steering: Steering,
+            state: dict) -> loop.Trainer:
+    """The loop's seam: a step on distortion + lambda * rate, and scoring of the rounded latents.
+
+    frames: float (T, H, W, 3) in [0, 1] on the model's device. `state` gets the latest figures
+    ("bits": estimated latent bits, "lambda", "stage") for the caller to show.
+    """
+    count = len(frames)
+    pixels = frames.shape[0] * frames.shape[1] * frames.shape[2]
+    generator = torch.Generator(device=frames.device).manual_seed(cfg.seed)
+    host = torch.Generator().manual_seed(cfg.seed)
+    batch = count if cfg.frames_per_step is None else min(cfg.frames_per_step, count)
+
+    def step(progress: float):
+        mode = stage(progress, cfg.stages)
+        grids = [quantise(g, mode, generator) for g in model.latents]
+        chosen = torch.arange(count) if batch == count else torch.randperm(count, generator=host)[:batch]
+        chosen = chosen.to(frames.device)
+        mse = F.mse_loss(model.decode(grids, chosen), frames[chosen])
+        bits = grid_bits(arm, grids, None if batch == count else chosen)
+        latent_bits = bits.item()  # one sync a step: the steering needs it; the CPU waits anyway
+        steering.update(latent_bits if mode != "frozen" else steering.target_bits or latent_bits)
+        state.update(bits=latent_bits, stage=mode, lam=steering.lam)
+        return mse + steering.lam * bits / pixels, mse
+
+    def score(final: bool, preview: bool) -> loop.Scores:
+        grids = model.rounded()
+        value = psnr_of(model, grids, frames)
+        picture = None
+        if preview:
+            with torch.no_grad():
+                middle = torch.tensor([count // 2], device=frames.device)
+                picture = to_uint8(model.decode(grids, middle)[0].clamp(0, 1))
+        return loop.Scores(train_psnr=value, preview=picture)
+
+    return loop.Trainer(step, score)
