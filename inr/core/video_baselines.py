@@ -3,10 +3,9 @@
 H.264 uses the ffmpeg that ships inside imageio-ffmpeg (run by ``inr.core.ffmpeg``; libx264,
 yuv420p, preset medium), fed and read back as raw RGB through pipes, so what is scored is exactly
 what a player would show. Each result is (bytes of the file, PSNR and SSIM of its decoded frames
-against the clip, all pixels).
+against the clip, all pixels); ``inr.core.rate_distortion`` reads quality at a size off a sweep.
 """
 
-import math
 import tempfile
 from pathlib import Path
 
@@ -61,22 +60,3 @@ def gif(frames: np.ndarray, fps: float) -> dict:
     decoded = decoded.reshape(frames.shape) if decoded.ndim == 4 else decoded[None]
     value, structure = quality(np.ascontiguousarray(decoded[..., :3]), frames)
     return {"bytes": size, "psnr": value, "ssim": structure}
-
-
-def at_size(sweep: list[dict], size: int) -> dict:
-    """H.264 at `size` bytes: PSNR/SSIM interpolated on log(bytes) between the two CRFs around it.
-
-    Outside the sweep's range it is the nearest CRF's figures ("interpolated": False), with the
-    nearest point's CRF and bytes beside them, so a reader sees how far off the match is.
-    """
-    points = sorted(sweep, key=lambda r: r["bytes"])
-    nearest = min(points, key=lambda r: abs(math.log(r["bytes"]) - math.log(size)))
-    out = {"nearest_crf": nearest["crf"], "nearest_bytes": nearest["bytes"], "interpolated": False,
-           "psnr": nearest["psnr"], "ssim": nearest["ssim"]}
-    for lo, hi in zip(points, points[1:]):
-        if lo["bytes"] <= size <= hi["bytes"] and hi["bytes"] > lo["bytes"]:
-            share = (math.log(size) - math.log(lo["bytes"])) / (math.log(hi["bytes"]) - math.log(lo["bytes"]))
-            out.update(interpolated=True, psnr=lo["psnr"] + share * (hi["psnr"] - lo["psnr"]),
-                       ssim=lo["ssim"] + share * (hi["ssim"] - lo["ssim"]))
-            break
-    return out

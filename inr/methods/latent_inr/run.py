@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from inr.methods.latent_inr import codec
-from inr.core import video_baselines
+from inr.core import rate_distortion, video_baselines
 from inr.core.checkpoints import ClipInfo
 from inr.core.run import check_device
 from inr.core.loop import Record
@@ -115,7 +115,7 @@ def size_quality(run: LatentRun, base: dict | None = None) -> dict:
     ours = variant_rows(run)
     base = base or baseline_rows(run.clip)
     for row in ours:
-        match = video_baselines.at_size(base["h264"], row["bytes"])
+        match = rate_distortion.at_size(base["h264"], row["bytes"])
         row["h264_psnr_at_size"], row["h264_ssim_at_size"] = match["psnr"], match["ssim"]
         row["h264_nearest_crf"], row["h264_nearest_bytes"] = match["nearest_crf"], match["nearest_bytes"]
     count, height, width = run.clip.frames.shape[:3]
@@ -143,7 +143,7 @@ def compress(run: LatentRun, path: str | Path, bits: int = 8, per_channel: bool 
     h264_at, gif = {"psnr": None, "ssim": None, "nearest_crf": None, "nearest_bytes": None}, {}  # skipped
     if baselines:
         base = baselines if isinstance(baselines, dict) else baseline_rows(run.clip)
-        h264_at, gif = video_baselines.at_size(base["h264"], size), base["gif"]
+        h264_at, gif = rate_distortion.at_size(base["h264"], size), base["gif"]
     out.update({"bytes": size, "bpp": 8 * size / run.pixels, "psnr": scores["psnr"], "ssim": scores["ssim"],
                 "h264_ssim_at_size": h264_at["ssim"], "h264_nearest_crf": h264_at["nearest_crf"],
                 "h264_nearest_bytes": h264_at["nearest_bytes"], "h264_interpolated": h264_at.get("interpolated"),
