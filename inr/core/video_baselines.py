@@ -50,18 +50,20 @@ class Codec:
 # (info=0); x264's goes with ffmpeg's filter_units, which drops SEI units (type 6), and only that
 # one is there. Decoded frames are identical with and without.
 _X264 = ("-threads", "1", "-bsf:v", "filter_units=remove_types=6")
-X26_CRFS = tuple(range(3, 52, 3))  # x264/x265: 3 is about 2 bpp at 160 px, 51 their floor (about 0.03-0.05)
+# On the four shared clips at 160 px, CRF 1 makes 1.5-4 bpp and the worst CRF 0.02-0.035; a step of 3
+# (x264/x265) or 4 (SVT-AV1) is a factor of about 1.3 in bytes, fine enough to read a rate off linearly.
+X26_CRFS = (1, *range(3, 52, 3))
 CODECS = {c.name: c for c in (
     Codec("x264", "libx264", "medium", "yuv444p", (0, 51), X26_CRFS, "mp4", _X264),
     Codec("x264-420", "libx264", "medium", "yuv420p", (0, 51), X26_CRFS, "mp4", _X264),
     Codec("x265", "libx265", "medium", "yuv444p", (0, 51), X26_CRFS, "mp4",
           ("-x265-params", "log-level=error:info=0:pools=1:frame-threads=1")),
     # SVT-AV1 codes 4:2:0 only. Its CRF 0 is not lossless but "unset" (its default, 35), so the range
-    # starts at 1. Preset 4: 100 frames of 160x90 in 0.3-0.5 s on one core here; measured against
+    # starts at 1. Preset 4: 100 frames of 160x90 in 0.25-0.45 s on one core here; measured against
     # preset 8 (BD-rate on PSNR, the four shared clips) preset 4 saves 8-17 % of the bytes, preset 2
     # another 5-9 % for 3x the time, preset 10 costs 16-24 %. WebM: of the AV1 containers ffmpeg
     # writes, the one with the least overhead (per 100 frames about 0.15 KB below MP4, 0.25 KB below IVF).
-    Codec("av1", "libsvtav1", "4", "yuv420p", (1, 63), tuple(range(3, 64, 4)), "webm",
+    Codec("av1", "libsvtav1", "4", "yuv420p", (1, 63), (1, *range(3, 64, 4)), "webm",
           ("-svtav1-params", "lp=1")),
 )}
 
