@@ -154,6 +154,8 @@ def sweep_to(frames: np.ndarray, fps: float, codec: str | Codec, bpps, crfs=None
     curve stops at the range's end. Returns the points by rising CRF.
     """
     spec = codec_named(codec)
+    if not len(bpps) or min(bpps) <= 0:
+        raise ValueError(f"bpps must be one or more rates > 0, got {bpps!r}")
     lo, hi = spec.crf_range
     with tempfile.TemporaryDirectory(prefix=f"inr-{spec.name}-") as folder:
         points = [encode(frames, fps, spec, c, Path(folder)) for c in (spec.crfs if crfs is None else crfs)]

@@ -60,6 +60,8 @@ def test_bad_codec_and_crf_are_value_errors(small, tmp_path):
         video_baselines.encode(small.frames, small.fps, "vp9", 30, tmp_path)
     with pytest.raises(ValueError, match="crf for av1 must be in 1..63, got 0"):
         video_baselines.encode(small.frames, small.fps, "av1", 0, tmp_path)
+    with pytest.raises(ValueError, match=r"bpps must be one or more rates > 0, got \(\)"):
+        video_baselines.sweep_to(small.frames, small.fps, "x264", ())
     with pytest.raises(ValueError, match=r"uint8 frames \(T, H, W, 3\)"):
         video_baselines.encode(small.frames.astype(np.float32), small.fps, "x264", 30, tmp_path)
 
