@@ -1,4 +1,4 @@
-"""The ffmpeg binary, in one place: where it is, which filters it has, and running it on frames.
+"""The ffmpeg binary, in one place: where it is, which filters and encoders it has, and running it on frames.
 
 The binary is the one imageio-ffmpeg ships (or the one its ``IMAGEIO_FFMPEG_EXE`` names). Frames
 go in and come back as raw rgb24 through pipes: no temporary files, no codec between us and the
@@ -51,6 +51,21 @@ def require_filter(name: str) -> None:
     """Raise a ValueError naming the filter when this ffmpeg lacks it."""
     if name not in filters():
         raise ValueError(f"the ffmpeg that imageio-ffmpeg ships ({binary()}) has no {name} filter: set "
+                         f"IMAGEIO_FFMPEG_EXE to an ffmpeg build that has it")
+
+
+@functools.lru_cache(maxsize=1)
+def encoders() -> frozenset[str]:
+    """Names of the video encoders this ffmpeg has (asked once)."""
+    listing = run(["-hide_banner", "-encoders"]).decode(errors="replace")
+    # Lines look like " V....D libx264   libx264 H.264 / AVC ...": flags starting with V, name.
+    return frozenset(m.group(1) for m in re.finditer(r"^\s*V[A-Z.]{5}\s+(\w\S*)", listing, re.M))
+
+
+def require_encoder(name: str) -> None:
+    """Raise a ValueError naming the encoder when this ffmpeg lacks it."""
+    if name not in encoders():
+        raise ValueError(f"the ffmpeg that imageio-ffmpeg ships ({binary()}) has no {name} encoder: set "
                          f"IMAGEIO_FFMPEG_EXE to an ffmpeg build that has it")
 
 

@@ -1,7 +1,7 @@
 """Compression with Latent-INR: fit a clip, write it as .inr, and measure it against GIF and H.264.
 
 The pieces are ``model`` (the model and its fit loop), ``codec`` (quantisation and the
-file) and ``video_baselines`` (the classical codecs); this module is the workflow the CLI, the
+file) and ``video_baselines`` (the classical codecs) with ``rate_distortion`` (their quality at a size); this module is the workflow the CLI, the
 app and the benchmark share. Every PSNR here is over every pixel of the clip: a codec has no
 held-out pixels, and the baselines are scored on the same pixels.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from inr.methods.latent_inr import codec
-from inr.core import video_baselines
+from inr.core import rate_distortion, video_baselines
 from inr.core.checkpoints import ClipInfo
 from inr.core.run import check_device
 from inr.core.loop import Record
@@ -98,13 +98,11 @@ def variant_rows(run: LatentRun) -> list[dict]:
 
 
 def baseline_rows(clip: Clip) -> dict:
-    """{"h264": one row per CRF, "gif": one row}, with bits per pixel."""
-    pixels = int(np.prod(clip.frames.shape[:3]))
-    sweep = [{"method": f"H.264 CRF {r['crf']}", **r, "bpp": 8 * r["bytes"] / pixels}
-             for r in video_baselines.h264_sweep(clip.frames, clip.fps)]
-    gif = {"method": "GIF", **video_baselines.gif(clip.frames, clip.fps)}
-    gif["bpp"] = 8 * gif["bytes"] / pixels
-    return {"h264": sweep, "gif": gif}
+    """{"h264": one row per CRF, "gif": one row}, with bits per pixel. H.264 is x264 in 4:2:0: the
+    file a player plays, as an .inr file is meant to be shared."""
+    sweep = [{"method": f"H.264 CRF {r['crf']}", **r}
+             for r in video_baselines.sweep(clip.frames, clip.fps, "x264-420")]
+    return {"h264": sweep, "gif": {"method": "GIF", **video_baselines.gif(clip.frames, clip.fps)}}
 
 
 def size_quality(run: LatentRun, base: dict | None = None) -> dict:
@@ -115,7 +113,7 @@ def size_quality(run: LatentRun, base: dict | None = None) -> dict:
     ours = variant_rows(run)
     base = base or baseline_rows(run.clip)
     for row in ours:
-        match = video_baselines.at_size(base["h264"], row["bytes"])
+        match = rate_distortion.at_size(base["h264"], row["bytes"])
         row["h264_psnr_at_size"], row["h264_ssim_at_size"] = match["psnr"], match["ssim"]
         row["h264_nearest_crf"], row["h264_nearest_bytes"] = match["nearest_crf"], match["nearest_bytes"]
     count, height, width = run.clip.frames.shape[:3]
@@ -143,7 +141,7 @@ def compress(run: LatentRun, path: str | Path, bits: int = 8, per_channel: bool 
     h264_at, gif = {"psnr": None, "ssim": None, "nearest_crf": None, "nearest_bytes": None}, {}  # skipped
     if baselines:
         base = baselines if isinstance(baselines, dict) else baseline_rows(run.clip)
-        h264_at, gif = video_baselines.at_size(base["h264"], size), base["gif"]
+        h264_at, gif = rate_distortion.at_size(base["h264"], size), base["gif"]
     out.update({"bytes": size, "bpp": 8 * size / run.pixels, "psnr": scores["psnr"], "ssim": scores["ssim"],
                 "h264_ssim_at_size": h264_at["ssim"], "h264_nearest_crf": h264_at["nearest_crf"],
                 "h264_nearest_bytes": h264_at["nearest_bytes"], "h264_interpolated": h264_at.get("interpolated"),
