@@ -10,7 +10,7 @@ index, and the alignment to the image encoder is fitted from its decoded frames 
 import sys
 
 from inr import api
-from inr.cli.options import add_clip_options, add_json_option, positive_int
+from inr.cli.options import add_json_option, positive_int
 from inr.cli.progress import follow, notes
 
 

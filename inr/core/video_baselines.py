@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from inr.core import ffmpeg
-from inr.core.export import pad_to_even, write_gif
+from inr.core.export import write_gif
 from inr.core.metrics import psnr, ssim
 
 
@@ -109,6 +109,21 @@ def stream_bytes(path: Path) -> int:
     return setup + sum(int(line.split(",")[4]) for line in listing.splitlines() if line and line[0] != "#")
 
 
+def pad_for(spec: Codec, frames: np.ndarray) -> np.ndarray:
+    """Frames padded (edge repeated, cropped after decoding) to sides the encoder takes.
+
+    4:2:0 halves the chroma both ways, so it needs even sides. libx265 also crashes ffmpeg ("free():
+    invalid next size") below 32 rows or columns, or on odd sides, even in 4:4:4.
+    """
+    height, width = frames.shape[1:3]
+    least = 32 if spec.encoder == "libx265" else 1
+    even = spec.pix_fmt == "yuv420p" or spec.encoder == "libx265"
+    th, tw = (max(least, n + (n % 2 if even else 0)) for n in (height, width))
+    if (th, tw) == (height, width):
+        return frames
+    return np.pad(frames, ((0, 0), (0, th - height), (0, tw - width), (0, 0)), mode="edge")
+
+
 def encode(frames: np.ndarray, fps: float, codec: str | Codec, crf: int, folder: Path) -> dict:
     """Encode uint8 frames (T, H, W, 3) with `codec` at `crf` into `folder`, decode and score them.
 
@@ -123,8 +138,7 @@ def encode(frames: np.ndarray, fps: float, codec: str | Codec, crf: int, folder:
         raise ValueError(f"crf for {spec.name} must be in {lo}..{hi}, got {crf}")
     ffmpeg.require_encoder(spec.encoder)
     count, height, width = frames.shape[:3]
-    # 4:2:0 halves the chroma both ways, so it needs even sides: pad by repeating the edge, crop after
-    padded = np.stack([pad_to_even(f) for f in frames]) if spec.pix_fmt == "yuv420p" else frames
+    padded = pad_for(spec, frames)
     ph, pw = padded.shape[1:3]
     path = Path(folder) / f"{spec.name}_crf{crf}.{spec.container}"
     start = time.perf_counter()

@@ -8,13 +8,13 @@ the classical codecs (``inr.core.video_baselines``) are scored on exactly the sa
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from inr.core import loop, video_baselines
+from inr.core import loop, rate_distortion, video_baselines
 from inr.core.files import atomic_write_bytes
 from inr.core.io import Clip
 from inr.core.loop import Record
@@ -234,10 +234,12 @@ def decompress_bytes(payload: bytes, name: str = "file") -> tuple[np.ndarray, Cl
 
 
 def codecs_at_size(clip: Clip, size: int) -> dict:
-    """Each classical codec's PSNR/SSIM at `size` bytes on this clip (interpolated on its CRF sweep)."""
+    """Each classical codec's PSNR/SSIM at `size` bytes on this clip, interpolated on its CRF sweep
+    (which is extended until it brackets the size), with the sweep as "curve"; and GIF's figures."""
     out = {}
+    bpp = 8 * size / int(np.prod(clip.frames.shape[:3]))
     for name in video_baselines.CODECS:
-        sweep = video_baselines.sweep_to(clip.frames, clip.fps, name, [8 * size / np.prod(clip.frames.shape[:3])])
-        out[name] = {**video_baselines.at_size(sweep, size), "curve": sweep}
+        sweep = video_baselines.sweep_to(clip.frames, clip.fps, name, [bpp])
+        out[name] = {**rate_distortion.at_size(sweep, size), "curve": sweep}
     out["gif"] = video_baselines.gif(clip.frames, clip.fps)
     return out

@@ -14,7 +14,6 @@ at the shares of the budget in ``CodecFitConfig.stages``.
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -76,17 +75,19 @@ class Steering:
     def lam(self) -> float:
         return math.exp(self.log_lam)
 
-    def update(self, latent_bits: float, gain: float = 0.005) -> None:
+    def update(self, latent_bits: float, progress: float) -> None:
         """One step of steering from the latents' estimated bits (a no-op at a fixed lambda).
 
-        The gain moves lambda by at most ~0.5% a step for a 2x miss: slow enough that the
-        noise of a sampled estimate averages out, fast enough to travel 100x in 1,000 steps.
+        Lambda moves by gain * log(estimate / budget) a step (the miss clamped to 2x either way):
+        fast in the first fifth of the budget, where the rate falls steeply and lambda may have to
+        travel 100x, then slow enough that the noise of a sampled estimate averages out.
         """
         if self.target_bits is None:
             return
         budget = max(self.target_bits - self.overhead_bits, 0.05 * self.target_bits)
-        error = math.log(max(latent_bits, 1.0) / budget)
-        self.log_lam = min(max(self.log_lam + gain * max(min(error, 2.0), -2.0), LOG_LAMBDA[0]), LOG_LAMBDA[1])
+        error = max(min(math.log(max(latent_bits, 1.0) / budget), 0.7), -0.7)
+        gain = 0.05 if progress < 0.2 else 0.01
+        self.log_lam = min(max(self.log_lam + gain * error, LOG_LAMBDA[0]), LOG_LAMBDA[1])
 
 
 def make_optimizer(model: CodecModel, arm: ARM, cfg: CodecFitConfig) -> torch.optim.Optimizer:
@@ -133,7 +134,8 @@ def trainer(model: CodecModel, arm: ARM, frames: torch.Tensor, cfg: CodecFitConf
         mse = F.mse_loss(model.decode(grids, chosen), frames[chosen])
         bits = grid_bits(arm, grids, None if batch == count else chosen)
         latent_bits = bits.item()  # one sync a step: the steering needs it; the CPU waits anyway
-        steering.update(latent_bits if mode != "frozen" else steering.target_bits or latent_bits)
+        if mode != "frozen":  # frozen latents cost what they cost: lambda has nothing left to steer
+            steering.update(latent_bits, progress)
         state.update(bits=latent_bits, stage=mode, lam=steering.lam)
         return mse + steering.lam * bits / pixels, mse
 
