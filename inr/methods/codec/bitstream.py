@@ -120,6 +120,7 @@ def _encode(model: CodecModel, arm: entropy.ARM, meta: ClipMeta, weight_steps: d
     coder = constriction.stream.queue.RangeEncoder()
     header = {"shape": list(cfg.shape), "fps": round(float(meta.fps), 4), "levels": [list(f) for f in cfg.levels],
               "hidden": list(cfg.hidden), "refine": cfg.refine, "arm_hidden": cfg.arm_hidden,
+              "context": cfg.context,
               "steps": weight_steps, "scales": {}}
     networks = {f"s.{k}": v for k, v in synthesis_integers(model, weight_steps).items()}
     networks.update({f"a.{k}": v for k, v in entropy.fixed_point(arm).items()})
@@ -131,7 +132,7 @@ def _encode(model: CodecModel, arm: entropy.ARM, meta: ClipMeta, weight_steps: d
     grids = [g.long().cpu() for g in model.rounded()]
     for level in level_order(len(grids) if latents else 0):
         coarse = grids[level + 1] if level + 1 < len(grids) else None
-        means, scales = entropy.coding_params(arm_weights, grids[level], coarse)
+        means, scales = entropy.coding_params(arm_weights, grids[level], coarse, None, level, cfg.context)
         coder.encode(grids[level].reshape(-1).numpy().astype(np.int32), _laplace(LATENT_MAX), means, scales)
     body = coder.get_compressed().astype("<u4").tobytes()
     header.update(words=len(body) // 4, crc=zlib.crc32(body))
@@ -173,7 +174,8 @@ def _header(payload: bytes, name: str) -> tuple[dict, bytes]:
 
 def config_of(header: dict) -> CodecConfig:
     return CodecConfig(shape=tuple(header["shape"]), levels=tuple(tuple(f) for f in header["levels"]),
-                       hidden=tuple(header["hidden"]), refine=bool(header["refine"]), arm_hidden=int(header["arm_hidden"]))
+                       hidden=tuple(header["hidden"]), refine=bool(header["refine"]), arm_hidden=int(header["arm_hidden"]),
+                       context=bool(header["context"]))
 
 
 def decode(payload: bytes, name: str = "file") -> Decoded:
@@ -190,7 +192,7 @@ def _decode(payload: bytes, name: str) -> Decoded:
         fps = float(header["fps"])
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{name}: damaged header ({error})") from None
-    model, arm = CodecModel(cfg), entropy.ARM(cfg.arm_hidden)
+    model, arm = CodecModel(cfg), entropy.make_arm(cfg)
     coder = constriction.stream.queue.RangeDecoder(np.frombuffer(body, dtype="<u4").astype(np.uint32))
 
     def read_tensors(prefix: str, module: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -209,7 +211,7 @@ def _decode(payload: bytes, name: str) -> Decoded:
         coarse = grids[level + 1] if level + 1 < len(grids) else None
         grid = grids[level]
         for t in range(len(grid)):
-            means, scales = entropy.coding_params(arm_weights, grid, coarse, [t])
+            means, scales = entropy.coding_params(arm_weights, grid, coarse, [t], level, cfg.context)
             values = coder.decode(_laplace(LATENT_MAX), means, scales)
             grid[t] = torch.from_numpy(values.astype(np.int64)).view(grid.shape[1:])
     with torch.no_grad():

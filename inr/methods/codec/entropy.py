@@ -77,31 +77,41 @@ def context(grid: torch.Tensor, coarse: torch.Tensor | None, slices=None) -> tor
 
 
 class ARM(nn.Module):
-    """Context (..., CONTEXT) -> (mean, log-scale) of each latent's Laplace distribution.
+    """Context (..., CONTEXT) of a latent of grid `index` -> (mean, log-scale) of its Laplace distribution.
+
+    One network serves every grid; each grid adds its own learned offset to the two outputs (grids
+    of different resolutions have different spreads). With ``context`` off the network sees zeros:
+    one Laplace per grid, the ablation that shows what the context buys.
 
     ``level`` computes the same function over whole slices with two 3x3 convolutions (one over the
     previous slice, one over the coarser grid) instead of materialising the context: several
     times faster, which is what makes pricing every latent at every training step affordable.
     """
 
-    def __init__(self, hidden: int):
+    def __init__(self, hidden: int, levels: int, context: bool = True):
         super().__init__()
+        self.context = context
         self.inner = nn.Linear(CONTEXT, hidden)
         self.outer = nn.Linear(hidden, 2)
+        self.offsets = nn.Parameter(torch.zeros(levels, 2))  # per grid: (mean, log-scale)
         nn.init.zeros_(self.outer.weight)
         nn.init.zeros_(self.outer.bias)  # start as "zero, with scale 1": neither free nor ruinous
 
-    def head(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.outer(F.relu(h))
+    def head(self, h: torch.Tensor, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.outer(F.relu(h)) + self.offsets[index]
         return out[..., 0], out[..., 1].clamp(*LOG_SCALE_RANGE)
 
-    def forward(self, ctx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.head(self.inner(ctx))
+    def forward(self, ctx: torch.Tensor, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.head(self.inner(ctx if self.context else torch.zeros_like(ctx)), index)
 
-    def level(self, grid: torch.Tensor, coarse: torch.Tensor | None, slices=None) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mean, log-scale) of the nodes of grid (T, H, W) in `slices`, each (t, H, W); = forward(context(...))."""
+    def level(self, grid: torch.Tensor, coarse: torch.Tensor | None, slices=None,
+              index: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, log-scale) of the nodes of grid `index` (T, H, W) in `slices`, each (t, H, W); = forward(context(...))."""
         hidden = self.inner.out_features
         slices = as_slices(grid, slices)
+        if not self.context:
+            h = self.inner.bias.expand(len(slices), *grid.shape[1:], hidden)
+            return self.head(h, index)
         kernels = self.inner.weight.view(hidden, 2, 3, 3)
         h = F.conv2d(previous(grid, slices)[:, None], kernels[:, :1], padding=1).permute(0, 2, 3, 1)  # (t, H, W, hidden)
         if coarse is not None:
@@ -110,7 +120,12 @@ class ARM(nn.Module):
             up = up.permute(0, 2, 3, 1).reshape(len(up), -1, hidden)  # channels last: a gather copies rows
             near = (y[:, None] * coarse.shape[2] + x[None, :]).reshape(-1)
             h = h + up.index_select(1, near).view(h.shape)
-        return self.head(h + self.inner.bias)
+        return self.head(h + self.inner.bias, index)
+
+
+def make_arm(cfg) -> ARM:
+    """The entropy model of a codec config (``model.CodecConfig``)."""
+    return ARM(cfg.arm_hidden, len(cfg.levels), cfg.context)
 
 
 def laplace_bits(values: torch.Tensor, mean: torch.Tensor, log_scale: torch.Tensor) -> torch.Tensor:
@@ -143,7 +158,7 @@ def grid_bits(arm: ARM, grids: list[torch.Tensor], frames: torch.Tensor | None =
         coarse = grids[level + 1] if level + 1 < len(grids) else None
         sampled = frames is not None and len(grid) == count
         slices = frames if sampled else None
-        mean, log_scale = arm.level(grid, coarse, slices)
+        mean, log_scale = arm.level(grid, coarse, slices, level)
         bits = laplace_bits(grid if slices is None else grid[slices], mean, log_scale).sum()
         total = total + (bits * (count / len(frames)) if sampled else bits)
     return total
@@ -159,7 +174,7 @@ def fixed_point(arm: ARM) -> dict[str, torch.Tensor]:
 
 
 def integer_params(weights: dict[str, torch.Tensor], grid: torch.Tensor, coarse: torch.Tensor | None,
-                   slices=None) -> tuple[torch.Tensor, torch.Tensor]:
+                   slices=None, index: int = 0, context: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """(mean index, scale index) of the latents of integer grid (T, H, W) in `slices`, flattened (t, y, x).
 
     mean = index / MEAN_STEPS; scale = SCALE_TABLE[scale index]. The network runs on integers only:
@@ -169,7 +184,7 @@ def integer_params(weights: dict[str, torch.Tensor], grid: torch.Tensor, coarse:
     part of the first layer is computed once per coarse node and then gathered.
     """
     unit = 2 ** ARM_BITS
-    inner = weights["inner.weight"].double().T.contiguous()  # (CONTEXT, hidden), scale unit
+    inner = weights["inner.weight"].double().T.contiguous() * context  # (CONTEXT, hidden), scale unit
     slices = as_slices(grid, slices)
     h = neighbourhood(previous(grid, slices).double()) @ inner[:9]  # (t, H, W, hidden)
     if coarse is not None:
@@ -178,7 +193,8 @@ def integer_params(weights: dict[str, torch.Tensor], grid: torch.Tensor, coarse:
         near = (y[:, None] * coarse.shape[2] + x[None, :]).reshape(-1)
         h = h + up.reshape(len(up), -1, up.shape[-1]).index_select(1, near).view(h.shape)
     h = (h + weights["inner.bias"].double()).clamp(min=0).reshape(-1, inner.shape[1])
-    out = (h @ weights["outer.weight"].double().T + weights["outer.bias"].double() * unit).long()  # scale unit^2
+    bias = (weights["outer.bias"] + weights["offsets"][index]).double() * unit
+    out = (h @ weights["outer.weight"].double().T + bias).long()  # scale unit^2
     shift = 2 * ARM_BITS - 4  # unit^2 -> 1/16 steps (MEAN_STEPS = SCALE_STEPS = 16)
     rounded = (out + (1 << (shift - 1))) >> shift
     lo, hi = round(LOG_SCALE_RANGE[0] * SCALE_STEPS), round(LOG_SCALE_RANGE[1] * SCALE_STEPS)
@@ -186,9 +202,9 @@ def integer_params(weights: dict[str, torch.Tensor], grid: torch.Tensor, coarse:
 
 
 def coding_params(weights: dict[str, torch.Tensor], grid: torch.Tensor, coarse: torch.Tensor | None,
-                  slices=None) -> tuple[np.ndarray, np.ndarray]:
+                  slices=None, index: int = 0, context: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Means and scales (float64 arrays) the range coder uses for the latents of `slices`, flattened (t, y, x)."""
-    mean, scale = integer_params(weights, grid, coarse, slices)
+    mean, scale = integer_params(weights, grid, coarse, slices, index, context)
     return mean.numpy().astype(np.float64) / MEAN_STEPS, SCALE_TABLE[scale.numpy()]
 
 

@@ -39,6 +39,7 @@ class CodecConfig:
     hidden: tuple[int, ...] = (16, 16)  # synthesis widths: Cool-chic's networks are this small
     refine: bool = True  # a residual 3x3 convolution over each synthesised frame
     arm_hidden: int = 16  # the entropy model's one hidden layer
+    context: bool = True  # the entropy model reads each latent's neighbours (off: one Laplace per grid)
 
     def __post_init__(self):
         if len(self.shape) != 3 or min(self.shape) < 1:

@@ -55,7 +55,7 @@ class CodecRun:
 
 def floor_bytes(cfg: CodecConfig) -> int:
     """Bytes of the smallest file of this configuration: the header and the networks, latents all zero."""
-    model, arm = CodecModel(cfg), entropy.ARM(cfg.arm_hidden)
+    model, arm = CodecModel(cfg), entropy.make_arm(cfg)
     with torch.no_grad():
         for p in model.synthesis.parameters():
             p.zero_()
@@ -81,7 +81,7 @@ def prepare(clip: Clip, bpp: float | None = None, lam: float | None = None, seco
             steps: int | None = None, seed: int = 0, device: str | None = None, **overrides) -> CodecRun:
     """A fresh codec model for this clip, to be fitted to a target size (`bpp`) or trade-off (`lam`).
 
-    `overrides` go to CodecConfig (levels, hidden, refine, arm_hidden) or CodecFitConfig (stages,
+    `overrides` go to CodecConfig (levels, hidden, refine, arm_hidden, context) or CodecFitConfig (stages,
     lr, latent_lr, frames_per_step ...). With neither bpp nor lam, the target is 0.2 bpp.
     """
     device = check_device(device)
@@ -101,7 +101,7 @@ def prepare(clip: Clip, bpp: float | None = None, lam: float | None = None, seco
                              **{k: v for k, v in overrides.items() if k in fit_keys})
     check_target(bpp, cfg)
     torch.manual_seed(seed)
-    model, arm = CodecModel(cfg), entropy.ARM(cfg.arm_hidden)
+    model, arm = CodecModel(cfg), entropy.make_arm(cfg)
     model.start_from(torch.from_numpy(clip.frames).float() / 255)
     steering = Steering(fit_cfg, int(np.prod(cfg.shape)))
     steering.overhead_bits = 8 * overhead_bytes(model, arm)
@@ -117,7 +117,7 @@ def overhead_bytes(model: CodecModel, arm: entropy.ARM) -> int:
 
 
 def _cpu(arm: entropy.ARM) -> entropy.ARM:
-    copy = entropy.ARM(arm.inner.out_features)
+    copy = entropy.ARM(arm.inner.out_features, len(arm.offsets), arm.context)
     copy.load_state_dict({k: v.cpu() for k, v in arm.state_dict().items()})
     return copy
 

@@ -70,6 +70,16 @@ class Steering:
         self.target_bits = None if cfg.bpp is None else cfg.bpp * pixels
         self.log_lam = math.log(cfg.lam if cfg.lam is not None else first_lambda(cfg.bpp))
         self.overhead_bits = 0.0  # networks and header, refreshed by the caller now and then
+        # What the file will hold is the rounded latents, but a step prices the noisy ones (a few
+        # frames of them): each record measures the ratio of the two, and steering uses it.
+        self.step_bits = None  # running mean of the steps' estimates since the last calibration
+        self.ratio = 1.0
+
+    def calibrate(self, rounded_bits: float) -> None:
+        """Set the rounded / step-estimate ratio from the bits of the rounded latents (all of them)."""
+        if self.step_bits:
+            self.ratio = min(max(rounded_bits / self.step_bits, 0.2), 5.0)
+        self.step_bits = None
 
     @property
     def lam(self) -> float:
@@ -82,10 +92,11 @@ class Steering:
         fast in the first fifth of the budget, where the rate falls steeply and lambda may have to
         travel 100x, then slow enough that the noise of a sampled estimate averages out.
         """
+        self.step_bits = latent_bits if self.step_bits is None else 0.9 * self.step_bits + 0.1 * latent_bits
         if self.target_bits is None:
             return
         budget = max(self.target_bits - self.overhead_bits, 0.05 * self.target_bits)
-        error = max(min(math.log(max(latent_bits, 1.0) / budget), 0.7), -0.7)
+        error = max(min(math.log(max(latent_bits * self.ratio, 1.0) / budget), 0.7), -0.7)
         gain = 0.05 if progress < 0.2 else 0.01
         self.log_lam = min(max(self.log_lam + gain * error, LOG_LAMBDA[0]), LOG_LAMBDA[1])
 
@@ -118,7 +129,9 @@ def trainer(model: CodecModel, arm: ARM, frames: torch.Tensor, cfg: CodecFitConf
     """The loop's seam: a step on distortion + lambda * rate, and scoring of the rounded latents.
 
     frames: float (T, H, W, 3) in [0, 1] on the model's device. `state` gets the latest figures
-    ("bits": estimated latent bits, "lambda", "stage") for the caller to show.
+    for the caller to show: "bits" (the step's estimate of the latents' bits), "rounded_bits" (of
+    the rounded latents, at the last record: what the file's latents will about cost), "lam",
+    "stage".
     """
     count = len(frames)
     pixels = frames.shape[0] * frames.shape[1] * frames.shape[2]
@@ -142,6 +155,10 @@ def trainer(model: CodecModel, arm: ARM, frames: torch.Tensor, cfg: CodecFitConf
     def score(final: bool, preview: bool) -> loop.Scores:
         grids = model.rounded()
         value = psnr_of(model, grids, frames)
+        with torch.no_grad():
+            rounded_bits = grid_bits(arm, grids).item()
+        steering.calibrate(rounded_bits)
+        state.update(rounded_bits=rounded_bits)
         picture = None
         if preview:
             with torch.no_grad():

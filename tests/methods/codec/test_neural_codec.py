@@ -33,7 +33,7 @@ def fitted(clip):
 
 def random_arm(hidden: int = 16, seed: int = 0) -> entropy.ARM:
     torch.manual_seed(seed)
-    arm = entropy.ARM(hidden)
+    arm = entropy.ARM(hidden, levels=3)
     for p in arm.parameters():
         torch.nn.init.normal_(p, std=0.3)
     return arm
@@ -48,8 +48,8 @@ def test_the_convolutional_arm_is_the_arm_on_the_context():
     arm = random_arm()
     grids = random_grids([(5, 9, 14), (3, 5, 7)])
     with torch.no_grad():
-        fast = arm.level(grids[0], grids[1], [0, 3, 4])
-        plain = arm(entropy.context(grids[0], grids[1], [0, 3, 4]))
+        fast = arm.level(grids[0], grids[1], [0, 3, 4], index=1)
+        plain = arm(entropy.context(grids[0], grids[1], [0, 3, 4]), index=1)
     for a, b in zip(fast, plain):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
 
@@ -60,9 +60,9 @@ def test_the_integer_arm_follows_the_float_one_on_its_weights():
     weights = entropy.fixed_point(arm)
     entropy.load_fixed_point(arm, weights)
     grids = random_grids([(4, 8, 12), (2, 4, 6)])
-    mean_index, scale_index = entropy.integer_params(weights, grids[0].long(), grids[1].long())
+    mean_index, scale_index = entropy.integer_params(weights, grids[0].long(), grids[1].long(), index=2)
     with torch.no_grad():
-        mean, log_scale = arm.level(grids[0], grids[1])
+        mean, log_scale = arm.level(grids[0], grids[1], index=2)
     assert (mean_index / entropy.MEAN_STEPS - mean.reshape(-1)).abs().max() <= 0.5 / entropy.MEAN_STEPS + 1e-6
     coded = np.log(entropy.SCALE_TABLE[scale_index.numpy()])
     assert np.abs(coded - log_scale.reshape(-1).numpy()).max() <= 0.5 / entropy.SCALE_STEPS + 1e-6
