@@ -23,7 +23,9 @@ def stats_markdown(run: api.Run, name: str, notes=(), rec: api.Record | None = N
     s = api.summary(run)
     info = run.clips[0]
     lines = [f"**{name}** · {info.frames} frames of {info.width}×{info.height} · `{run.arch}` · "
-             f"{s['params']:,} parameters ({s['model_bytes'] / 1e6:.2f} MB, {s['bits_per_pixel']:.2f} bits per pixel)"]
+             f"{s['params']:,} parameters ({s['model_bytes']:,} bytes as shipped, weights only; "
+             f"{s['bits_per_pixel']:.2f} bits per pixel)",
+             f"**{sentence(s['size_verdict'])}.**"]
     lines += [f"- {n}" for n in notes]
     if rec is not None:
         lines.append(f"step {rec.step} · {rec.seconds:.1f} s · {rec.steps_per_second:.1f} steps/s")
@@ -34,6 +36,11 @@ def stats_markdown(run: api.Run, name: str, notes=(), rec: api.Record | None = N
     if s["heldout_psnr"] is not None and s["bicubic_psnr"] is not None:
         lines.append(f"**The INR {api.verdict(s)}.**")
     return "\n\n".join(lines)
+
+
+def sentence(text: str) -> str:
+    """A summary's clause ("the model is …") as a sentence of its own."""
+    return text[:1].upper() + text[1:]
 
 
 def frame_strip(run: api.Run) -> go.Figure | None:
@@ -104,11 +111,12 @@ def on_estimate(example, upload, arch, sigma, holdout, max_size):
     path, name = chosen_clip(example, upload)
     clips = api.load_clips([path], max_size=int(max_size))
     run = api.prepare(clips, arch=arch, sigma=sigma_value(sigma), holdout=holdout)
-    e = api.estimate(run)
+    e, s = api.estimate(run), api.summary(run)
     notes = "; ".join(clips[0].notes) or "used as it is"
     t, h, w = clips[0].frames.shape[:3]
-    return (f"**Before you start:** {name}: {t} frames of {w}×{h} ({notes}). `{arch}` has {e['params']:,} parameters; "
-            f"the fit needs about {e['memory_bytes'] / 2**20:.0f} MB and "
+    return (f"**Before you start:** {name}: {t} frames of {w}×{h} ({notes}). `{arch}` has {e['params']:,} parameters "
+            f"({s['bits_per_pixel']:.2f} bits per pixel); {s['size_verdict']}. "
+            f"The fit needs about {e['memory_bytes'] / 2**20:.0f} MB and "
             f"{e['seconds_per_1000_steps']:.1f} s per 1,000 steps on {api.device_name(run.device)}.")
 
 

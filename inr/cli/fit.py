@@ -80,7 +80,9 @@ def _resume(args) -> api.Run:
 def describe(s: dict) -> str:
     """The summary lines of a fit, each naming the pixels it scores."""
     lines = [f"training pixels: {s['train_psnr']:.2f} dB PSNR after {s['steps']} steps in {s['seconds']:.1f} s "
-             f"({s['params']:,} parameters, {s['bits_per_pixel']:.2f} bits per pixel)"]
+             f"({s['params']:,} parameters; {s['model_bytes']:,} bytes as shipped, weights only; "
+             f"{s['bits_per_pixel']:.2f} bits per pixel)",
+             f"size: {s['size_verdict']}"]
     if s["heldout_psnr"] is not None:
         lines.append(f"held-out pixels: {s['heldout_psnr']:.2f} dB  |  classical rebuild of the same pixels: "
                      f"bilinear {s['bilinear_psnr']:.2f} dB, bicubic {s['bicubic_psnr']:.2f} dB")

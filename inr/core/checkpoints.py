@@ -71,8 +71,16 @@ def _json_scalar(value) -> bool:
 def save(path: str | Path, model: Field, clips: list[ClipInfo], extra: dict | None = None,
          optimizer: torch.optim.Optimizer | None = None) -> Path:
     """Save weights + configs + clip info (+ any JSON-able `extra`, e.g. the fit config, + the
-    optimizer's state) atomically."""
+    optimizer's state) atomically: the bytes ``serialise`` makes of them."""
     path = Path(path)
+    atomic_write_bytes(path, serialise(model, clips, extra, optimizer))
+    return path
+
+
+def serialise(model: Field, clips: list[ClipInfo], extra: dict | None = None,
+              optimizer: torch.optim.Optimizer | None = None) -> bytes:
+    """The bytes of the file ``save`` writes, made in memory: the size a fit reports is their
+    length, so it cannot drift from the file."""
     if len(clips) != model.cfg.clips:
         raise ValueError(f"model holds {model.cfg.clips} clips but {len(clips)} clip infos were given")
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
@@ -87,8 +95,7 @@ def save(path: str | Path, model: Field, clips: list[ClipInfo], extra: dict | No
         state, groups = optimizer_state(model, optimizer)
         tensors.update(state)
         metadata["optimizer"] = json.dumps(groups)
-    atomic_write_bytes(path, save_bytes(tensors, metadata=metadata))
-    return path
+    return save_bytes(tensors, metadata=metadata)
 
 
 def read(path: Path, fmt: str = FORMAT, version: str = VERSION, kind: str = "inr checkpoint",

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from inr.core import checkpoints
+from inr.core import checkpoints, sizes
 from inr.core.baselines import classical_rebuild
 from inr.core.checkpoints import ClipInfo
 from inr.core.coords import scaled_size
@@ -30,6 +30,9 @@ from inr.core.presets import DEFAULT_ARCH, caps, fit_config, initialise, model_c
 from inr.core.render import render_uint8
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
+# The figures of the checkpoint file itself. A file cannot hold its own size (writing the number
+# changes it), so a checkpoint stores the rest of the summary and these are measured on the bytes.
+FILE_FIGURES = ("model_bytes", "bits_per_pixel", "size_verdict")
 
 
 def default_device() -> str:
@@ -71,6 +74,8 @@ class Run:
     # is scored its own way sets it, as Compare σ does for its stack of members.
     make_trainer: Callable[..., Trainer] | None = None
     notes: list[str] = field(default_factory=list)  # what setting the model up did, for the person
+    # The clips' raw and H.264 sizes (sizes.clip_sizes): an encode per clip, so measured once.
+    clip_sizes: dict | None = None
 
     @property
     def params(self) -> int:
@@ -166,16 +171,23 @@ def clip_ssim(run: Run) -> float:
 
 
 def summary(run: Run) -> dict:
-    """The figures a fit reports: PSNR on training and held-out pixels beside the classical rebuild.
+    """The figures a fit reports: PSNR on training and held-out pixels beside the classical rebuild,
+    and the size of the checkpoint it would ship beside the clip raw and as H.264.
 
     A loaded checkpoint whose clips are not attached has no baseline to recompute: it reports the
     figures saved with it.
     """
+    figures = _figures(run)
+    return {**figures, **_file_figures(run, figures)}
+
+
+def _figures(run: Run) -> dict:
+    """The summary but for the checkpoint's own size: what a checkpoint stores."""
     if run.baseline is None and run.saved_summary:
-        return run.saved_summary
+        saved = {k: v for k, v in run.saved_summary.items() if k not in FILE_FIGURES}
+        return {**saved, **_clip_sizes(run)}
     final = next((r for r in reversed(run.history) if r.final), None)
     last = final or (run.history[-1] if run.history else None)
-    pixels = sum(c.frames * c.height * c.width for c in run.clips)
     out = {
         "arch": run.arch,
         "device": run.device,
@@ -188,11 +200,33 @@ def summary(run: Run) -> dict:
         "steps": run.steps,
         "seconds": round(run.seconds, 3),
         "params": run.params,
-        "model_bytes": run.params * 4,
-        "bits_per_pixel": run.params * 32 / pixels,
+        **_clip_sizes(run),
     }
     out["verdict"] = verdict(out)
     return out
+
+
+def _clip_sizes(run: Run) -> dict:
+    """The clips' raw and H.264 sizes, measured on the first call; a loaded checkpoint without its
+    clips has the H.264 figures saved with it (none before they were saved)."""
+    if run.clip_sizes is None:
+        if run.frames is None:
+            saved = run.saved_summary or {}
+            run.clip_sizes = {"raw_bytes": sum(c.frames * c.height * c.width * 3 for c in run.clips),
+                              "h264_bytes": saved.get("h264_bytes"), "h264_psnr": saved.get("h264_psnr")}
+        else:
+            run.clip_sizes = sizes.total([sizes.clip_sizes(f, c.fps) for f, c in zip(run.frames, run.clips)])
+    return run.clip_sizes
+
+
+def _file_figures(run: Run, figures: dict) -> dict:
+    """Bytes of the checkpoint ``save(run, path, optimizer=False)`` would write (as shipped), made
+    by the same serialisation; bits per pixel over every clip; the size verdict."""
+    size = len(checkpoints.serialise(run.model, run.clips, _extra(run, figures)))
+    pixels = sum(c.frames * c.height * c.width for c in run.clips)
+    return {"model_bytes": size, "bits_per_pixel": 8 * size / pixels,
+            "size_verdict": sizes.size_verdict(size, figures["raw_bytes"], figures["h264_bytes"],
+                                               figures["h264_psnr"])}
 
 
 def verdict(s: dict) -> str:
@@ -210,11 +244,16 @@ def verdict(s: dict) -> str:
 def save(run: Run, path: str | Path, optimizer: bool = True) -> Path:
     """Save the run; with `optimizer`, Adam's moments too (twice the weights' size) so that a saved
     fit resumes where it stopped. Shipped models leave them out."""
-    extra = {"arch": run.arch, "holdout": run.holdout, "steps": run.steps, "seconds": run.seconds,
-             "fit": asdict(run.fit_cfg) if run.fit_cfg else None,
-             "summary": summary(run),
-             "history": thin([_record_row(r) for r in run.history])}
-    return checkpoints.save(path, run.model, run.clips, extra, optimizer=run.optimizer if optimizer else None)
+    return checkpoints.save(path, run.model, run.clips, _extra(run, _figures(run)),
+                            optimizer=run.optimizer if optimizer else None)
+
+
+def _extra(run: Run, figures: dict) -> dict:
+    """The JSON a checkpoint holds beside the weights; `figures` is the summary it stores."""
+    return {"arch": run.arch, "holdout": run.holdout, "steps": run.steps, "seconds": run.seconds,
+            "fit": asdict(run.fit_cfg) if run.fit_cfg else None,
+            "summary": figures,
+            "history": thin([_record_row(r) for r in run.history])}
 
 
 def _record_row(r: Record) -> list:
@@ -274,6 +313,7 @@ def attach_clips(run: Run, clips: list[Clip], seed: int = 0) -> Run:
     run.frames = [c.frames for c in clips]
     run.data = make_pixel_set(run.frames, run.holdout, seed, run.device)
     run.baseline = _baseline(run.frames, run.data, run.holdout)
+    run.clip_sizes = None  # measured again on the frames themselves
     run.fit_cfg = run.fit_cfg or fit_config(run.arch, run.device, holdout=run.holdout, seed=seed)
     return run
 

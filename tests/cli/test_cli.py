@@ -34,6 +34,19 @@ def test_fit_json_has_the_contract_keys_and_writes_its_files(fitted):
     assert (out / "comparison.png").is_file() and json.loads((out / "run.json").read_text())["fit_config"]["seed"] == 0
 
 
+def test_fit_json_and_run_card_state_the_size_beside_the_clip(fitted):
+    out, summary, _ = fitted
+    for key in ("model_bytes", "bits_per_pixel", "raw_bytes", "h264_bytes", "h264_psnr", "size_verdict"):
+        assert key in summary, key
+    pixels = 8 * 36 * 48  # 8 frames of 48x36
+    assert summary["raw_bytes"] == 3 * pixels and summary["bits_per_pixel"] == 8 * summary["model_bytes"] / pixels
+    # model.safetensors keeps Adam's moments for --resume: the shipped, weights-only file is a third of it
+    assert 2 * summary["model_bytes"] < (out / "model.safetensors").stat().st_size < 4 * summary["model_bytes"]
+    assert summary["size_verdict"].startswith("the model is ")
+    assert "than the clip's H.264 MP4" in summary["size_verdict"]
+    assert json.loads((out / "run.json").read_text())["summary"]["size_verdict"] == summary["size_verdict"]
+
+
 def test_fit_prints_progress_in_the_shared_format(fitted):
     _, summary, stderr = fitted
     progress = [m for m in map(LINE.fullmatch, stderr.splitlines()) if m]

@@ -16,6 +16,7 @@ def test_first_launch_has_a_pretrained_model_in_every_view():
     outputs = fit.on_load(None)
     stats, session = outputs[0], outputs[-1]
     assert "pretrained" in stats and "bicubic" in stats and "held-out" in stats
+    assert "bytes as shipped" in stats and "**The model is " in stats and "than the clip's H.264 MP4" in stats
     assert session.run is not None and outputs[2].shape[2] == 3  # an INR preview frame
     pick = compare.load_pretrained(session)
     assert session.sigma_runs and pick[1].endswith(".gif")
@@ -31,7 +32,7 @@ def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
     first = next(gen)
     assert first[-1] is session and session.run is not None
     live = next(gen)
-    assert "steps/s" in live[0]
+    assert "steps/s" in live[0] and "**The model is " in live[0]
     session.stop = True  # what the Stop button does
     final = drain(gen)
     assert "stopped at step" in final[0]
@@ -69,6 +70,7 @@ def test_page_load_keeps_what_was_started_while_it_ran(tmp_path):
 def test_estimate_names_memory_and_time_per_1000_steps():
     text = fit.on_estimate("office_plant.mp4", None, "grid", "10", "every2", 64)
     assert "MB" in text and "per 1,000 steps" in text and "downscaled" in text
+    assert "bits per pixel); the model is " in text and "than the raw clip" in text
 
 
 def test_bad_upload_is_a_message_not_a_crash(tmp_path):
