@@ -2,13 +2,13 @@
 
 A fitted field is a lossy codec whether it means to be or not: its file is worth having only if
 it is smaller than what a person could download instead. The H.264 reference is what ffmpeg
-makes by default (libx264, CRF 23, preset medium, yuv420p), measured by ``video_baselines.h264``.
+makes by default (libx264, CRF 23, preset medium, yuv420p), measured by ``video_baselines`` (its x264-420 codec).
 """
 
 import numpy as np
 
 from inr.core.metrics import mse_to_psnr, psnr_to_mse
-from inr.core.video_baselines import h264_sweep
+from inr.core.video_baselines import sweep
 
 H264_CRF = 23  # libx264's default: the MP4 a person gets without choosing anything
 
@@ -18,7 +18,7 @@ def clip_sizes(frames: np.ndarray, fps: float) -> dict:
     as H.264 at CRF 23 (its PSNR in dB against the frames, every pixel)."""
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[3] != 3:
         raise ValueError(f"frames must be uint8 (T, H, W, 3), got {frames.dtype} {tuple(frames.shape)}")
-    h264 = h264_sweep(frames, fps, (H264_CRF,))[0]
+    h264 = sweep(frames, fps, "x264-420", [H264_CRF])[0]
     return {"raw_bytes": int(frames.size), "h264_bytes": int(h264["bytes"]), "h264_psnr": float(h264["psnr"])}
 
 
