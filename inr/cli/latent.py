@@ -8,6 +8,7 @@ index, and the alignment to the image encoder is fitted from its decoded frames 
 """
 
 import sys
+from pathlib import Path
 
 from inr import api
 from inr.cli.options import add_json_option, positive_int
@@ -53,6 +54,9 @@ def cmd_decompress(args) -> dict:
 
 
 def cmd_retrieve(args) -> dict:
+    if Path(args.index).is_file() and api.codec.is_codec_file(args.index):
+        raise ValueError(f"{args.index}: written by the neural codec, which keeps no per-frame codes to search; "
+                         "retrieve needs a file from compress --model latent")
     index = api.latent_inr.index_file(args.index, args.encoder)
     query = api.latent_inr.load_image(args.query)
     results = api.latent_inr.search(index, query, args.top, args.by)

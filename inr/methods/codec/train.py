@@ -34,7 +34,9 @@ class CodecFitConfig:
     latent_lr: float = 3e-2  # latents move in integer units: faster than the networks
     final_lr_ratio: float = 0.05  # exponential decay to this share by the end
     stages: tuple[float, float] = (0.6, 0.9)  # noise until the first share, rounding until the second, then frozen
-    frames_per_step: int | None = None  # frames whose distortion a step measures (None: all)
+    # Frames a step decodes and prices (None: all). A few frames a step buy many more steps in the
+    # same time; each frame's latents still get their share of updates.
+    frames_per_step: int | None = 8
     seed: int = 0
     log_seconds: float = 0.5
 
@@ -61,6 +63,7 @@ def first_lambda(bpp: float) -> float:
 
 
 LOG_LAMBDA = (math.log(1e-6), math.log(1.0))  # where steering may take lambda
+WARM_UP = 0.1  # share of the budget before steering starts
 
 
 class Steering:
@@ -68,7 +71,7 @@ class Steering:
 
     def __init__(self, cfg: CodecFitConfig, pixels: int):
         self.target_bits = None if cfg.bpp is None else cfg.bpp * pixels
-        self.log_lam = math.log(cfg.lam if cfg.lam is not None else first_lambda(cfg.bpp))
+        self.log_lam = self.first = math.log(cfg.lam if cfg.lam is not None else first_lambda(cfg.bpp))
         self.overhead_bits = 0.0  # networks and header, refreshed by the caller now and then
         # What the file will hold is the rounded latents, but a step prices the noisy ones (a few
         # frames of them): each record measures the ratio of the two, and steering uses it.
@@ -88,17 +91,18 @@ class Steering:
     def update(self, latent_bits: float, progress: float) -> None:
         """One step of steering from the latents' estimated bits (a no-op at a fixed lambda).
 
-        Lambda moves by gain * log(estimate / budget) a step (the miss clamped to 2x either way):
-        fast in the first fifth of the budget, where the rate falls steeply and lambda may have to
-        travel 100x, then slow enough that the noise of a sampled estimate averages out.
+        Nothing moves in the first WARM_UP of the budget: until the entropy model has learned the
+        latents' statistics, its estimate is several times what they will cost, and chasing it
+        drives lambda to its ceiling and the file to almost nothing. After that lambda moves by
+        at most 1% a step (the miss, in log, clamped to +-0.5), within 1000x of where it started.
         """
         self.step_bits = latent_bits if self.step_bits is None else 0.9 * self.step_bits + 0.1 * latent_bits
-        if self.target_bits is None:
+        if self.target_bits is None or progress < WARM_UP:
             return
         budget = max(self.target_bits - self.overhead_bits, 0.05 * self.target_bits)
-        error = max(min(math.log(max(latent_bits * self.ratio, 1.0) / budget), 0.7), -0.7)
-        gain = 0.05 if progress < 0.2 else 0.01
-        self.log_lam = min(max(self.log_lam + gain * error, LOG_LAMBDA[0]), LOG_LAMBDA[1])
+        error = max(min(math.log(max(latent_bits * self.ratio, 1.0) / budget), 0.5), -0.5)
+        low, high = self.first - math.log(1000), self.first + math.log(1000)
+        self.log_lam = min(max(self.log_lam + 0.02 * error, low, LOG_LAMBDA[0]), high, LOG_LAMBDA[1])
 
 
 def make_optimizer(model: CodecModel, arm: ARM, cfg: CodecFitConfig) -> torch.optim.Optimizer:

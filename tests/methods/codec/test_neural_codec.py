@@ -183,6 +183,8 @@ def test_cli_compress_then_decompress_to_lossless_frames(tmp_path, capsys):
     capsys.readouterr()
     assert main(["decompress", str(tmp_path / "cut.inr"), "--out", str(tmp_path / "cut.mp4")]) == 2
     assert "truncated" in capsys.readouterr().err and not (tmp_path / "cut.mp4").exists()
+    assert main(["retrieve", str(out), str(ASSETS / "carphone.gif")]) == 2
+    assert "compress --model latent" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_code:
         main(["compress", str(ASSETS / "jelly_small.mp4"), "--out", str(out), "--bpp", "1", "--lambda", "0.01"])
     assert exit_code.value.code == 2 and "not allowed with" in capsys.readouterr().err
