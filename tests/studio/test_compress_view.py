@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from inr import api
-from views import compress as view
+from views import compress_latent as view
 from views.common import Session
 
 
