@@ -39,7 +39,7 @@ def build() -> gr.Blocks:
             with gr.Tab("Latent space"):
                 space.build_tab(session)
             with gr.Tab("Compress"):
-                compress.build_tab(session)
+                compress_tab = compress.build_tab(session)
 
         def refresh_render(event):
             """After `event` put a model in the session: the Render tab names it, previews it and shows its motion."""
@@ -58,6 +58,9 @@ def build() -> gr.Blocks:
             compare.load_pretrained, [session], compare_tab.pretrained_outputs, api_visibility="private").then(
             blend.load_pretrained, [session], blend_tab.pretrained_outputs, api_visibility="private")
         refresh_render(loaded)
+        # Beside the Render tab's refresh, not after it: decoding the shipped codec file and encoding
+        # x264 at its size take a few seconds that no other tab waits for.
+        loaded.then(compress.on_load, [session], compress_tab.outputs, api_visibility="private")
     return demo
 
 

@@ -20,14 +20,15 @@ from inr.core.export import MAX_GIF_PIXELS, check_export_size, write_frames
 from inr.core.fit import FitConfig
 from inr.core.loop import Record
 from inr.core.history import thin
-from inr.core.images import caption, side_by_side
+from inr.core.images import caption, enlarge, side_by_side
 from inr.core.io import Clip, ClipError
-from inr.core.plots import curves_figure
+from inr.core.plots import curves_figure, rate_distortion_figure
 from inr.core.presets import DEFAULT_ARCH, arch_names, caps, fit_config
 from inr.core.report import run_card, write_comparison, write_curves, write_image, write_run_card
 from inr.core.run import (MAX_RENDER_PIXELS, Run, attach_clips, clip_ssim, common_size, default_device, device_name,
                           export, fit, load, load_clips, output_fps, output_size, prepare, render, resume, save,
                           summary, verdict)
+from inr.core.video_baselines import decoded_at_size
 from inr.methods import codec, inr_v, latent_inr, motion, sigma, superres
 
 ARCHS = arch_names()  # after the methods: the ones they add (motion) included
@@ -39,9 +40,10 @@ __all__ = [
     "ARCHS", "DEFAULT_ARCH", "FitConfig", "Record", "Run", "attach_clips", "clip_ssim", "estimate", "fit",
     "fit_config", "load", "prepare", "resume", "save", "summary", "thin", "verdict",
     # what the studio draws beside a fit
-    "ERROR_GAIN", "caption", "curves_figure", "error_map", "frame_psnrs", "predict_frame", "preview_triplet",
-    "render_frame",
-    "side_by_side", "uint8_psnr",
+    "ERROR_GAIN", "caption", "curves_figure", "enlarge", "error_map", "frame_psnrs", "predict_frame",
+    "preview_triplet", "render_frame", "side_by_side", "uint8_psnr",
+    # what a codec is shown beside: the classical codecs' pictures at a size, quality against bytes
+    "decoded_at_size", "rate_distortion_figure",
     # renders and files
     "MAX_GIF_PIXELS", "MAX_RENDER_PIXELS", "check_export_size", "export", "output_fps", "output_size", "render",
     "run_card", "write_comparison", "write_curves", "write_frames", "write_image", "write_run_card",

@@ -97,7 +97,7 @@ def test_every_facade_name_a_client_calls_is_in_its_contract(path):
     for top, sub in re.findall(r"\bapi\.(\w+)(?:\.(\w+))?", text):
         if top not in api.__all__:
             missing.add(top)
-        elif sub and top in ("sigma", "superres", "inr_v", "latent_inr") and sub not in getattr(api, top).__all__:
+        elif sub and top in ("sigma", "superres", "inr_v", "latent_inr", "codec") and sub not in getattr(api, top).__all__:
             missing.add(f"{top}.{sub}")
     assert not missing, f"{path.name} calls api names outside __all__: {sorted(missing)}"
 
@@ -106,7 +106,7 @@ def test_the_facade_contract_names_only_what_exists_and_aliases_nothing():
     assert len(api.__all__) == len(set(api.__all__))
     for name in api.__all__:
         assert hasattr(api, name), name
-    for namespace in (api.sigma, api.superres, api.inr_v, api.latent_inr):
+    for namespace in (api.sigma, api.superres, api.inr_v, api.latent_inr, api.codec):
         for name in namespace.__all__:
             assert hasattr(namespace, name), f"{namespace.__name__}.{name}"
     tree = ast.parse((PACKAGE / "api.py").read_text())

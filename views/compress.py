@@ -1,191 +1,304 @@
-"""The "Compress" view (Latent-INR): fit per-frame latents, compare the .inr file with GIF and H.264,
-search frames by an uploaded image, and interpolate between two frames' latents.
+"""The "Compress" tab: the neural codec first (a clip to a small .inr file of a chosen size, beside
+x264, x265, AV1 and GIF on exactly that clip), then Latent-INR's section (``views/compress_latent.py``).
 
-Works at first launch from the shipped ``checkpoints/compress_jelly_small.inr`` and its measured
-table ``checkpoints/compress_jelly_small.json`` (both made by ``scripts/make_compress.py``);
-a fit here replaces them for this session only.
+Works at first launch from the shipped ``checkpoints/codec_jelly_small.inr`` and its summary
+``checkpoints/codec_jelly_small.json`` (both made by ``scripts/make_codec.py``): the chart and table
+come from the summary, the frames from decoding the file and encoding x264 at its size. Each encode
+of the same clip in a session adds its point to the chart, so encoding at several sizes draws the
+neural codec's own curve.
 """
 
+import hashlib
 import json
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 
 from inr import api
-from views.common import ASSETS, CHECKPOINTS, EXAMPLES, FIGURES, FIT_QUEUE, PIXELATED, Session, ensure, friendly
+from views import compress_latent
+from views.common import ASSETS, CHECKPOINTS, FIGURES, FIT_QUEUE, PIXELATED, Session, chosen_clip, ensure, friendly
 
-SHIPPED = CHECKPOINTS / "compress_jelly_small.inr"
-SHIPPED_TABLE = SHIPPED.with_suffix(".json")
-CLIPS = [e for e in EXAMPLES if Path(e).suffix.lower() in (".mp4", ".gif")]  # moving ones: a code per frame
-FIRST_CLIP = "office_plant.mp4"  # offered for a new fit: not the clip of the shipped file
-UI_SECONDS = 1.0  # at most one live update a second while fitting
+SHIPPED = CHECKPOINTS / "codec_jelly_small.inr"
+SHIPPED_SUMMARY = SHIPPED.with_suffix(".json")
+SHIPPED_CLIP = "jelly_small.mp4"
+CLIPS = compress_latent.CLIPS  # moving clips: a codec of one frame is an image codec
+NAMES = {"x264": "x264 4:4:4", "x264-420": "x264 4:2:0", "x265": "x265 4:4:4", "av1": "AV1 (SVT) 4:2:0"}
+OURS = "neural codec"
+PICTURE = "x264"  # the codec whose frames stand beside ours: the one every reader knows, in 4:4:4 as RGB PSNR scores
+# Frames are enlarged (pixel repeat) to at least this width before their caption is added: the
+# caption's text is ~6 px a letter, more than a 160-px frame holds.
+PICTURE_WIDTH = 480
+UI_SECONDS = 1.0  # at most one live update a second while encoding
+# A step of the codec decodes the frames it measures: all 100 of a 160-px clip made 42 steps in 120 s
+# on a busy 2-core CPU (a 9 dB file, the size target missed), 10 a step 600-770 (20-21 dB). As
+# scripts/make_codec.py made the shipped file, so the chart's points of one clip are comparable.
+FRAMES_PER_STEP = 10
 
 
 # ---------------------------------------------------------------- state
 
 def _state(session: Session) -> dict:
-    return session.views.setdefault("compress", {})
+    """This session's codec figures: "result" (what the section shows), "points" (clip key -> every
+    file made of that clip, for the chart), "stop" and "encoding"."""
+    return session.views.setdefault("codec", {"points": {}})
 
 
-def current(session: Session) -> dict:
-    """This session's model, its index and table: the shipped ones until the user fits another."""
-    state = _state(session)
-    if state.get("run") is None:
-        if not SHIPPED.is_file():
-            raise ValueError(f"no pretrained .inr ships ({SHIPPED.name} is missing): run "
-                             "python scripts/make_compress.py, or fit one above")
-        run = api.latent_inr.load(SHIPPED)
-        bundle = _shipped_table() or {}
-        state.update(run=run, index=api.latent_inr.build_index(run.model, run.clip.frames, fps=run.clip.fps),  # decoded once
-                     table=bundle.get("table"),
-                     summary=bundle.get("summary"), file=str(SHIPPED), decoded=None)
-    return state
+def clip_key(clip: api.Clip) -> str:
+    """Which clip a file was made of: its name and its frames' digest (an upload may reuse a name)."""
+    return f"{clip.name}:{hashlib.sha1(clip.frames.tobytes()).hexdigest()[:16]}"
 
 
-def _shipped_table() -> dict | None:
+def _shipped_summary() -> dict | None:
     try:
-        return json.loads(SHIPPED_TABLE.read_text())
+        return json.loads(SHIPPED_SUMMARY.read_text())
     except (OSError, ValueError):
         return None
 
 
+def _result(session: Session, summary: dict, clip: api.Clip, path: Path, origin: str) -> dict:
+    """What the section shows of one file: decoded back, x264 decoded at its size, the decoded MP4."""
+    ours, meta = api.codec.decompress(path)
+    if ours.shape != clip.frames.shape:
+        raise ValueError(f"{path.name} holds {meta.frames} frames of {meta.width}x{meta.height}, but the clip "
+                         f"{clip.name} has {clip.frames.shape[0]} of {clip.frames.shape[2]}x{clip.frames.shape[1]}")
+    theirs, row = api.decoded_at_size(clip.frames, clip.fps, PICTURE, summary["bytes"])
+    mp4 = api.export(session.path(f"{path.stem}_decoded.mp4"), ours, meta.fps)
+    key = clip_key(clip)
+    _state(session)["points"].setdefault(key, []).append({k: summary[k] for k in ("bytes", "bpp", "psnr")})
+    return {"summary": summary, "origin": origin, "key": key, "truth": clip.frames, "ours": ours,
+            "theirs": theirs, "row": row, "files": [str(path), str(mp4)]}
+
+
 # ---------------------------------------------------------------- formatting
 
-def describe(table: dict | None, summary: dict | None, origin: str) -> str:
-    """The headline: the file's size and quality beside H.264 at the same size and GIF."""
-    if summary is None:
-        return f"**{origin}**: no measurements."
+def describe(summary: dict, origin: str) -> str:
+    """The headline: the file's size and quality, and the gap to x264 at the same size."""
     lines = [f"**{origin}** · {summary['clip']}: {summary['frames']} frames of {summary['width']}×{summary['height']}, "
-             f"{summary['params']:,} parameters, fitted {summary['steps']} steps in {summary['seconds']:.0f} s",
-             f"**.inr file** ({summary['bits']}-bit{' per-channel' if summary['per_channel'] else ''}, "
-             f"{summary['compression']}): **{summary['bytes']:,} bytes**, {summary['bpp']:.3f} bits per pixel, "
-             f"decoded from the file: PSNR **{summary['psnr']:.2f} dB**, SSIM {summary['ssim']:.4f} (every pixel)"]
-    if summary.get("h264_psnr_at_size") is not None:
-        lines.append(f"**H.264 at the same size**: PSNR {summary['h264_psnr_at_size']:.2f} dB, SSIM "
-                     f"{summary['h264_ssim_at_size']:.4f} · **GIF**: {summary['gif_bytes']:,} bytes, PSNR "
-                     f"{summary['gif_psnr']:.2f} dB")
-        gap = summary["psnr"] - summary["h264_psnr_at_size"]
-        word = "beats" if gap >= 0 else "loses to"
-        lines.append(f"At equal size the .inr file {word} H.264 by {abs(gap):.2f} dB.")
+             f"{summary['steps']:,} steps, encoded in {summary['seconds']:.0f} s, decodes at "
+             f"{summary['decode_fps']:.0f} frames/s",
+             f"**.inr file: {summary['bytes']:,} bytes** ({summary['bpp']:.3f} bits per pixel; target "
+             f"{summary['target_bpp']:g}) · decoded from the file: PSNR **{summary['psnr']:.2f} dB**, SSIM "
+             f"{summary['ssim']:.4f} (RGB, every pixel)"]
+    target = summary.get("target_bpp")
+    if target and not 0.8 <= summary["bpp"] / target <= 1.25:  # the steering's usual miss is well inside
+        ratio = summary["bpp"] / target
+        lines.append(f"The file is {ratio:.2f}× the size asked for ({summary['bpp']:.3f} bpp against {target:g}): "
+                     f"in {summary['steps']:,} steps the encoder's size steering did not reach its target.")
+    x264 = summary.get("codecs", {}).get("x264")
+    if x264 is not None:
+        gap = summary["psnr"] - x264["psnr"]
+        lines.append(f"At the same size x264 4:4:4 makes {x264['psnr']:.2f} dB: the neural codec "
+                     f"{'beats' if gap >= 0 else 'loses to'} it by **{abs(gap):.2f} dB**.")
     return "\n\n".join(lines)
 
 
-def _outputs(state: dict, origin: str):
-    table, summary = state.get("table"), state.get("summary")
-    figure = api.latent_inr.size_quality_figure(table) if table else None
-    markdown = api.latent_inr.table_markdown(table) if table else ""
-    last = state["run"].model.cfg.frames - 1
-    return (describe(table, summary, origin), figure, markdown, state.get("file"),
-            gr.Slider(maximum=last, value=0), gr.Slider(maximum=last, value=last))
+def table_markdown(summary: dict) -> str:
+    """Ours against each codec at the same size (interpolated on its CRF sweep), and GIF at its own."""
+    codecs = summary.get("codecs", {})
+    rows = [f"| at {summary['bytes']:,} bytes ({summary['bpp']:.3f} bpp) | PSNR | SSIM | ours − it | how it was read |",
+            "|---|---:|---:|---:|---|",
+            f"| **{OURS}** (the .inr file) | **{summary['psnr']:.2f} dB** | {summary['ssim']:.4f} | – | "
+            f"decoded from the file |"]
+    for name, label in NAMES.items():
+        if name not in codecs:
+            continue
+        row = codecs[name]
+        how = ("interpolated between two CRFs" if row["interpolated"] else
+               f"not reached: nearest CRF {row['nearest_crf']} makes {row['nearest_bytes']:,} bytes")
+        rows.append(f"| {label} | {row['psnr']:.2f} dB | {row['ssim']:.4f} | {summary['psnr'] - row['psnr']:+.2f} dB "
+                    f"| {how} |")
+    gif = codecs.get("gif")
+    if gif is not None:
+        rows.append(f"| GIF | {gif['psnr']:.2f} dB | {gif['ssim']:.4f} | {summary['psnr'] - gif['psnr']:+.2f} dB | "
+                    f"its one size: {gif['bytes']:,} bytes, {gif['bytes'] / summary['bytes']:.1f}× ours |")
+    return "\n".join(rows)
 
 
-def _initial():
-    """Headline, chart and table of the shipped file, read once when the page is built."""
-    bundle = _shipped_table()
-    if not (bundle and SHIPPED.is_file()):
-        return f"No pretrained .inr ships ({SHIPPED.name}): fit one below.", None, "", None, 1
-    table, summary = bundle["table"], bundle["summary"]
-    return (describe(table, summary, "Pretrained"), api.latent_inr.size_quality_figure(table),
-            api.latent_inr.table_markdown(table), str(SHIPPED), summary["frames"] - 1)
+def chart(result: dict, session: Session):
+    """Every codec's curve on this clip, GIF's one point, and ours: this file, and every file of the
+    same clip made in this session (a curve once there are two)."""
+    summary = result["summary"]
+    codecs = summary.get("codecs", {})
+    curves = {label: codecs[name]["curve"] for name, label in NAMES.items() if name in codecs}
+    if "gif" in codecs:
+        curves["GIF"] = [codecs["gif"]]
+    made = sorted(_state(session)["points"].get(result["key"], []), key=lambda p: p["bpp"])
+    if len(made) > 1:
+        curves[f"{OURS}: every file of this clip (this session)"] = made
+    points = {f"{OURS}: this file": [summary]}
+    latent = compress_latent.shipped_point()
+    if latent is not None and (latent["clip"], latent["frames"], latent["height"], latent["width"]) == (
+            Path(summary["clip"]).stem, summary["frames"], summary["height"], summary["width"]):
+        points["Latent-INR .inr (shipped, below)"] = [latent]
+    fig = api.rate_distortion_figure(curves, points, title=f"Quality per byte: {summary['clip']}, "
+                                     f"{summary['frames']} frames of {summary['width']}×{summary['height']}")
+    # The legend under the x-axis title, which a horizontal legend at plotly's default place covers.
+    fig.update_layout(height=480, legend={"orientation": "h", "y": -0.18, "yanchor": "top"},
+                      margin={"l": 60, "r": 20, "t": 50, "b": 60})
+    return fig
+
+
+def pictures(result: dict, index: int):
+    """Frame `index` of ours and of x264 at the same size, each captioned; and a line of their PSNRs."""
+    ours, theirs, truth = result["ours"], result["theirs"], result["truth"]
+    index = int(min(max(index, 0), len(ours) - 1))
+    scale = max(1, -(-PICTURE_WIDTH // ours.shape[2]))
+    summary, row = result["summary"], result["row"]
+
+    def panel(frame, text):
+        return api.caption(api.enlarge(frame, scale), text)
+
+    left = panel(ours[index], f"{OURS} · {summary['bytes']:,} bytes · {summary['psnr']:.2f} dB")
+    right = panel(theirs[index], f"{NAMES[PICTURE]} CRF {row['crf']} · {row['bytes']:,} bytes · {row['psnr']:.2f} dB")
+    note = (f"Frame {index} of {len(ours)}, against the original: {OURS} "
+            f"{api.uint8_psnr(ours[index], truth[index]):.2f} dB, {NAMES[PICTURE]} "
+            f"{api.uint8_psnr(theirs[index], truth[index]):.2f} dB. The captions give each file's size and its PSNR "
+            f"over the whole clip; x264 is at the CRF whose file is closest to ours.")
+    return left, right, note
+
+
+def _outputs(session: Session, result: dict, status: str | None = None):
+    """status, chart, table, frame slider, our frame, x264's frame, their note, downloads."""
+    middle = len(result["ours"]) // 2
+    left, right, note = pictures(result, middle)
+    last = len(result["ours"]) - 1
+    return (status or describe(result["summary"], result["origin"]), chart(result, session),
+            table_markdown(result["summary"]),
+            gr.Slider(maximum=max(last, 1), value=middle, interactive=last > 0), left, right, note, result["files"])
 
 
 # ---------------------------------------------------------------- handlers
 
 @friendly
-def on_fit_latents(session, example, upload, seconds, max_size):
-    """Fit, streaming progress; then write the .inr file and measure it against GIF and H.264."""
+def on_load(session: Session | None):
+    """First launch: the shipped file's chart, table and frames, without encoding anything."""
     session = ensure(session)
-    path = upload or (ASSETS / example if example in CLIPS else None)
-    if path is None:
-        raise ValueError(f"unknown example {example!r}: choose one of the list or upload a clip")
-    clip = api.load_clips([path], max_frames=None, max_size=int(max_size), device="cpu")[0]
-    run = api.latent_inr.prepare(clip, device="cpu", seconds=float(seconds))
-    skip = (gr.skip(),) * 5
-    last = -1e9
-    for rec in api.latent_inr.fit(run):
-        if rec.final or rec.seconds - last >= UI_SECONDS:
-            last = rec.seconds
-            yield (f"fitting {run.params:,} parameters to {clip.name} ({clip.frames.shape[0]} frames of "
-                   f"{clip.frames.shape[2]}×{clip.frames.shape[1]}): step {rec.step}, {rec.seconds:.1f} s, "
-                   f"{rec.train_psnr:.2f} dB on training pixels "
-                   f"({'every frame' if rec.final else '4 probe frames'}; a codec trains on every pixel)",
-                   *skip, session)
-    yield ("measuring the file against GIF and H.264 (CRF swept)…", *skip, session)
-    table = api.latent_inr.size_quality(run)
-    summary = api.latent_inr.compress(run, session.path(f"{clip.name}.inr"),
-                                baselines={k: table[k] for k in ("h264", "gif")})  # measured once
     state = _state(session)
-    state.update(run=run, index=api.latent_inr.index_file(summary["out"]), table=table, summary=summary,
-                 file=summary["out"], decoded=None)
-    yield (*_outputs(state, "Your fit (this session)"), session)
+    if state.get("result") is not None or state.get("encoding"):  # an encode started first wins
+        return (*[gr.skip()] * 8, session)
+    summary = _shipped_summary()
+    if summary is None or not SHIPPED.is_file():
+        return (f"No shipped result ({SHIPPED.name} or its .json is missing): run python scripts/make_codec.py, "
+                "or encode a clip above.", *[gr.skip()] * 7, session)
+    clip = api.load_clips([ASSETS / SHIPPED_CLIP], summary["frames"], max(summary["width"], summary["height"]),
+                          "cpu")[0]
+    path = session.path(SHIPPED.name)  # served from the session's folder, like every file of the tab
+    shutil.copyfile(SHIPPED, path)
+    state["result"] = _result(session, summary, clip, path, "Shipped file (scripts/make_codec.py)")
+    return (*_outputs(session, state["result"]), session)
 
 
 @friendly
-def on_search(session, image, mode):
-    """The 5 frames closest to the uploaded image, closest first, as (frame, caption) pairs."""
+def on_encode(session: Session, example, upload, bpp, seconds, steps: int | None = None):
+    """Encode the clip to `bpp` for `seconds` (or `steps`, for tests), streaming progress; then write
+    the file, decode it back and stand it beside every codec at its size."""
     session = ensure(session)
-    if image is None:
-        raise ValueError("upload an image to search the clip's frames with")
-    state = current(session)
-    results = api.latent_inr.search(state["index"], image, top=5, mode=mode)
-    frames = state.get("decoded")
-    if frames is None:  # what the file decodes to: the frames a user of the .inr file would see
-        frames = state["decoded"] = api.latent_inr.decompress(state["file"])[0]
-    gallery = [(frames[r["frame"]], f"frame {r['frame']} · {r['seconds']:.2f} s · score {r['score']:.3f}")
-               for r in results]
-    best = results[0]
-    return gallery, f"Closest: frame **{best['frame']}** ({best['seconds']:.2f} s) by `{mode}`."
+    path, name = chosen_clip(example, upload)
+    device = api.default_device()
+    caps = api.caps(device)
+    clip = api.load_clips([path], caps["max_frames"], caps["max_size"], device)[0]
+    run = api.codec.prepare(clip, bpp=float(bpp), seconds=None if steps else float(seconds), steps=steps,
+                            device=device, frames_per_step=FRAMES_PER_STEP)
+    state = _state(session)
+    state.update(stop=False, encoding=True)
+    skip = (gr.skip(),) * 7
+    try:
+        budget = f"{steps} steps" if steps else f"{float(seconds):.0f} s"
+        yield (f"encoding {clip.name} ({clip.frames.shape[0]} frames of {clip.frames.shape[2]}×{clip.frames.shape[1]}) "
+               f"to {float(bpp):g} bpp, budget {budget}…", *skip, session)
+        stopped, last = None, -1e9
+        for rec in api.codec.fit(run):
+            if state["stop"]:
+                stopped = rec.step
+                break
+            if rec.final or rec.seconds - last >= UI_SECONDS:
+                last = rec.seconds
+                yield (progress_line(run, rec, budget), *skip, session)
+        note = f"stopped at step {stopped}: the model so far is written · " if stopped is not None else ""
+        yield (f"{note}writing the file, decoding it back, sweeping x264 (4:4:4, 4:2:0), x265 and AV1 on this clip…",
+               *skip, session)
+        out = session.path(f"{Path(name).stem}_{float(bpp):g}bpp.inr")
+        summary = api.codec.compress(run, out, baselines=True)
+        state["result"] = _result(session, summary, clip, out, "Your file (this session)")
+        headline = describe(summary, "Your file (this session)")
+        yield (*_outputs(session, state["result"], f"{note}{headline}"), session)
+    finally:
+        state["encoding"] = False
+
+
+def progress_line(run, rec: api.Record, budget: str) -> str:
+    """step · seconds · PSNR of what the file would hold · estimated size."""
+    latent = run.state["bits"] / run.pixels
+    total = (run.state["bits"] + run.steering.overhead_bits) / run.pixels
+    return (f"step {rec.step} · {rec.seconds:.1f} s of {budget} · PSNR **{rec.train_psnr:.2f} dB** (what the file would "
+            f"decode to, every pixel) · about **{total:.3f} bpp** estimated ({latent:.3f} latents + networks and "
+            f"header; target {run.fit_cfg.bpp:g}) · quantiser: {run.state['stage']}")
+
+
+def on_stop(session: Session):
+    """Stop this session's encode after its current step; the model so far is written."""
+    if isinstance(session, Session):
+        _state(session)["stop"] = True
+    return session
 
 
 @friendly
-def on_interpolate(session, a, b, alpha):
-    """The frame rendered from (1 - α)·latent A + α·latent B."""
-    state = current(ensure(session))
-    return api.latent_inr.interpolate_frame(state["run"], int(a), int(b), float(alpha))
+def on_frame(session: Session, index):
+    """Frame `index` of ours and of x264 at the same size, and the line of their PSNRs."""
+    result = _state(ensure(session)).get("result")
+    if result is None:
+        return None, None, ""
+    return pictures(result, int(index))
 
 
 # ---------------------------------------------------------------- layout and wiring
 
-def build_tab(session: gr.State) -> None:
-    headline, figure, markdown, file, last = _initial()
-    gr.Markdown("**Latent-INR**: one latent code per frame and a hypernetwork that turns a code into the "
-                "modulations of one shared spatial INR. Quantised (8-bit per channel) and lzma-coded, the model is "
-                "an `.inr` file; below it stands beside the same clip as GIF and as H.264 (CRF swept). Every PSNR "
-                "is over every pixel of the clip.")
-    with gr.Row():
-        example = gr.Dropdown(CLIPS, value=FIRST_CLIP, label="Example clip")
-        upload = gr.File(label="…or upload a clip", type="filepath")
-        seconds = gr.Slider(5, 300, value=30, step=5, label="Seconds to fit")
-        max_size = gr.Slider(48, 320, value=96, step=8, label="Longest side (px)")
-    fit_go = gr.Button("Fit and compress", variant="primary", elem_id="compress-go")
-    status = gr.Markdown(headline, elem_id="compress-status")
-    # Chart and table one above the other: side by side, both were too narrow for their figures.
-    chart = gr.Plot(figure, label="Quality against size")
-    with gr.Row():
-        table = gr.Markdown(markdown, elem_id="compress-table", elem_classes=FIGURES)
-        download = gr.File(file, label="Download the .inr file", elem_id="compress-file", scale=0, min_width=320)
-    with gr.Accordion("Search frames by an image", open=True):
-        with gr.Row():
-            query = gr.Image(label="Query image", type="numpy", height=200)
-            with gr.Column():
-                mode = gr.Radio(list(api.latent_inr.MODES), value="aligned", label="Search by",
-                                info="aligned: latents mapped to an image encoder's features (least squares); "
-                                     "latent: the query inverted into a latent; features: the encoder alone")
-                search_go = gr.Button("Search", variant="primary")
-                found = gr.Markdown()
-        # The closest frame large, the others as thumbnails to click: five frames side by side would
-        # each be a thumbnail.
-        gallery = gr.Gallery(label="Closest frames", columns=5, preview=True, selected_index=0, object_fit="contain",
-                             elem_classes=PIXELATED)
-    with gr.Accordion("Interpolate between two frames' latents", open=True):
-        with gr.Row():
-            frame_a = gr.Slider(0, last, value=0, step=1, label="Frame A (α = 0)")
-            frame_b = gr.Slider(0, last, value=last, step=1, label="Frame B (α = 1)")
-        alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="compress-alpha")
-        between = gr.Image(label="Frame at α", interactive=False, elem_classes=PIXELATED)
+@dataclass
+class CompressTab:
+    """What the page load fills: the codec section's outputs."""
 
-    fit_go.click(on_fit_latents, [session, example, upload, seconds, max_size],
-                 [status, chart, table, download, frame_a, frame_b, session], api_name="compress", **FIT_QUEUE)
-    search_go.click(on_search, [session, query, mode], [gallery, found], api_name="search_frames")
-    gr.on([c.change for c in (frame_a, frame_b, alpha)], on_interpolate, [session, frame_a, frame_b, alpha],
-          [between], show_progress="hidden", trigger_mode="always_last", api_name="compress_interpolate")
+    outputs: list
+
+
+def build_tab(session: gr.State) -> CompressTab:
+    gr.Markdown("### Neural codec\nA clip becomes one small `.inr` file: latent grids read through a small "
+                "synthesis network, their integers range-coded under a learned entropy model. Choose the size; "
+                "the encoder trains for its budget, writes the file, decodes it back and stands it beside x264 "
+                "(4:4:4 and 4:2:0), x265 and AV1, each swept over its CRFs on exactly this clip, and GIF. Every "
+                "PSNR is RGB over every pixel of the decoded clip.")
+    # The clip on the left, the two sliders and the buttons on the right: four in a row left each
+    # slider too narrow for its label and its note.
+    with gr.Row():
+        with gr.Column(scale=1):
+            example = gr.Dropdown(CLIPS, value=SHIPPED_CLIP, label="Example clip")
+            upload = gr.File(label="…or upload a clip", type="filepath", height=120)
+        with gr.Column(scale=2):
+            bpp = gr.Slider(0.05, 1.0, value=0.2, step=0.05, label="Size (bits per pixel)", elem_id="codec-bpp",
+                            info="of the whole file: 0.2 bpp of 100 frames of 160×90 is 36 KB")
+            seconds = gr.Slider(10, 300, value=60, step=5, label="Encode budget (seconds)", elem_id="codec-seconds",
+                                info="how long the encoder trains; the file is written at the end, or at Stop")
+            with gr.Row():
+                go = gr.Button("Encode", variant="primary", elem_id="codec-go")
+                stop = gr.Button("Stop (write the file so far)", variant="stop", elem_id="codec-stop")
+    status = gr.Markdown("Loading the shipped file…", elem_id="codec-status")
+    plot = gr.Plot(label="Quality per byte", elem_id="codec-chart")
+    table = gr.Markdown(elem_id="codec-table", elem_classes=FIGURES)
+    frame = gr.Slider(0, 1, value=0, step=1, label="Frame", elem_id="codec-frame")
+    with gr.Row():
+        ours = gr.Image(label=f"{OURS}, decoded from the .inr file", interactive=False, elem_id="codec-ours",
+                        elem_classes=PIXELATED)
+        theirs = gr.Image(label=f"{NAMES[PICTURE]} at the same size", interactive=False, elem_id="codec-x264",
+                          elem_classes=PIXELATED)
+    note = gr.Markdown(elem_id="codec-note")
+    files = gr.File(label="Downloads: the .inr file and what it decodes to (MP4)", file_count="multiple",
+                    elem_id="codec-files")
+    with gr.Accordion("Latent-INR: per-frame latents (frame search, latent interpolation)", open=False):
+        compress_latent.build_section(session)
+
+    outputs = [status, plot, table, frame, ours, theirs, note, files, session]
+    go.click(on_encode, [session, example, upload, bpp, seconds], outputs, api_name="codec", **FIT_QUEUE)
+    stop.click(on_stop, [session], [session], queue=False, api_name="codec_stop")
+    frame.change(on_frame, [session, frame], [ours, theirs, note], show_progress="hidden", api_name="codec_frame")
+    return CompressTab(outputs)

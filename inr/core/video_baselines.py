@@ -8,6 +8,7 @@ decoded frames against the clip. The curve maths (quality at a size, BD-rate) is
 ``inr.core.rate_distortion``.
 """
 
+import math
 import re
 import tempfile
 import time
@@ -136,11 +137,16 @@ def encode(frames: np.ndarray, fps: float, codec: str | Codec, crf: int, folder:
     lo, hi = spec.crf_range
     if not lo <= crf <= hi:
         raise ValueError(f"crf for {spec.name} must be in {lo}..{hi}, got {crf}")
+    return _encode(frames, fps, spec, crf, Path(folder))[0]
+
+
+def _encode(frames: np.ndarray, fps: float, spec: Codec, crf: int, folder: Path) -> tuple[dict, np.ndarray]:
+    """``encode``'s row, and the decoded frames uint8 (T, H, W, 3) it scored."""
     ffmpeg.require_encoder(spec.encoder)
     count, height, width = frames.shape[:3]
     padded = pad_for(spec, frames)
     ph, pw = padded.shape[1:3]
-    path = Path(folder) / f"{spec.name}_crf{crf}.{spec.container}"
+    path = folder / f"{spec.name}_crf{crf}.{spec.container}"
     start = time.perf_counter()
     ffmpeg.run(["-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{pw}x{ph}",
                 "-r", f"{fps:g}", "-i", "-", *spec.args(crf), "-fflags", "+bitexact", str(path)],
@@ -150,7 +156,39 @@ def encode(frames: np.ndarray, fps: float, codec: str | Codec, crf: int, folder:
     value, structure = quality(decoded, frames)
     size = path.stat().st_size
     return {"codec": spec.name, "crf": crf, "bytes": size, "stream_bytes": stream_bytes(path),
-            "bpp": 8 * size / (count * height * width), "psnr": value, "ssim": structure, "seconds": seconds}
+            "bpp": 8 * size / (count * height * width), "psnr": value, "ssim": structure,
+            "seconds": seconds}, decoded
+
+
+def decoded_at_size(frames: np.ndarray, fps: float, codec: str | Codec, size: int) -> tuple[np.ndarray, dict]:
+    """What `codec` decodes to at the CRF whose file is closest to `size` bytes (on log bytes, as
+    ``rate_distortion.at_size`` reads its nearest CRF): uint8 (T, H, W, 3) frames and that ``encode`` row.
+
+    For pictures beside another codec's at equal size. The CRF is found by bisection (files shrink as
+    the CRF rises): about log2 of the CRF range encodes, not a sweep. Outside what the range can make,
+    the range's end.
+    """
+    spec = codec_named(codec)
+    if not (isinstance(size, (int, np.integer)) and size > 0):
+        raise ValueError(f"size must be a whole number of bytes > 0, got {size!r}")
+    lo, hi = spec.crf_range
+    tried = {}
+    with tempfile.TemporaryDirectory(prefix=f"inr-{spec.name}-") as folder:
+        def at(crf: int) -> tuple[dict, np.ndarray]:
+            if crf not in tried:
+                tried[crf] = _encode(frames, fps, spec, crf, Path(folder))
+            return tried[crf]
+
+        first, last = lo, hi  # the lowest CRF whose file is no larger than size lies in [first, last]
+        while first < last:
+            middle = (first + last) // 2
+            if at(middle)[0]["bytes"] <= size:
+                last = middle
+            else:
+                first = middle + 1
+        row, decoded = min((at(c) for c in sorted({max(lo, first - 1), first})),
+                           key=lambda found: abs(math.log(found[0]["bytes"] / size)))
+    return decoded, row
 
 
 def sweep(frames: np.ndarray, fps: float, codec: str | Codec, crfs=None) -> list[dict]:

@@ -70,3 +70,18 @@ def test_gif_scores_the_clip(small):
     out = video_baselines.gif(small.frames, small.fps)
     assert out["codec"] == "gif" and out["psnr"] > 25 and out["bpp"] == pytest.approx(
         8 * out["bytes"] / np.prod(small.frames.shape[:3]))
+
+
+def test_decoded_at_size_is_the_crf_whose_file_is_closest(small):
+    points = video_baselines.sweep(small.frames, small.fps, "x264", [24, 27, 30])
+    sizes = {p["crf"]: p["bytes"] for p in points}
+    assert sizes[24] > sizes[27] > sizes[30]
+    for crf, size in ((27, sizes[27]), (27, sizes[27] + 1), (24, sizes[24] - 1), (30, sizes[30] + 1)):
+        frames, row = video_baselines.decoded_at_size(small.frames, small.fps, "x264", int(size))
+        assert row["crf"] == crf and row["bytes"] == sizes[crf], (size, row)
+    # the frames are the ones the row scored, the clip's shape, and a size beyond the range ends it
+    assert frames.shape == small.frames.shape and frames.dtype == np.uint8
+    assert video_baselines.quality(frames, small.frames)[0] == pytest.approx(row["psnr"])
+    assert video_baselines.decoded_at_size(small.frames, small.fps, "x264", 1)[1]["crf"] == 51
+    with pytest.raises(ValueError, match="size must be a whole number of bytes > 0, got 0"):
+        video_baselines.decoded_at_size(small.frames, small.fps, "x264", 0)

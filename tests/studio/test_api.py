@@ -26,8 +26,8 @@ ENDPOINTS = {
     # Latent space
     "/space_preview", "/space_interpolate", "/space_sample", "/space_box_preview", "/space_invert",
     "/space_inpaint", "/space_train",
-    # Compress
-    "/compress", "/search_frames", "/compress_interpolate",
+    # Compress: the neural codec, then Latent-INR
+    "/codec", "/codec_stop", "/codec_frame", "/compress", "/search_frames", "/compress_interpolate",
 }
 EXAMPLE = ROOT / "scripts" / "api_example.py"
 

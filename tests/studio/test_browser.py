@@ -149,5 +149,14 @@ def test_studio_in_a_browser(server, tmp_path):
         page.get_by_role("tab", name="Compare σ").click()
         page.locator("#sigma-text").get_by_text("held-out pixels").wait_for(timeout=60_000)
         page.screenshot(path=str(SHOTS / "5_compare_sigma.png"), full_page=True)
+
+        # Compress shows the shipped neural-codec file at once: its chart, table and frames.
+        page.get_by_role("tab", name="Compress").click()
+        page.locator("#codec-status").get_by_text("Shipped file").wait_for(timeout=60_000)
+        page.locator("#codec-ours img").wait_for(timeout=60_000)
+        page.locator("#codec-table").get_by_text("x265").wait_for(timeout=10_000)
+        page.wait_for_function("() => { const p = document.querySelector('#codec-chart .js-plotly-plot');"
+                               " return p && p.data && p.data.length >= 6; }", timeout=30_000)
+        page.screenshot(path=str(SHOTS / "6_compress.png"), full_page=True)
         browser.close()
     assert not outside, f"the page reached outside this machine: {outside[:5]}"

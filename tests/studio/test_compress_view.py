@@ -1,12 +1,99 @@
-"""The Compress view's handlers called directly: fit and compress, search by image, interpolate."""
+"""The Compress tab's handlers called directly: the neural codec's encode (beside every classical
+codec at its size), its first-launch state; Latent-INR's fit and compress, search by image, interpolate."""
+
+from pathlib import Path
 
 import gradio as gr
+import imageio.v3 as iio
 import numpy as np
 import pytest
 
 from inr import api
-from views import compress as view
+from views import compress as codec_view
+from views import compress_latent as view
 from views.common import Session
+
+CODEC_TRACES = ["x264 4:4:4", "x264 4:2:0", "x265 4:4:4", "AV1 (SVT) 4:2:0", "GIF"]
+
+
+def _captioned(picture, frame_width: int) -> bool:
+    """A frame enlarged to the caption's width, over a black strip with white text."""
+    strip = picture[-14:]
+    return (picture.shape[1] >= codec_view.PICTURE_WIDTH and picture.shape[1] % frame_width == 0
+            and strip.max() > 200 and np.median(strip) == 0)
+
+
+def test_encode_writes_a_file_and_stands_it_beside_every_codec_at_its_size(tmp_path, plant):
+    clip = tmp_path / "plant.mp4"
+    api.export(clip, plant.frames[:6], plant.fps)  # 6 frames of 48x36: the networks alone are ~1 KB, so 3 bpp
+    session = Session(folder=tmp_path / "s")
+    outputs = list(codec_view.on_encode(session, "jelly_small.mp4", str(clip), 3.0, 60, steps=30))
+    assert "encoding plant" in outputs[0][0] and all(o[-1] is session for o in outputs)
+    live = [o[0] for o in outputs if o[0].startswith("step ")]
+    assert live and "dB** (what the file would decode to" in live[-1] and "bpp** estimated" in live[-1]
+    status, figure, table, frame, ours, theirs, note, files, _ = outputs[-1]
+    assert "Your file" in status and "x264 4:4:4 makes" in status
+    assert [t.name for t in figure.data] == [*CODEC_TRACES, "neural codec: this file"]
+    assert figure.layout.xaxis.title.text and figure.layout.yaxis.title.text
+    for label in ("**neural codec**", "x264 4:4:4", "x264 4:2:0", "x265", "AV1", "| GIF |"):
+        assert label in table, label
+    assert _captioned(ours, 48) and _captioned(theirs, 48) and ours.shape == theirs.shape
+    assert frame.maximum == 5 and "against the original" in note
+    result = session.views["codec"]["result"]
+    summary = result["summary"]
+    inr, mp4 = files
+    assert inr.endswith(".inr") and str(session.folder) in inr
+    assert Path(inr).stat().st_size == summary["bytes"] and f"**.inr file: {summary['bytes']:,} bytes**" in status
+    assert np.array_equal(api.codec.decompress(inr)[0], result["ours"])
+    assert iio.imread(mp4, index=None).shape[:3] == (6, 36, 48)
+    # x264's picture is its file closest to ours in size, captioned with its real bytes
+    assert result["row"]["codec"] == "x264" and result["theirs"].shape == result["ours"].shape
+    left, right, line = codec_view.on_frame(session, 2)
+    assert np.array_equal(left[:-14], api.enlarge(result["ours"][2], 10)) and "Frame 2 of 6" in line
+    assert np.array_equal(right[:-14], api.enlarge(result["theirs"][2], 10))
+
+    # a second file of the same clip in the session: the chart draws the codec's own curve through both
+    session.views["codec"]["points"][result["key"]].append({"bytes": 2 * summary["bytes"],
+                                                             "bpp": 2 * summary["bpp"], "psnr": summary["psnr"] + 3})
+    names = [t.name for t in codec_view.chart(result, session).data]
+    assert names[-2:] == ["neural codec: every file of this clip (this session)", "neural codec: this file"]
+
+
+def test_stop_writes_the_file_of_the_model_so_far(tmp_path, plant):
+    clip = tmp_path / "plant.mp4"
+    api.export(clip, plant.frames[:6], plant.fps)
+    session = Session(folder=tmp_path / "s")
+    encode = codec_view.on_encode(session, "jelly_small.mp4", str(clip), 3.0, 60, steps=10_000)
+    next(encode)  # encoding has started
+    codec_view.on_stop(session)
+    final = list(encode)[-1]
+    assert final[0].startswith("stopped at step") and "the model so far is written" in final[0]
+    summary = session.views["codec"]["result"]["summary"]
+    assert summary["steps"] < 10_000 and Path(final[7][0]).stat().st_size == summary["bytes"]
+
+
+def test_a_bad_size_is_the_codecs_message(tmp_path, plant):
+    clip = tmp_path / "plant.mp4"
+    api.export(clip, plant.frames[:6], plant.fps)
+    with pytest.raises(gr.Error, match=r"bpp must be in \["):
+        list(codec_view.on_encode(Session(folder=tmp_path / "s"), None, str(clip), 0.05, 60, steps=5))
+
+
+def test_first_launch_shows_the_shipped_codec_file(tmp_path):
+    if not codec_view.SHIPPED.is_file():
+        pytest.skip("no shipped codec file (scripts/make_codec.py makes it)")
+    session = Session(folder=tmp_path / "s")
+    status, figure, table, frame, ours, theirs, note, files, returned = codec_view.on_load(session)
+    summary = codec_view._shipped_summary()
+    assert returned is session and "Shipped file" in status and f"{summary['bytes']:,} bytes" in status
+    names = [t.name for t in figure.data]
+    assert names[:5] == CODEC_TRACES and "neural codec: this file" in names
+    assert "| GIF |" in table and "x265" in table
+    assert _captioned(ours, summary["width"]) and _captioned(theirs, summary["width"])
+    assert frame.maximum == summary["frames"] - 1
+    assert Path(files[0]).read_bytes() == codec_view.SHIPPED.read_bytes() and files[1].endswith(".mp4")
+    # a second load (or one after an encode) leaves what the section shows alone
+    assert all(o == gr.skip() for o in codec_view.on_load(session)[:-1])
 
 
 def _first_and_last(gen):
@@ -49,3 +136,10 @@ def test_first_launch_shows_the_shipped_file(tmp_path):
     session = Session(folder=tmp_path / "s")
     frame = view.on_interpolate(session, 0, last, 0.5)  # works before any fit: the shipped model
     assert frame.ndim == 3 and frame.dtype == np.uint8
+
+
+def test_the_headline_says_when_a_file_missed_the_size_asked_for():
+    summary = {"clip": "jelly_small", "frames": 100, "width": 160, "height": 90, "steps": 593, "seconds": 122.0,
+               "decode_fps": 144.0, "bytes": 13152, "bpp": 0.0731, "target_bpp": 0.2, "psnr": 21.26, "ssim": 0.77}
+    assert "0.37× the size asked for (0.073 bpp against 0.2)" in codec_view.describe(summary, "Shipped")
+    assert "size asked for" not in codec_view.describe(summary | {"bpp": 0.21}, "Shipped")
