@@ -21,7 +21,7 @@ from inr.core.loop import Record
 from inr.core.run import check_device
 from inr.methods.codec import bitstream, entropy
 from inr.methods.codec.bitstream import ClipMeta
-from inr.methods.codec.model import LATENT_MAX, CodecConfig, CodecModel
+from inr.methods.codec.model import LATENT_MAX, CodecConfig, CodecModel, levels_for
 from inr.methods.codec.train import CodecFitConfig, Steering, make_optimizer, loop_config, trainer
 
 RAW_BPP = 24.0  # uncompressed RGB: no codec should be larger
@@ -93,7 +93,8 @@ def prepare(clip: Clip, bpp: float | None = None, lam: float | None = None, seco
     if seconds is None and steps is None:
         seconds = DEFAULT_SECONDS["cuda" if device.startswith("cuda") else "cpu"]
     model_keys = set(CodecConfig.__dataclass_fields__) - {"shape"}
-    cfg = CodecConfig(shape=clip.frames.shape[:3], **{k: v for k, v in overrides.items() if k in model_keys})
+    settings = {"levels": levels_for(bpp), **{k: v for k, v in overrides.items() if k in model_keys}}
+    cfg = CodecConfig(shape=clip.frames.shape[:3], **settings)
     fit_keys = set(CodecFitConfig.__dataclass_fields__)
     unknown = set(overrides) - model_keys - fit_keys
     if unknown:

@@ -13,7 +13,7 @@ from inr.cli import main
 from inr.core.io import load_clip
 from inr.methods.codec import bitstream, entropy
 from inr.methods.codec import run as codec_run
-from inr.methods.codec.model import CodecConfig, CodecModel
+from inr.methods.codec.model import CodecConfig, CodecModel, levels_for
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +158,10 @@ def test_a_one_frame_clip_and_odd_sizes_round_trip(clip, tmp_path):
 
 
 def test_grid_shapes_cover_the_clip():
-    cfg = CodecConfig(shape=(7, 35, 51))
+    cfg = CodecConfig(shape=(7, 35, 51), levels=levels_for(0.5))
     shapes = cfg.grid_shapes()
     assert shapes[0] == (7, 35, 51) and shapes[1] == (7, 18, 26) and shapes[-1] == (1, 2, 2)
+    assert CodecConfig(shape=(7, 35, 51), levels=levels_for(0.1)).grid_shapes() == shapes[1:]
     model = CodecModel(cfg)
     assert model.decode(model.rounded(), torch.arange(3)).shape == (3, 35, 51, 3)
 
