@@ -31,10 +31,6 @@ PICTURE = "x264"  # the codec whose frames stand beside ours: the one every read
 # caption's text is ~6 px a letter, more than a 160-px frame holds.
 PICTURE_WIDTH = 480
 UI_SECONDS = 1.0  # at most one live update a second while encoding
-# A step of the codec decodes the frames it measures: all 100 of a 160-px clip made 42 steps in 120 s
-# on a busy 2-core CPU (a 9 dB file, the size target missed), 10 a step 600-770 (20-21 dB). As
-# scripts/make_codec.py made the shipped file, so the chart's points of one clip are comparable.
-FRAMES_PER_STEP = 10
 
 
 # ---------------------------------------------------------------- state
@@ -200,7 +196,7 @@ def on_encode(session: Session, example, upload, bpp, seconds, steps: int | None
     caps = api.caps(device)
     clip = api.load_clips([path], caps["max_frames"], caps["max_size"], device)[0]
     run = api.codec.prepare(clip, bpp=float(bpp), seconds=None if steps else float(seconds), steps=steps,
-                            device=device, frames_per_step=FRAMES_PER_STEP)
+                            device=device)
     state = _state(session)
     state.update(stop=False, encoding=True)
     skip = (gr.skip(),) * 7
