@@ -21,14 +21,13 @@ from inr.core.loop import Record
 from inr.core.run import check_device
 from inr.methods.codec import bitstream, entropy
 from inr.methods.codec.bitstream import ClipMeta
-from inr.methods.codec.model import LATENT_MAX, CodecConfig, CodecModel, levels_for
-from inr.methods.codec.train import CodecFitConfig, Steering, make_optimizer, loop_config, trainer
+from inr.methods.codec.model import CodecConfig, CodecModel, levels_for
+from inr.methods.codec.train import CodecFitConfig, Steering, make_optimizer, loop_config, meet_target, trainer
 
 RAW_BPP = 24.0  # uncompressed RGB: no codec should be larger
 DEFAULT_SECONDS = {"cpu": 120.0, "cuda": 30.0}
 WEIGHT_STEPS = range(5, 13)  # synthesis weights are tried at steps 2^-5 .. 2^-12
 CHUNK = 8  # frames decoded at a time
-SIZE_SLACK = 0.2  # a file may miss its target size by this share
 
 
 @dataclass
@@ -178,37 +177,9 @@ def choose_weight_steps(run: CodecRun) -> dict[str, int]:
 
 # ---------------------------------------------------------------- the file
 
-def deadzone(latents: list[torch.Tensor], width: float) -> list[torch.Tensor]:
-    """Latents rounded with a dead zone: |y| < width becomes 0 (width 0.5 is plain rounding)."""
-    return [torch.where(g.abs() < width, torch.zeros_like(g), g).clamp(-LATENT_MAX, LATENT_MAX).round()
-            for g in latents]
-
-
-def fit_to_size(run: CodecRun, slack: float = SIZE_SLACK) -> float:
-    """Widen the rounding's dead zone until the latents' estimated bits fit the target; the width used.
-
-    Steering lambda while training lands most fits near the target, but not all (a short budget,
-    a clip whose rate falls late). A file more than `slack` over the target is brought under it
-    the way classical encoders do it at the end: small coefficients go to zero. The latents of
-    the run change in place (what the file and every later figure then hold).
-    """
-    if run.fit_cfg.bpp is None:
-        return 0.5
-    budget = (1 + slack / 2) * run.fit_cfg.bpp * run.pixels - run.steering.overhead_bits
-    with torch.no_grad():
-        latents = [g.detach().clone() for g in run.model.latents]
-        if entropy.grid_bits(run.arm, deadzone(latents, 0.5)).item() <= (1 + slack) / (1 + slack / 2) * budget:
-            return 0.5
-        low, high = 0.5, 1.0
-        while entropy.grid_bits(run.arm, deadzone(latents, high)).item() > budget and high < LATENT_MAX:
-            low, high = high, 2 * high
-        for _ in range(12):
-            middle = (low + high) / 2
-            low, high = (middle, high) if entropy.grid_bits(run.arm, deadzone(latents, middle)).item() > budget \
-                else (low, middle)
-        for param, value in zip(run.model.latents, deadzone(latents, high)):
-            param.copy_(value)
-    return high
+def fit_to_size(run: CodecRun) -> float:
+    """``train.meet_target`` on the run (a last resort at encode time); the dead zone's width."""
+    return meet_target(run.model, run.arm, run.steering)
 
 
 def encode(run: CodecRun) -> tuple[bytes, dict[str, int]]:
@@ -216,7 +187,7 @@ def encode(run: CodecRun) -> tuple[bytes, dict[str, int]]:
 
     With a target size, the latents are first brought within reach of it (``fit_to_size``).
     """
-    run.state["deadzone"] = fit_to_size(run)
+    run.state["deadzone"] = max(run.state.get("deadzone", 0.5), fit_to_size(run))
     steps = choose_weight_steps(run)
     model = CodecModel(run.model.cfg)
     model.load_state_dict({k: v.cpu() for k, v in run.model.state_dict().items()})

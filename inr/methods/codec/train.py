@@ -21,7 +21,7 @@ from inr.core import loop
 from inr.core.images import to_uint8
 from inr.core.metrics import mse_to_psnr
 from inr.methods.codec.entropy import ARM, grid_bits
-from inr.methods.codec.model import CodecModel, quantise
+from inr.methods.codec.model import LATENT_MAX, CodecModel, quantise
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ def first_lambda(bpp: float) -> float:
 
 LOG_LAMBDA = (math.log(1e-6), math.log(1.0))  # where steering may take lambda
 WARM_UP = 0.1  # share of the budget before steering starts
+SIZE_SLACK = 0.2  # a file may miss its target size by this share
 # Steering keeps lambda within this factor of where it started. A target the fit cannot reach in
 # its budget otherwise sends lambda to the ceiling, where distortion stops counting (jelly at 0.1
 # bpp: lambda 1.0, 21 dB); past the reach, the dead zone at the end (run.fit_to_size) meets the size.
@@ -109,6 +110,43 @@ class Steering:
         self.log_lam = min(max(self.log_lam + 0.02 * error, low, LOG_LAMBDA[0]), high, LOG_LAMBDA[1])
 
 
+def deadzone(latents: list[torch.Tensor], width: float) -> list[torch.Tensor]:
+    """Latents rounded with a dead zone: |y| < width becomes 0 (width 0.5 is plain rounding)."""
+    return [torch.where(g.abs() < width, torch.zeros_like(g), g).clamp(-LATENT_MAX, LATENT_MAX).round()
+            for g in latents]
+
+
+def meet_target(model: CodecModel, arm: ARM, steering: Steering, slack: float = SIZE_SLACK) -> float:
+    """Widen the rounding's dead zone until the latents' estimated bits fit the target; the width used.
+
+    Steering lambda lands most fits near their target, but not all (a short budget, a clip whose
+    rate falls late). Latents that would make the file more than `slack` too large are brought
+    under it the way classical encoders do it: small coefficients go to zero. The fit does this
+    when its latents freeze, so the networks' last tenth of training adapts to it; encoding
+    checks again. The model's latents change in place.
+    """
+    if steering.target_bits is None:
+        return 0.5
+    budget = (1 + slack / 2) * steering.target_bits - steering.overhead_bits
+    with torch.no_grad():
+        latents = [g.detach().clone() for g in model.latents]
+
+        def bits(width: float) -> float:
+            return grid_bits(arm, deadzone(latents, width)).item()
+
+        if bits(0.5) <= (1 + slack) * steering.target_bits - steering.overhead_bits:
+            return 0.5
+        low, high = 0.5, 1.0
+        while bits(high) > budget and high < LATENT_MAX:
+            low, high = high, 2 * high
+        for _ in range(12):
+            middle = (low + high) / 2
+            low, high = (middle, high) if bits(middle) > budget else (low, middle)
+        for param, value in zip(model.latents, deadzone(latents, high)):
+            param.copy_(value)
+    return high
+
+
 def make_optimizer(model: CodecModel, arm: ARM, cfg: CodecFitConfig) -> torch.optim.Optimizer:
     return torch.optim.Adam([
         {"params": list(model.latents.parameters()), "lr": cfg.latent_lr},
@@ -152,6 +190,8 @@ def trainer(model: CodecModel, arm: ARM, frames: torch.Tensor, cfg: CodecFitConf
 
     def step(progress: float):
         mode = stage(progress, cfg.stages)
+        if mode == "frozen" and "deadzone" not in state:
+            state["deadzone"] = meet_target(model, arm, steering)  # the networks then adapt to it
         grids = [quantise(g, mode, generator) for g in model.latents]
         chosen = torch.arange(count) if batch == count else torch.randperm(count, generator=host)[:batch]
         chosen = chosen.to(frames.device)
