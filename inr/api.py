@@ -28,7 +28,7 @@ from inr.core.report import run_card, write_comparison, write_curves, write_imag
 from inr.core.run import (MAX_RENDER_PIXELS, Run, attach_clips, clip_ssim, common_size, default_device, device_name,
                           export, fit, load, load_clips, output_fps, output_size, prepare, render, resume, save,
                           summary, verdict)
-from inr.core.video_baselines import decoded_at_size
+from inr.core.video_baselines import CODEC_LABELS, decoded_at_size
 from inr.methods import codec, inr_v, latent_inr, motion, sigma, superres
 
 ARCHS = arch_names()  # after the methods: the ones they add (motion) included
@@ -43,7 +43,7 @@ __all__ = [
     "ERROR_GAIN", "caption", "curves_figure", "enlarge", "error_map", "frame_psnrs", "predict_frame",
     "preview_triplet", "render_frame", "side_by_side", "uint8_psnr",
     # what a codec is shown beside: the classical codecs' pictures at a size, quality against bytes
-    "decoded_at_size", "rate_distortion_figure",
+    "CODEC_LABELS", "decoded_at_size", "rate_distortion_figure",
     # renders and files
     "MAX_GIF_PIXELS", "MAX_RENDER_PIXELS", "check_export_size", "export", "output_fps", "output_size", "render",
     "run_card", "write_comparison", "write_curves", "write_frames", "write_image", "write_run_card",

@@ -24,7 +24,7 @@ SHIPPED = CHECKPOINTS / "codec_jelly_small.inr"
 SHIPPED_SUMMARY = SHIPPED.with_suffix(".json")
 SHIPPED_CLIP = "jelly_small.mp4"
 CLIPS = compress_latent.CLIPS  # moving clips: a codec of one frame is an image codec
-NAMES = {"x264": "x264 4:4:4", "x264-420": "x264 4:2:0", "x265": "x265 4:4:4", "av1": "AV1 (SVT) 4:2:0"}
+NAMES = api.CODEC_LABELS
 OURS = "neural codec"
 PICTURE = "x264"  # the codec whose frames stand beside ours: the one every reader knows, in 4:4:4 as RGB PSNR scores
 # Frames are enlarged (pixel repeat) to at least this width before their caption is added: the

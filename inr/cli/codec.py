@@ -17,10 +17,6 @@ from inr.cli import latent
 from inr.cli.options import add_clip_options, add_json_option, positive_float
 from inr.cli.progress import follow, notes
 
-CODEC_NAMES = {"x264": "x264 (medium, yuv444p)", "x264-420": "x264 (medium, yuv420p)", "x265": "x265 (medium)",
-               "av1": "AV1 (SVT-AV1)"}
-
-
 def register(sub) -> None:
     p = sub.add_parser("compress", help="encode a clip into a small .inr file (the neural codec, or Latent-INR)")
     p.add_argument("clip", help="video, GIF or folder of frames")
@@ -71,7 +67,7 @@ def cmd_compress(args) -> dict:
             print(f"  GIF: {row['bytes']:,} bytes, PSNR {row['psnr']:.2f} dB")
             continue
         how = "interpolated between CRFs" if row["interpolated"] else f"nearest CRF {row['nearest_crf']}: {row['nearest_bytes']:,} bytes"
-        print(f"  {CODEC_NAMES.get(name, name)} at the same size: PSNR {row['psnr']:.2f} dB ({how}); "
+        print(f"  {api.CODEC_LABELS.get(name, name)} at the same size: PSNR {row['psnr']:.2f} dB ({how}); "
               f"ours {s['psnr'] - row['psnr']:+.2f} dB")
     for row in s.get("codecs", {}).values():
         row.pop("curve", None)  # the JSON line stays one line a person can read

@@ -69,6 +69,10 @@ CODECS = {c.name: c for c in (
 )}
 
 
+# How the codecs are named to a person (the studio's chart and table, the CLI's lines).
+CODEC_LABELS = {"x264": "x264 4:4:4", "x264-420": "x264 4:2:0", "x265": "x265 4:4:4", "av1": "AV1 (SVT) 4:2:0"}
+
+
 def codec_named(name: str | Codec) -> Codec:
     """The codec of this name in ``CODECS`` (a ``Codec`` passes through)."""
     if isinstance(name, Codec):

@@ -11,6 +11,10 @@ __all__ = ["ClipMeta", "CodecConfig", "CodecFitConfig", "CodecRun", "MAGIC", "RA
 
 
 def is_codec_file(path) -> bool:
-    """Whether a file starts with the neural codec's signature (else it may be a Latent-INR .inr)."""
-    with open(path, "rb") as f:
-        return f.read(len(MAGIC)) == MAGIC
+    """Whether a file starts with the neural codec's signature (else it may be a Latent-INR .inr, or
+    unreadable: its reader then says why)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False

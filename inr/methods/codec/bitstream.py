@@ -29,7 +29,6 @@ import constriction
 import numpy as np
 import torch
 
-from inr.core.files import atomic_write_bytes
 from inr.methods.codec import entropy
 from inr.methods.codec.model import LATENT_MAX, CodecConfig, CodecModel
 
@@ -122,15 +121,15 @@ def _encode(model: CodecModel, arm: entropy.ARM, meta: ClipMeta, weight_steps: d
               "hidden": list(cfg.hidden), "refine": cfg.refine, "arm_hidden": cfg.arm_hidden,
               "context": cfg.context,
               "steps": weight_steps, "scales": {}}
+    arm_weights = entropy.fixed_point(arm)
     networks = {f"s.{k}": v for k, v in synthesis_integers(model, weight_steps).items()}
-    networks.update({f"a.{k}": v for k, v in entropy.fixed_point(arm).items()})
+    networks.update({f"a.{k}": v for k, v in arm_weights.items()})
     for name, ints in networks.items():
         scale = header["scales"][name] = weight_scale(ints)
         coder.encode(ints.reshape(-1).numpy().astype(np.int32), _laplace(WEIGHT_MAX),
                      np.zeros(ints.numel()), np.full(ints.numel(), scale))
-    arm_weights = entropy.fixed_point(arm)
-    grids = [g.long().cpu() for g in model.rounded()]
-    for level in level_order(len(grids) if latents else 0):
+    grids = [g.long().cpu() for g in model.rounded()] if latents else []
+    for level in level_order(len(grids)):
         coarse = grids[level + 1] if level + 1 < len(grids) else None
         means, scales = entropy.coding_params(arm_weights, grids[level], coarse, None, level, cfg.context)
         coder.encode(grids[level].reshape(-1).numpy().astype(np.int32), _laplace(LATENT_MAX), means, scales)
@@ -138,13 +137,6 @@ def _encode(model: CodecModel, arm: entropy.ARM, meta: ClipMeta, weight_steps: d
     header.update(words=len(body) // 4, crc=zlib.crc32(body))
     packed = zlib.compress(json.dumps(header, separators=(",", ":")).encode(), 9)
     return _FIXED.pack(MAGIC, VERSION, len(packed)) + packed + body
-
-
-def write(path: str | Path, model: CodecModel, arm: entropy.ARM, meta: ClipMeta, weight_steps: dict[str, int]) -> int:
-    """Write the file atomically; its size in bytes."""
-    payload = encode(model, arm, meta, weight_steps)
-    atomic_write_bytes(path, payload)
-    return len(payload)
 
 
 def _header(payload: bytes, name: str) -> tuple[dict, bytes]:

@@ -55,12 +55,11 @@ class CodecRun:
 
 def floor_bytes(cfg: CodecConfig) -> int:
     """Bytes of the smallest file of this configuration: the header and the networks, latents all zero."""
-    model, arm = CodecModel(cfg), entropy.make_arm(cfg)
+    model = CodecModel(cfg)
     with torch.no_grad():
         for p in model.synthesis.parameters():
             p.zero_()
-    return len(bitstream.encode(model, arm, ClipMeta(*cfg.shape, 30.0), {k: 8 for k in model.synthesis.state_dict()},
-                                latents=False))
+    return overhead_bytes(model, entropy.make_arm(cfg))
 
 
 def check_target(bpp: float | None, cfg: CodecConfig) -> None:
@@ -111,16 +110,8 @@ def prepare(clip: Clip, bpp: float | None = None, lam: float | None = None, seco
 
 def overhead_bytes(model: CodecModel, arm: entropy.ARM) -> int:
     """Bytes of the file less its latents: the header and the networks as they stand (8-bit weight steps)."""
-    empty = CodecModel(model.cfg)
-    empty.synthesis.load_state_dict({k: v.cpu() for k, v in model.synthesis.state_dict().items()})
-    return len(bitstream.encode(empty, _cpu(arm), ClipMeta(*model.cfg.shape, 30.0),
-                                {k: 8 for k in empty.synthesis.state_dict()}, latents=False))
-
-
-def _cpu(arm: entropy.ARM) -> entropy.ARM:
-    copy = entropy.ARM(arm.inner.out_features, len(arm.offsets), arm.context)
-    copy.load_state_dict({k: v.cpu() for k, v in arm.state_dict().items()})
-    return copy
+    steps = {k: 8 for k in model.synthesis.state_dict()}
+    return len(bitstream.encode(model, arm, ClipMeta(*model.cfg.shape, 30.0), steps, latents=False))
 
 
 def fit(run: CodecRun) -> Iterator[Record]:
@@ -177,21 +168,15 @@ def choose_weight_steps(run: CodecRun) -> dict[str, int]:
 
 # ---------------------------------------------------------------- the file
 
-def fit_to_size(run: CodecRun) -> float:
-    """``train.meet_target`` on the run (a last resort at encode time); the dead zone's width."""
-    return meet_target(run.model, run.arm, run.steering)
-
-
 def encode(run: CodecRun) -> tuple[bytes, dict[str, int]]:
     """The file's bytes for the run's model, and the weight steps chosen for it.
 
-    With a target size, the latents are first brought within reach of it (``fit_to_size``).
+    A file still too large for its target (the fit met it when its latents froze, unless it was
+    stopped before) has its latents brought within reach first (``train.meet_target``).
     """
-    run.state["deadzone"] = max(run.state.get("deadzone", 0.5), fit_to_size(run))
+    run.state["deadzone"] = max(run.state.get("deadzone", 0.5), meet_target(run.model, run.arm, run.steering))
     steps = choose_weight_steps(run)
-    model = CodecModel(run.model.cfg)
-    model.load_state_dict({k: v.cpu() for k, v in run.model.state_dict().items()})
-    return bitstream.encode(model, _cpu(run.arm), run.meta, steps), steps
+    return bitstream.encode(run.model, run.arm, run.meta, steps), steps
 
 
 def measure(decoded: np.ndarray, frames: np.ndarray) -> dict:
@@ -227,8 +212,7 @@ def compress(run: CodecRun, path: str | Path, baselines: bool = True) -> dict:
 
 def timed_decode(payload: bytes, name: str) -> tuple[np.ndarray, float]:
     started = time.perf_counter()
-    decoded = bitstream.decode(payload, name)
-    frames = decode_frames(decoded.model)
+    frames, _ = decompress_bytes(payload, name)
     return frames, time.perf_counter() - started
 
 
