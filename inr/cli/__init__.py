@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)
         return 130
-    if getattr(args, "json", False):
+    if getattr(args, "json", False) and result is not None:  # None: a rank other than 0 under torchrun
         print(json.dumps(result, default=_json_default))
     return 0
 

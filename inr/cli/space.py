@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from inr import api
-from inr.cli.options import add_json_option, non_negative_int, positive_float
+from inr.cli.options import add_device_option, add_json_option, non_negative_int, positive_float, positive_int
 from inr.cli.progress import follow, notes
 
 INVERSION_PIXELS = ("visible", "masked")  # what an inversion's train_psnr and heldout_psnr score
@@ -19,17 +19,35 @@ def register(sub) -> None:
                                          "invert, inpaint")
     cmds = space.add_subparsers(dest="space_command", required=True)
 
-    p = cmds.add_parser("train", help="train a meta-network on clips (each cut into windows and mirrored)")
-    p.add_argument("clips", nargs="+", help="videos, GIFs or folders of frames (two or more clips in all)")
+    p = cmds.add_parser("train", help="train a meta-network on clips (each cut into windows and mirrored); "
+                                      "under torchrun, on every process at once")
+    p.add_argument("clips", nargs="*", help="videos, GIFs or folders of frames (two or more windows in all)")
+    p.add_argument("--data", metavar="DIR", help="a folder of clips (sub-folders too), decoded as training asks "
+                                                 "for them, not held in memory")
     p.add_argument("--out", required=True, help="folder for space.safetensors")
     p.add_argument("--seconds", type=positive_float, help="stop after S seconds (default 60 unless --steps)")
     p.add_argument("--steps", type=non_negative_int, help="stop after N steps")
     p.add_argument("--windows", type=non_negative_int, default=3, help="windows cut from each clip (default 3)")
     p.add_argument("--no-flips", action="store_true", help="do not add mirrored copies of the windows")
     p.add_argument("--no-progressive", action="store_true", help="train on every clip at full size from the start")
-    p.add_argument("--latent-reg", type=float, default=api.inr_v.TrainConfig().latent_reg,
+    default = api.inr_v.HyperConfig()
+    p.add_argument("--frames", type=positive_int, default=default.frames,
+                   help=f"frames of every clip of the space (default {default.frames})")
+    p.add_argument("--height", type=positive_int, default=default.height, help=f"its height (default {default.height})")
+    p.add_argument("--width", type=positive_int, default=default.width, help=f"its width (default {default.width})")
+    trained = api.inr_v.TrainConfig()
+    p.add_argument("--clips-per-step", type=positive_int, default=trained.clips_per_step,
+                   help=f"windows a step, over all processes (default {trained.clips_per_step}; a multiple of "
+                        "their number)")
+    p.add_argument("--latent-reg", type=float, default=trained.latent_reg,
                    help="weight of the codes' L2 prior (0: off)")
+    p.add_argument("--resume", action="store_true",
+                   help="go on from OUT/space.safetensors if it is there (its weights, optimizer and steps; "
+                        "the same clips and window options)")
+    p.add_argument("--checkpoint-every", type=positive_float, default=300.0, metavar="S",
+                   help="write OUT/space.safetensors every S seconds of training, and at the end (default 300)")
     p.add_argument("--seed", type=int, default=0)
+    add_device_option(p)
     add_json_option(p)
     p.set_defaults(handler=cmd_train)
 
@@ -74,22 +92,83 @@ def _add_inversion_options(p: argparse.ArgumentParser, out_help: str, box: bool 
     add_json_option(p)
 
 
-def cmd_train(args) -> dict:
-    sources = api.load_clips(args.clips, max_frames=0, max_size=96, device="cpu")
-    shape = api.inr_v.HyperConfig().shape
-    clips = [w for c in sources for w in api.inr_v.windows(c, shape, max(1, args.windows), not args.no_flips)]
-    print(f"{len(sources)} source clips -> {len(clips)} clips of {shape[0]} frames at {shape[2]}x{shape[1]} "
-          f"(windows{'' if args.no_flips else ' and mirrors'})", file=sys.stderr)
-    space = api.inr_v.new(clips, seed=args.seed)
-    seconds = args.seconds or (60.0 if args.steps is None else None)  # a minute unless only --steps is given
-    cfg = api.inr_v.TrainConfig(steps=args.steps, seconds=seconds, progressive=not args.no_progressive,
-                                latent_reg=args.latent_reg, seed=args.seed)
-    follow(api.inr_v.train(space, cfg), "space train")
-    path = api.inr_v.save(space, Path(args.out) / "space.safetensors")
+def cmd_train(args) -> dict | None:
+    """Train a space, one process or many: under torchrun every rank runs this, DDP shares the
+    gradients, and rank 0 alone prints, writes the checkpoint and returns the figures."""
+    if bool(args.clips) == bool(args.data):
+        raise ValueError("give the clips to train on, or --data DIR, not both" if args.clips else
+                         "give the clips to train on, or --data DIR")
+    if args.height < 2 or args.width < 2:
+        raise ValueError(f"the space's clips must be at least 2x2 pixels, got {args.width}x{args.height}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file: give a folder")
+    where = api.distributed.place()
+    device = api.distributed.device_for(args.device, where)
+    shape = (args.frames, args.height, args.width)
+    with api.distributed.group(where, device):
+        data = _training_windows(args, shape, where)
+        path = out / "space.safetensors"
+        space = _space(args, data, path, device, where)
+        seconds = args.seconds or (60.0 if args.steps is None else None)  # a minute unless only --steps is given
+        cfg = api.inr_v.TrainConfig(steps=args.steps, seconds=seconds, clips_per_step=args.clips_per_step,
+                                    progressive=not args.no_progressive, latent_reg=args.latent_reg, seed=args.seed)
+        if args.resume and space.train_cfg and args.seconds is None and args.steps is None:
+            cfg = space.train_cfg  # go on to the budget it was started with
+        if where.main:
+            print(f"training on {api.device_name(device)}" + (f", {where.world} processes (DistributedDataParallel, "
+                  f"{api.distributed.backend(device)}), {cfg.clips_per_step // where.world} windows each a step"
+                  if where.world > 1 else ""), file=sys.stderr)
+        records = api.inr_v.checkpointed(api.inr_v.train(space, cfg), space, path, args.checkpoint_every, where.main)
+        if where.main:
+            follow(records, "space train")
+        else:
+            for _ in records:  # the other ranks train in step with rank 0 and say nothing
+                pass
+    if not where.main:
+        return None
     s = api.inr_v.summary(space)
     print(f"training pixels: {s['train_psnr']:.2f} dB PSNR ({s['scored_on']}) after {s['steps']} steps in "
           f"{s['seconds']:.1f} s; {s['params']:,} parameters\nwrote {path}")
-    return {**s, "checkpoint": str(path), "clip_names": space.names()}
+    return {**s, "checkpoint": str(path), "clip_names": space.names()[:1000], "processes": where.world}
+
+
+def _training_windows(args, shape: tuple[int, int, int], where) -> "api.inr_v.Windows":
+    """The windows to learn from: the clips' windows held in memory, or --data's decoded on demand."""
+    count, flips = max(1, args.windows), not args.no_flips
+    if args.data:
+        files = api.batch.find_clips(args.data)
+        good, bad = api.inr_v.readable(files, api.inr_v.decode_size(shape))
+        data = api.inr_v.folder(good, args.data, shape, count, flips) if good else None
+        if where.main:
+            for _, reason in bad:  # the reason names the file
+                print(f"skipped {reason}", file=sys.stderr)
+            if data is not None:
+                print(f"{args.data}: {len(good)} clips -> {len(data)} windows of {shape[0]} frames at "
+                      f"{shape[2]}x{shape[1]}, decoded as training asks for them"
+                      + (f"; {len(bad)} unreadable skipped" if bad else ""), file=sys.stderr)
+        if data is None:
+            raise ValueError(f"{args.data}: none of its {len(files)} clips could be read")
+        return data
+    sources = api.load_clips(args.clips, max_frames=0, max_size=api.inr_v.decode_size(shape), device="cpu")
+    clips = [w for c in sources for w in api.inr_v.windows(c, shape, count, flips)]
+    if where.main:
+        print(f"{len(sources)} source clips -> {len(clips)} clips of {shape[0]} frames at {shape[2]}x{shape[1]} "
+              f"(windows{'' if args.no_flips else ' and mirrors'})", file=sys.stderr)
+    return api.inr_v.stacked(clips)
+
+
+def _space(args, data, path: Path, device: str, where) -> api.inr_v.Space:
+    """A new space for the windows, or with --resume the one saved at `path` (when there), on `device`."""
+    if args.resume and path.is_file():
+        space = api.inr_v.load(path, device)
+        api.inr_v.attach(space, data)
+        if where.main:
+            print(f"resuming {path} from step {space.steps} ({space.seconds:.1f} s)", file=sys.stderr)
+        return space
+    if args.resume and where.main:
+        print(f"{path} is not there yet: starting a new space", file=sys.stderr)
+    return api.inr_v.new(data, seed=args.seed, device=device)
 
 
 def cmd_sample(args) -> dict:

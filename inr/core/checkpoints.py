@@ -47,7 +47,7 @@ class ClipInfo:
         return self.frames, self.height, self.width
 
 
-def optimizer_state(model: Field, optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
+def optimizer_state(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
     """(tensors named ``optimizer.<param>.<key>``, JSON-able param groups naming their params)."""
     names = {id(p): n for n, p in model.named_parameters()}
     tensors, groups = {}, []
@@ -189,7 +189,7 @@ def load_with_optimizer(path: str | Path, device: str = "cpu") -> tuple[Field, l
     ``restore_optimizer``."""
     path = Path(path)
     tensors, metadata = read(path)
-    weights = {k: v for k, v in tensors.items() if not k.startswith(OPTIMIZER_PREFIX)}
+    weights, state = split_optimizer(path, tensors, metadata)
     try:
         config = json.loads(metadata["model"])
         clip_data = json.loads(metadata["clips"])
@@ -206,16 +206,21 @@ def load_with_optimizer(path: str | Path, device: str = "cpu") -> tuple[Field, l
     except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"{path}: checkpoint config is invalid or does not match its weights ({reason})") from err
-    state = None
-    if "optimizer" in metadata:
-        try:
-            groups = json.loads(metadata["optimizer"])
-            check_finite(groups, "optimizer")
-        except ValueError as err:
-            raise ValueError(f"{path}: checkpoint holds an unreadable optimizer state ({err})") from err
-        state = {"groups": groups,
-                 "tensors": {k[len(OPTIMIZER_PREFIX):]: v for k, v in tensors.items() if k.startswith(OPTIMIZER_PREFIX)}}
     return model.to(device), clips, extra, state
+
+
+def split_optimizer(path: Path, tensors: dict, metadata: dict) -> tuple[dict, dict | None]:
+    """(the model's tensors, the optimizer state for ``restore_optimizer`` or None) of a file's contents."""
+    weights = {k: v for k, v in tensors.items() if not k.startswith(OPTIMIZER_PREFIX)}
+    if "optimizer" not in metadata:
+        return weights, None
+    try:
+        groups = json.loads(metadata["optimizer"])
+        check_finite(groups, "optimizer")
+    except ValueError as err:
+        raise ValueError(f"{path}: checkpoint holds an unreadable optimizer state ({err})") from err
+    return weights, {"groups": groups,
+                     "tensors": {k[len(OPTIMIZER_PREFIX):]: v for k, v in tensors.items() if k.startswith(OPTIMIZER_PREFIX)}}
 
 
 def load(path: str | Path, device: str = "cpu") -> tuple[Field, list[ClipInfo], dict]:
@@ -223,7 +228,7 @@ def load(path: str | Path, device: str = "cpu") -> tuple[Field, list[ClipInfo], 
     return load_with_optimizer(path, device)[:3]
 
 
-def restore_optimizer(optimizer: torch.optim.Optimizer, model: Field, state: dict) -> None:
+def restore_optimizer(optimizer: torch.optim.Optimizer, model: nn.Module, state: dict) -> None:
     """Put a saved optimizer state into `optimizer` (made for `model` as the fit makes it).
 
     ValueError if the saved groups, parameters or state shapes do not match it: a mismatched

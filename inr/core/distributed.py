@@ -62,6 +62,14 @@ def place(environ: dict | None = None) -> Place:
     return Place(rank, world, local)
 
 
+def current() -> Place:
+    """This process's place in the process group it has joined; rank 0 of 1 outside ``group``."""
+    if not active():
+        return Place()
+    rank = dist.get_rank()
+    return Place(rank, dist.get_world_size(), place().local_rank if "LOCAL_RANK" in os.environ else rank)
+
+
 def device_for(requested: str | None, where: Place) -> str:
     """The device of this rank: `requested` (default: cuda if PyTorch sees one, else cpu), and on a
     machine with several GPUs, the one of this rank's slot (``cuda:LOCAL_RANK``)."""

@@ -5,7 +5,9 @@ tensor) and its scoring (the figures of a record). The loop owns the rest: the b
 and/or seconds, whichever runs out first), the clock, the learning-rate decay, the running loss
 (kept on the device: one host sync per record, none per step), when records come and when they
 carry a preview, and the final record. ``zero_grad``, ``backward`` and ``optimizer.step`` happen
-here and nowhere else.
+here and nowhere else. A resumed training continues its budget from where it stopped (``start_step``,
+``start_seconds``); under DistributedDataParallel every rank reads the slowest rank's clock
+(``agree``), so all take the same schedule and stop after the same step.
 
 The caller prints, plots, checkpoints, or stops by not asking for more; the model holds the
 weights so far at every yield.
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from inr.core import distributed
 
 PRECISIONS = ("fp32", "tf32", "bf16")
 
@@ -131,9 +135,18 @@ class LoopConfig:
     score_start: bool = False  # the first record before the first step (an inversion's start); else after it
     score_end: bool = True  # a live record after the last step too, so the live curve reaches the end
     final: bool = True  # then a record scored on every pixel
+    # Where a resumed training stood in this budget: its steps and seconds count, and its records go on from them.
+    start_step: int = 0
+    start_seconds: float = 0.0
+    # Under DDP each rank runs this loop: take the largest elapsed time of all ranks (a tiny all-reduce
+    # a step), or a time budget would end on different steps and leave a rank waiting for gradients.
+    agree: bool = False
 
     def __post_init__(self):
         check_budget(self.steps, self.seconds)
+        if self.start_step < 0 or not (math.isfinite(self.start_seconds) and self.start_seconds >= 0):
+            raise ValueError(f"a training resumes from step >= 0 and seconds >= 0, got {self.start_step}, "
+                             f"{self.start_seconds}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if not 0 <= self.decay_from < 1:
@@ -148,7 +161,9 @@ def train(trainer: Trainer, optimizer: torch.optim.Optimizer, cfg: LoopConfig) -
     """Step `optimizer` on the trainer's loss until the budget is spent, yielding Records.
 
     Live records come after the first step (or before it, with score_start), then at most every
-    log_seconds, and after the last step; the final record (cfg.final) scores every pixel.
+    log_seconds, and after the last step; the final record (cfg.final) scores every pixel. Records
+    count steps and seconds from the training's start (cfg.start_step, cfg.start_seconds), their
+    rate from this call's.
     """
     device = optimizer.param_groups[0]["params"][0].device
     # The decay starts from each group's first rate, kept as "initial_lr" (PyTorch's schedulers use
@@ -179,15 +194,21 @@ def train(trainer: Trainer, optimizer: torch.optim.Optimizer, cfg: LoopConfig) -
         # of the fit by spacing the records at least 4x the time one takes.
         last_log = time.perf_counter()
         log_gap = max(cfg.log_seconds, 4 * (last_log - began))
-        return Record(step, loss, scores.train_psnr, scores.heldout_psnr, elapsed, step / max(elapsed, 1e-9),
-                      scores.preview, final, scores.members)
+        return Record(cfg.start_step + step, loss, scores.train_psnr, scores.heldout_psnr, cfg.start_seconds + elapsed,
+                      step / max(elapsed, 1e-9), scores.preview, final, scores.members)
+
+    def progress() -> float:
+        elapsed = time.perf_counter() - start
+        if cfg.agree:
+            elapsed = distributed.slowest(elapsed)
+        return spent(cfg.start_step + step, cfg.start_seconds + elapsed, cfg.steps, cfg.seconds)
 
     if cfg.score_start:
         yield record()
-    while (progress := spent(step, time.perf_counter() - start, cfg.steps, cfg.seconds)) < 1.0:
-        decay(optimizer, base_lrs, cfg.final_ratio, progress, cfg.decay_from)
+    while (share := progress()) < 1.0:
+        decay(optimizer, base_lrs, cfg.final_ratio, share, cfg.decay_from)
         with precision(cfg.precision, device):
-            out = trainer.step(progress)
+            out = trainer.step(share)
             objective, shown = out if isinstance(out, tuple) else (out, out)
             optimizer.zero_grad(set_to_none=True)
             objective.backward()

@@ -1,12 +1,13 @@
 """INR-V: a hypernetwork maps a clip's latent code to a small INR; a continuous space of clips."""
 
+from inr.methods.inr_v.data import Windows, readable
 from inr.methods.inr_v.hypernet import HyperConfig, InvertConfig, TrainConfig
-from inr.methods.inr_v.space import (GIF_FPS, Inversion, Space, box_mask, conform, interpolate, interpolate_frame,
-                                     inversion_panel, inversion_render, inversion_summary, invert, load, new,
-                                     new_inversion, parse_box, sample, save, show_mask, simple_fill, summary, train,
-                                     window_set, windows)
+from inr.methods.inr_v.space import (GIF_FPS, Inversion, Space, attach, box_mask, checkpointed, conform, decode_size, folder, interpolate,
+                                     interpolate_frame, inversion_panel, inversion_render, inversion_summary, invert,
+                                     load, new, new_inversion, parse_box, sample, save, show_mask, simple_fill,
+                                     stacked, summary, train, window_set, windows)
 
-__all__ = ["GIF_FPS", "HyperConfig", "Inversion", "InvertConfig", "Space", "TrainConfig", "box_mask", "conform",
-           "interpolate", "interpolate_frame", "inversion_panel", "inversion_render", "inversion_summary", "invert",
-           "load", "new", "new_inversion", "parse_box", "sample", "save", "show_mask", "simple_fill", "summary",
-           "train", "window_set", "windows"]
+__all__ = ["GIF_FPS", "HyperConfig", "Inversion", "InvertConfig", "Space", "TrainConfig", "Windows", "attach", "box_mask",
+           "checkpointed", "conform", "decode_size", "folder", "interpolate", "interpolate_frame", "inversion_panel", "inversion_render",
+           "inversion_summary", "invert", "load", "new", "new_inversion", "parse_box", "readable", "sample", "save",
+           "show_mask", "simple_fill", "stacked", "summary", "train", "window_set", "windows"]

@@ -24,18 +24,22 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import save as save_bytes
+from torch.nn.parallel import DistributedDataParallel
 
-from inr.core import checkpoints, loop
+from inr.core import checkpoints, distributed, loop
 from inr.core.checkpoints import ClipInfo
 from inr.core.files import atomic_write_bytes
 from inr.core.coords import frame_times, grid, pixel_centres
 from inr.core.loop import Record
 from inr.core.images import to_uint8
 from inr.core.metrics import mse_to_psnr
+from inr.methods.inr_v.data import Batches, Windows
 
 FORMAT = "inr-space"
 VERSION = "1"
 RENDER_CHUNK = 2**16  # points per forward pass of a render: ~12 MB of activations at width 48
+PROBE_CLIPS = 32  # windows whose middle frame the live curve scores: all of a small set, a sample of a large one
+STEP_SEEDS = 1_000_003  # a step's pixel draws are seeded seed * STEP_SEEDS + step: resumable, rank-independent
 
 
 @dataclass(frozen=True)
@@ -224,12 +228,17 @@ class TrainConfig:
 
 
 def schedule(cfg: TrainConfig, progress: float, clips: int) -> tuple[int, int]:
-    """(clips in play, resolution level: 1 = half size, 0 = full) at this share of the budget."""
+    """(clips in play, resolution level: 1 = half size, 0 = full) at this share of the budget.
+
+    The clips in play grow from a quarter to all, in whole batches (a multiple of clips_per_step),
+    so that processes sharing a batch share every window in play evenly (``data.Batches``).
+    """
     if not cfg.progressive:
         return clips, 0
     first = min(clips, max(2, math.ceil(clips / 4)))
     grow = 1.0 if cfg.grow_until == 0 else min(1.0, progress / cfg.grow_until)
-    return first + round((clips - first) * grow), int(progress < cfg.low_res_until)
+    active = first + round((clips - first) * grow)
+    return min(clips, math.ceil(active / cfg.clips_per_step) * cfg.clips_per_step), int(progress < cfg.low_res_until)
 
 
 def half_size(clips: torch.Tensor) -> torch.Tensor:
@@ -244,75 +253,125 @@ def half_size(clips: torch.Tensor) -> torch.Tensor:
     return x.reshape(n, t, 3, h // 2, w // 2).permute(0, 1, 3, 4, 2).contiguous()
 
 
-def _draw(targets: torch.Tensor, which: torch.Tensor, pixels: int, g: torch.Generator):
-    """Random pixels of the clips `which`: coordinates (B, P, 3) and colours (B, P, 3)."""
+def _draw(targets: torch.Tensor, batch: int, pixels: int, g: torch.Generator, rows: slice = slice(None)):
+    """Random pixels of the windows `targets` (b, T, H, W, 3): coordinates (b, P, 3) and colours (b, P, 3).
+
+    The draws are made for the whole step's `batch` windows and `rows` picks this process's: every
+    rank draws the same numbers, so the pixels of a window do not depend on which rank trains it.
+    """
     _, frames, height, width, _ = targets.shape
-    b = len(which)
-    ti = torch.randint(frames, (b, pixels), generator=g)
-    yi = torch.randint(height, (b, pixels), generator=g)
-    xi = torch.randint(width, (b, pixels), generator=g)
+    ti, yi, xi = (torch.randint(size, (batch, pixels), generator=g)[rows] for size in (frames, height, width))
     coords = torch.stack([frame_times(frames)[ti], pixel_centres(height)[yi], pixel_centres(width)[xi]], dim=-1)
-    colours = targets[which[:, None], ti, yi, xi]
-    return coords, colours
+    k = torch.arange(len(ti))[:, None]
+    ti, yi, xi, k = (loop.to_device(v, targets.device) for v in (ti, yi, xi, k))
+    return loop.to_device(coords, targets.device), targets[k, ti, yi, xi]
 
 
 @torch.no_grad()
 def _probe_psnr(model: HyperINR, clips: torch.Tensor) -> float:
-    """PSNR (dB) of the middle frame of every training clip: the live curve (training pixels)."""
+    """PSNR (dB) of the middle frame of the first len(clips) windows (uint8 (N, T, H, W, 3)): the live curve."""
     n, frames, height, width = clips.shape[:4]
     mid = frames // 2
     t, y, x = torch.meshgrid(frame_times(frames)[mid : mid + 1], pixel_centres(height), pixel_centres(width),
                              indexing="ij")
-    points = torch.stack([t, y, x], dim=-1).reshape(1, -1, 3).expand(n, -1, -1)
-    rgb = model(model.latents, points).clamp(0, 1)
+    points = torch.stack([t, y, x], dim=-1).reshape(1, -1, 3).expand(n, -1, -1).to(clips.device)
+    rgb = model(model.latents[:n], points).clamp(0, 1)
     target = clips[:, mid].reshape(n, -1, 3).float() / 255
     return mse_to_psnr(F.mse_loss(rgb, target).item())
 
 
-def train(model: HyperINR, clips: torch.Tensor, cfg: TrainConfig) -> Iterator[Record]:
-    """Fit the meta-network and one code per clip to uint8 clips (N, T, H, W, 3); yield Records.
+@torch.no_grad()
+def windows_psnr(model: HyperINR, data: Windows) -> float:
+    """PSNR (dB) over every pixel of every window, each rank scoring its share (then summed)."""
+    where, device = distributed.current(), model.latents.device
+    sums = torch.zeros(2, dtype=torch.float64)  # squared error, values
+    for i in range(where.rank, len(data), where.world):
+        err = clip_errors(model, model.latents[i : i + 1], data.batch([i]).to(device))
+        sums += torch.tensor([err.sum().item(), err.numel() * 3], dtype=torch.float64)
+    error, count = distributed.total(sums).tolist()
+    return mse_to_psnr(error / count)
 
-    Each step draws a few clips (from those in play: progressive training starts with a quarter
-    of them and grows) and random pixels of each (of half-size frames early on), predicts each
-    clip's INR weights from its code and scores them in one batched pass. `train_psnr` is on
-    training pixels: the middle frame of every clip while training, every pixel in the last
-    (final) record. Nothing is held out here: a clip's generalisation is measured by inverting
-    clips that are not in the set (``invert``).
-    """
-    n = clips.shape[0]
-    if clips.shape[1:4] != model.cfg.shape or n != model.cfg.clips:
-        raise ValueError(f"clips of shape {tuple(clips.shape[:4])} do not match the space's "
-                         f"{model.cfg.clips} clips of T, H, W = {model.cfg.shape}")
+
+def make_optimizer(model: HyperINR, cfg: TrainConfig) -> torch.optim.Adam:
+    """Adam with two rates: the meta-network's and the codes' (each code sees only its own clip's steps)."""
     net = [p for name, p in model.named_parameters() if name != "latents"]
-    optimizer = torch.optim.Adam([{"params": net, "lr": cfg.lr}, {"params": [model.latents], "lr": cfg.latent_lr}])
+    return torch.optim.Adam([{"params": net, "lr": cfg.lr}, {"params": [model.latents], "lr": cfg.latent_lr}])
+
+
+class _Batch(nn.Module):
+    """The model as DistributedDataParallel wraps it: window indices and points in, colours and codes out.
+
+    Looking the codes up inside the forward pass keeps every parameter DDP synchronises in one graph.
+    """
+
+    def __init__(self, model: HyperINR):
+        super().__init__()
+        self.model = model
+
+    def forward(self, pick: torch.Tensor, coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        codes = self.model.latents[pick]  # (b, D)
+        return self.model(codes, coords), codes
+
+
+def train(model: HyperINR, data: Windows, cfg: TrainConfig, optimizer: torch.optim.Optimizer | None = None,
+          start: tuple[int, float] = (0, 0.0)) -> Iterator[Record]:
+    """Fit the meta-network and one code per window of `data`; yield Records.
+
+    Each step takes a few windows (from those in play: progressive training starts with a quarter
+    of them and grows) and random pixels of each (of half-size frames early on), predicts each
+    window's INR weights from its code and scores them in one batched pass. `train_psnr` is on
+    training pixels: the middle frame of the first PROBE_CLIPS windows while training, every pixel
+    of every window in the last (final) record. Nothing is held out here: a clip's generalisation
+    is measured by inverting clips that are not in the set (``invert``).
+
+    Under torchrun (inside ``distributed.group``) the model is wrapped in DistributedDataParallel:
+    each rank trains on its part of the step's windows and the gradients are averaged, so N
+    processes take the steps one process would. `start` is where a resumed training stood in
+    the budget (steps, seconds); `optimizer` carries its state.
+    """
+    n = len(data)
+    if tuple(data.shape) != model.cfg.shape or n != model.cfg.clips:
+        raise ValueError(f"{n} windows of T, H, W = {tuple(data.shape)} do not match the space's "
+                         f"{model.cfg.clips} clips of T, H, W = {model.cfg.shape}")
+    optimizer = optimizer or make_optimizer(model, cfg)
     budget = loop.LoopConfig(cfg.steps, cfg.seconds, cfg.final_lr_ratio, log_seconds=cfg.log_seconds,
-                             preview_seconds=cfg.preview_seconds)
+                             preview_seconds=cfg.preview_seconds, start_step=start[0], start_seconds=start[1],
+                             agree=distributed.active())
     model.train()
-    yield from loop.train(_space_trainer(model, clips, cfg), optimizer, budget)
+    batch = _Batch(model)
+    if distributed.active():
+        device = model.latents.device
+        batch = DistributedDataParallel(batch, device_ids=[device] if device.type == "cuda" else None,
+                                        forward_sync_buffers=False)  # the only buffer, the Fourier matrix, is fixed
+    yield from loop.train(_space_trainer(model, batch, data, cfg, start[0]), optimizer, budget)
 
 
-def _space_trainer(model: HyperINR, clips: torch.Tensor, cfg: TrainConfig) -> loop.Trainer:
-    """The step (a few clips in play, random pixels of each, at the schedule's resolution) and the scoring."""
-    n = clips.shape[0]
-    g = torch.Generator().manual_seed(cfg.seed)
-    order = torch.randperm(n, generator=g)  # the clips in play first: a fixed random order
-    levels = [clips.float() / 255, half_size(clips)]  # full size, then (N, T, H/2, W/2, 3)
+def _space_trainer(model: HyperINR, batch: nn.Module, data: Windows, cfg: TrainConfig, start_step: int) -> loop.Trainer:
+    """The step (this rank's windows of the step, random pixels of each, at the schedule's resolution)
+    and the scoring."""
+    n, where, device = len(data), distributed.current(), model.latents.device
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed))  # the clips in play first
+    batches = Batches(order, cfg.clips_per_step, cfg.seed, epoch=start_step)
+    probe = data.batch(range(min(n, PROBE_CLIPS))).to(device)
+    count = [start_step]  # the training's step: it seeds the step's pixel draws, the same on every rank
+    rows = slice(where.rank, None, where.world)
 
     def step(progress: float) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         active, level = schedule(cfg, progress, n)
-        pick = order[torch.randperm(active, generator=g)[: cfg.clips_per_step]]
-        coords, colours = _draw(levels[level], pick, cfg.pixels_per_clip, g)
-        codes = model.latents[pick]
-        mse = F.mse_loss(model(codes, coords), colours)
+        pick = batches.next(active)
+        frames = data.batch(pick).to(device)  # uint8 (b, T, H, W, 3)
+        targets = half_size(frames) if level else frames.float() / 255
+        g = torch.Generator().manual_seed(cfg.seed * STEP_SEEDS + count[0])
+        count[0] += 1
+        coords, colours = _draw(targets, cfg.clips_per_step, cfg.pixels_per_clip, g, rows)
+        rgb, codes = batch(loop.to_device(torch.tensor(pick), device), coords)
+        mse = F.mse_loss(rgb, colours)
         if not cfg.latent_reg:
             return mse
         return mse + cfg.latent_reg * codes.pow(2).sum(-1).mean(), mse  # the curve shows the error alone
 
     def score(final: bool, preview: bool) -> loop.Scores:
-        if final:
-            train_psnr = mse_to_psnr(clip_errors(model, model.latents, clips).mean().item() / 3)
-        else:
-            train_psnr = _probe_psnr(model, clips)
+        train_psnr = windows_psnr(model, data) if final else _probe_psnr(model, probe)
         frame = render_frame(model, model.latents[0].detach(), model.cfg.frames // 2) if preview else None
         return loop.Scores(train_psnr, None, frame)
 
@@ -399,20 +458,27 @@ def _code_trainer(model: HyperINR, clip: torch.Tensor, code: torch.Tensor, cfg: 
 
 # ---------------------------------------------------------------- checkpoints
 
-def save(path: str | Path, model: HyperINR, clips: list[ClipInfo], extra: dict | None = None):
-    """Weights, codes and the JSON config in one safetensors file, written atomically."""
+def save(path: str | Path, model: HyperINR, clips: list[ClipInfo], extra: dict | None = None,
+         optimizer: torch.optim.Optimizer | None = None):
+    """Weights, codes and the JSON config in one safetensors file, written atomically; with the
+    optimizer's state when given (what a resumed training needs)."""
     path = Path(path)
     if len(clips) != model.cfg.clips:
         raise ValueError(f"the space holds {model.cfg.clips} clips but {len(clips)} clip infos were given")
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     metadata = {"format": FORMAT, "version": VERSION, "config": json.dumps(asdict(model.cfg)),
                 "clips": json.dumps([asdict(c) for c in clips]), "extra": json.dumps(extra or {})}
+    if optimizer is not None:
+        state, groups = checkpoints.optimizer_state(model, optimizer)
+        tensors.update(state)
+        metadata["optimizer"] = json.dumps(groups)
     atomic_write_bytes(path, save_bytes(tensors, metadata=metadata))
     return path
 
 
-def load(path: str | Path, device: str = "cpu") -> tuple[HyperINR, list[ClipInfo], dict]:
-    """(meta-network, clip infos, extra); ValueError naming the file if it is not a space checkpoint.
+def load(path: str | Path, device: str = "cpu") -> tuple[HyperINR, list[ClipInfo], dict, dict | None]:
+    """(meta-network, clip infos, extra, optimizer state or None); ValueError naming the file if it is
+    not a space checkpoint.
 
     Read through the engine's checked reader: every config number finite, clip infos in range,
     and the network's shapes compared on the meta device before any memory is given to it.
@@ -420,6 +486,7 @@ def load(path: str | Path, device: str = "cpu") -> tuple[HyperINR, list[ClipInfo
     path = Path(path)
     tensors, metadata = checkpoints.read(path, FORMAT, VERSION, "latent-space checkpoint",
                                          hints={checkpoints.FORMAT: "a single-model checkpoint: use it with fit/render"})
+    tensors, state = checkpoints.split_optimizer(path, tensors, metadata)
     try:
         config = json.loads(metadata["config"])
         clip_data = json.loads(metadata["clips"])
@@ -439,4 +506,4 @@ def load(path: str | Path, device: str = "cpu") -> tuple[HyperINR, list[ClipInfo
         raise ValueError(f"{path}: latent-space checkpoint config does not match its weights ({reason})") from err
     if len(clips) != cfg.clips:
         raise ValueError(f"{path}: latent-space checkpoint lists {len(clips)} clips but holds {cfg.clips} codes")
-    return model.to(device), clips, extra
+    return model.to(device), clips, extra, state

@@ -1,7 +1,8 @@
 """A continuous space of clips (INR-V) around the meta-network of ``hypernet``.
 
-What a user does with the space: bring clips to its one size (``conform``, ``windows``), train it
-(``new``, ``train``), move in it (``interpolate``, ``sample`` from a Gaussian prior fitted
+What a user does with the space: bring clips to its one size (``conform``, ``windows``, or
+``folder`` for a folder of many clips decoded on demand), train it (``new``, ``train``, also under
+torchrun: see ``hypernet.train``; ``save`` and ``load`` with the optimizer to resume), move in it (``interpolate``, ``sample`` from a Gaussian prior fitted
 to the learned codes), and place new clips in it (``new_inversion`` + ``invert``: fit only a
 code; with a box hidden, that is inpainting, scored against ``simple_fill``).
 
@@ -19,10 +20,12 @@ import torch
 from scipy import ndimage
 
 from inr.methods.inr_v import hypernet
+from inr.core import checkpoints
 from inr.core.checkpoints import ClipInfo
 from inr.core.loop import Record
 from inr.core.history import thin
 from inr.core.images import side_by_side
+from inr.methods.inr_v.data import Folder, Stacked, Windows, window_starts
 from inr.methods.inr_v.hypernet import HyperConfig, HyperINR, InvertConfig, TrainConfig
 from inr.core.io import Clip, load_clip, resize
 from inr.core.metrics import mse_to_psnr
@@ -37,8 +40,10 @@ class Space:
 
     model: HyperINR
     clips: list[ClipInfo]
-    frames: torch.Tensor | None = None  # uint8 (N, T, H, W, 3): the training clips, while known
+    data: Windows | None = None  # the training windows, while known (``attach`` gives a loaded space its own)
     train_cfg: TrainConfig | None = None
+    optimizer: torch.optim.Optimizer | None = None  # kept between trainings, saved for a resume
+    saved_optimizer: dict | None = None  # a loaded checkpoint's optimizer state, until training restores it
     history: list[Record] = field(default_factory=list)
     steps: int = 0
     seconds: float = 0.0
@@ -102,15 +107,9 @@ def windows(clip: Clip, shape: tuple[int, int, int], count: int = 3, flips: bool
     """Several space clips cut from one clip: up to `count` evenly spaced windows, each also mirrored.
 
     With only a handful of source clips this is how the space gets a set to learn from: the windows
-    differ in motion, the mirrors in layout. A window takes every 2nd frame when the clip is long
-    enough, so 16 frames span about a second of a 30 fps clip.
+    differ in motion, the mirrors in layout (``data.window_starts`` places them).
     """
-    frames = shape[0]
-    available = clip.frames.shape[0]
-    stride = 2 if available >= 2 * frames else 1
-    span = (frames - 1) * stride + 1
-    last = max(0, available - span)
-    starts = sorted({round(v) for v in np.linspace(0, last, max(1, count))}) if last else [0]
+    starts, stride = window_starts(clip.frames.shape[0], shape[0], count)
     out = []
     for s in starts:
         out.append(conform(clip, shape, s, stride))
@@ -119,6 +118,15 @@ def windows(clip: Clip, shape: tuple[int, int, int], count: int = 3, flips: bool
     return out
 
 
+def folder(files: list[Path], root: str | Path, shape: tuple[int, int, int], count: int = 3,
+           flips: bool = True) -> Folder:
+    """`count` windows (and mirrors) of every file, decoded when training first asks for one of them."""
+    return Folder(files, Path(root), shape, count, flips, conform, decode_size(shape))
+
+
+def decode_size(shape: tuple[int, int, int]) -> int:
+    """The longest side a source clip is decoded at: twice the space's, so area averaging has pixels to average."""
+    return 2 * max(shape[1], shape[2])
 
 
 def window_set(folder: str | Path, table, shape: tuple[int, int, int], flips: bool = True,
@@ -137,34 +145,69 @@ def window_set(folder: str | Path, table, shape: tuple[int, int, int], flips: bo
 
 # ---------------------------------------------------------------- the space
 
-def new(clips: list[Clip], cfg: HyperConfig | None = None, seed: int = 0) -> Space:
-    """An untrained space for these clips (already conformed to one size), one code each."""
-    if len(clips) < 2:
-        raise ValueError(f"a space needs at least two clips, got {len(clips)}")
-    shape = clips[0].shape
-    for c in clips:
-        if c.shape != shape:
-            raise ValueError(f"clip {c.name!r} is T, H, W = {c.shape}, but {clips[0].name!r} is {shape}: conform them")
+def stacked(clips: list[Clip]) -> Stacked:
+    """Clips already conformed to one size, as the windows a space learns from (held in memory)."""
+    return Stacked(list(clips))
+
+
+def new(clips: list[Clip] | Windows, cfg: HyperConfig | None = None, seed: int = 0, device: str = "cpu") -> Space:
+    """An untrained space for these windows (clips already conformed to one size, or a ``folder``), one code each."""
+    data = clips if isinstance(clips, Windows) else stacked(clips)
+    if len(data) < 2:
+        raise ValueError(f"a space needs at least two clips, got {len(data)}")
     base = cfg or HyperConfig()
-    cfg = replace(base, clips=len(clips), frames=shape[0], height=shape[1], width=shape[2], seed=seed)
-    model = HyperINR(cfg)
-    infos = [ClipInfo(c.name, *c.shape, fps=c.fps) for c in clips]
-    frames = torch.from_numpy(np.stack([c.frames for c in clips]))  # (N, T, H, W, 3)
-    return Space(model, infos, frames)
+    frames, height, width = data.shape
+    cfg = replace(base, clips=len(data), frames=frames, height=height, width=width, seed=seed)
+    return Space(HyperINR(cfg).to(device), data.infos(), data)
+
+
+def attach(space: Space, data: Windows) -> None:
+    """Give a loaded space its training windows again (to resume training): the same windows, in the same order."""
+    names = [c.name for c in data.infos()]
+    if tuple(data.shape) != space.cfg.shape or names != space.names():
+        differ = next((f"window {k}: {a!r} where the checkpoint has {b!r}" for k, (a, b)
+                       in enumerate(zip(names, space.names())) if a != b), f"{len(names)} windows for its {len(space.clips)}")
+        raise ValueError(f"these are not the windows the space was trained on ({differ}); give the same clips, "
+                         f"--windows and clip size")
+    space.data = data
 
 
 def train(space: Space, cfg: TrainConfig | None = None) -> Iterator[Record]:
-    """Train the space, yielding Records; stop iterating to stop (the model so far is kept)."""
-    if space.frames is None:
-        raise ValueError("this space has no training clips attached (a loaded checkpoint): train a new one")
+    """Train the space, yielding Records; stop iterating to stop (the model so far is kept).
+
+    The budget is the whole training's: a space trained before (or loaded to resume) goes on from
+    the steps and seconds it has, with its optimizer's state, until `cfg`'s budget is spent.
+    """
+    if space.data is None:
+        raise ValueError("this space has no training clips attached (a loaded checkpoint): attach them or train a new one")
     cfg = cfg or space.train_cfg or TrainConfig()
     space.train_cfg = cfg
-    base_steps, base_seconds = space.steps, space.seconds
-    for rec in hypernet.train(space.model, space.frames, cfg):
-        rec = replace(rec, step=base_steps + rec.step, seconds=base_seconds + rec.seconds)
+    if space.optimizer is None:
+        space.optimizer = hypernet.make_optimizer(space.model, cfg)
+        if space.saved_optimizer is not None:
+            checkpoints.restore_optimizer(space.optimizer, space.model, space.saved_optimizer)
+            space.saved_optimizer = None
+    for rec in hypernet.train(space.model, space.data, cfg, space.optimizer, (space.steps, space.seconds)):
         space.steps, space.seconds = rec.step, rec.seconds
         space.history.append(rec)
         yield rec
+
+
+def checkpointed(records: Iterator[Record], space: Space, path: str | Path, every: float,
+                 write: bool = True) -> Iterator[Record]:
+    """A training's records, passed on; with `write` (rank 0 of several processes), the space saved
+    with its optimizer to `path` every `every` seconds of training and when the training ends,
+    stopped too (Ctrl-C), so a crashed or stopped run resumes from its last file."""
+    last = space.seconds
+    try:
+        for rec in records:
+            if write and not rec.final and rec.seconds - last >= every:
+                save(space, path, optimizer=True)
+                last = rec.seconds
+            yield rec
+    finally:
+        if write and space.history:
+            save(space, path, optimizer=True)
 
 
 def summary(space: Space) -> dict:
@@ -173,30 +216,38 @@ def summary(space: Space) -> dict:
         return space.saved_summary
     final = next((r for r in reversed(space.history) if r.final), None)
     last = final or (space.history[-1] if space.history else None)
+    probed = min(len(space.clips), hypernet.PROBE_CLIPS)
     return {"clips": len(space.clips), "shape": list(space.cfg.shape),
             "train_psnr": last.train_psnr if last else None,
-            "scored_on": "every pixel of the training clips" if final else "middle frame of each training clip",
+            "scored_on": "every pixel of the training clips" if final else
+                         f"middle frame of {'each' if probed == len(space.clips) else probed} training clip"
+                         f"{'s' if probed > 1 else ''}",
             "steps": space.steps, "seconds": round(space.seconds, 3), "params": space.params,
             "train": asdict(space.train_cfg) if space.train_cfg else None}
 
 
-def save(space: Space, path: str | Path) -> Path:
+def save(space: Space, path: str | Path, optimizer: bool = False) -> Path:
+    """The space as a checkpoint; with `optimizer`, its optimizer's state too, so a training resumes from it."""
     rows = thin([[r.step, r.loss, r.train_psnr, r.seconds, r.final] for r in space.history])
     extra = {"summary": summary(space), "history": rows, "steps": space.steps, "seconds": space.seconds}
-    return hypernet.save(path, space.model, space.clips, extra)
+    return hypernet.save(path, space.model, space.clips, extra, space.optimizer if optimizer else None)
 
 
 def load(path: str | Path, device: str = "cpu") -> Space:
-    """A trained space from a checkpoint: it interpolates, samples and inverts at once."""
-    model, clips, extra = hypernet.load(path, device)
+    """A trained space from a checkpoint: it interpolates, samples and inverts at once, and resumes
+    training once its windows are attached (``attach``)."""
+    model, clips, extra, state = hypernet.load(path, device)
     model.eval()
     try:
         history = [Record(int(s), float(loss), float(p), None, float(sec), 0.0, None, bool(f))
                    for s, loss, p, sec, f in extra.get("history") or []]
+        trained = (extra.get("summary") or {}).get("train")
+        train_cfg = TrainConfig(**trained) if trained else None
     except (TypeError, ValueError) as err:
-        raise ValueError(f"{path}: latent-space checkpoint holds an unreadable history ({err})") from err
-    return Space(model, clips, history=history, steps=int(extra.get("steps", 0)),
-                 seconds=float(extra.get("seconds", 0.0)), saved_summary=extra.get("summary"))
+        raise ValueError(f"{path}: latent-space checkpoint holds an unreadable history or training config ({err})") from err
+    return Space(model, clips, train_cfg=train_cfg, saved_optimizer=state, history=history,
+                 steps=int(extra.get("steps", 0)), seconds=float(extra.get("seconds", 0.0)),
+                 saved_summary=extra.get("summary"))
 
 
 def _scaled(space: Space, scale: float) -> tuple[int, int, int]:

@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from inr.methods.inr_v import hypernet
+from inr.methods.inr_v.data import Stacked
 
 
 def _clips(plant) -> torch.Tensor:
@@ -22,24 +23,45 @@ def _decayed(optimizer, base_lrs, final_ratio, progress):
         group["lr"] = lr * final_ratio ** progress
 
 
+def _plain_batches(n: int, cfg: hypernet.TrainConfig):
+    """The windows of each step as one process takes them, written plainly: a fixed random order of
+    the windows, the ones in play reshuffled each epoch from seed + epoch (DistributedSampler's
+    rule), a new epoch whenever the set grows; then the step's pixels, seeded by the step."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed))
+    stream, epoch, in_play = [], -1, 0
+    for step in range(cfg.steps):
+        progress = step / cfg.steps
+        active, level = hypernet.schedule(cfg, progress, n)
+        if active != in_play:
+            in_play, epoch, stream = active, epoch + 1, []
+            stream = torch.randperm(active, generator=torch.Generator().manual_seed(cfg.seed + epoch)).tolist()
+        pick = []
+        while len(pick) < cfg.clips_per_step:
+            if not stream:
+                epoch += 1
+                stream = torch.randperm(active, generator=torch.Generator().manual_seed(cfg.seed + epoch)).tolist()
+            pick.append(stream.pop(0))
+        yield step, progress, level, order[pick], torch.Generator().manual_seed(cfg.seed * hypernet.STEP_SEEDS + step)
+
+
 def test_training_leaves_the_weights_of_a_plain_loop(plant):
     # Progressive: the clip set grows from 2 to 3 and the first quarter is at half size.
     clips = _clips(plant)
     cfg = hypernet.TrainConfig(steps=16, seconds=None, clips_per_step=2, pixels_per_clip=256, log_seconds=0.0)
     ours, model = hypernet.HyperINR(_space_config(clips)), hypernet.HyperINR(_space_config(clips))
-    records = list(hypernet.train(ours, clips, cfg))
+    records = list(hypernet.train(ours, Stacked.of(clips), cfg))
     assert records[-1].final and records[-1].step == cfg.steps
-    draws = torch.Generator().manual_seed(cfg.seed)
-    order = torch.randperm(len(clips), generator=draws)
-    levels = [clips.float() / 255, hypernet.half_size(clips)]
+    frames, height, width = clips.shape[1:4]
     net = [p for name, p in model.named_parameters() if name != "latents"]
     optimizer = torch.optim.Adam([{"params": net, "lr": cfg.lr}, {"params": [model.latents], "lr": cfg.latent_lr}])
-    for step in range(cfg.steps):
-        progress = step / cfg.steps
+    for step, progress, level, pick, draws in _plain_batches(len(clips), cfg):
         _decayed(optimizer, [cfg.lr, cfg.latent_lr], cfg.final_lr_ratio, progress)
-        active, level = hypernet.schedule(cfg, progress, len(clips))
-        pick = order[torch.randperm(active, generator=draws)[: cfg.clips_per_step]]
-        coords, colours = hypernet._draw(levels[level], pick, cfg.pixels_per_clip, draws)
+        targets = hypernet.half_size(clips[pick]) if level else clips[pick].float() / 255
+        size = targets.shape[1:4]
+        ti, yi, xi = (torch.randint(n, (len(pick), cfg.pixels_per_clip), generator=draws) for n in size)
+        coords = torch.stack([hypernet.frame_times(size[0])[ti], hypernet.pixel_centres(size[1])[yi],
+                              hypernet.pixel_centres(size[2])[xi]], -1)
+        colours = targets[torch.arange(len(pick))[:, None], ti, yi, xi]
         codes = model.latents[pick]
         loss = F.mse_loss(model(codes, coords), colours) + cfg.latent_reg * codes.pow(2).sum(-1).mean()
         optimizer.zero_grad(set_to_none=True)

@@ -104,7 +104,7 @@ def test_training_learns_and_progressive_schedule_grows(tmp_path):
     clips = [api.inr_v.conform(load_clip(ASSETS / n, max_size=64), shape, 0, 1, flip=f)
              for n in ("office_plant.mp4", "carphone.gif") for f in (False, True)]
     cfg = hypernet.TrainConfig(steps=150, seconds=None, clips_per_step=4, pixels_per_clip=512, log_seconds=0)
-    assert hypernet.schedule(cfg, 0.0, 16) == (4, 1) and hypernet.schedule(cfg, 0.3, 16) == (11, 0)
+    assert hypernet.schedule(cfg, 0.0, 16) == (4, 1) and hypernet.schedule(cfg, 0.3, 16) == (12, 0)
     assert hypernet.schedule(cfg, 0.6, 16) == (16, 0)
     assert hypernet.schedule(hypernet.TrainConfig(progressive=False), 0.0, 16) == (16, 0)
     space = api.inr_v.new(clips, seed=0)
