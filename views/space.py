@@ -25,6 +25,13 @@ WINDOWS = {
 }
 DEFAULT_WINDOW = next(iter(WINDOWS))
 TRAIN_EXAMPLES = ["jelly_small.mp4", "office_plant.mp4", "carphone.gif"]
+# The clip size of a new space, (T, H, W): the default is what two CPU cores train in a minute or
+# two; the larger ones need several times that (the same number of steps costs 2.25x and 2x the time).
+_T, _H, _W = api.inr_v.HyperConfig().shape
+CLIP_SIZES = {f"{_T} frames at {_W}×{_H} (default)": (_T, _H, _W),
+              f"{_T} frames at {_W * 3 // 2}×{_H * 3 // 2}": (_T, _H * 3 // 2, _W * 3 // 2),
+              f"{_T * 2} frames at {_W}×{_H}": (_T * 2, _H, _W)}
+DEFAULT_SIZE = next(iter(CLIP_SIZES))
 
 
 # ---------------------------------------------------------------- state
@@ -42,6 +49,12 @@ def space_of(session: Session) -> api.inr_v.Space:
                              "python scripts/make_space.py, or train one below")
         state["space"] = api.inr_v.load(SHIPPED)
     return state["space"]
+
+
+def _shape(session) -> tuple[int, int, int]:
+    """(T, H, W) of the session's space: the shipped space's (the default) until the session trains another."""
+    space = _state(session).get("space") if isinstance(session, Session) else None
+    return space.cfg.shape if space is not None else api.inr_v.HyperConfig().shape
 
 
 def _choices(space: api.inr_v.Space) -> list[tuple[str, int]]:
@@ -112,16 +125,16 @@ def on_sample(session, seed):
 
 # ---------------------------------------------------------------- invert and inpaint
 
-def _source(example, upload, start, stride) -> api.Clip:
-    """The clip to invert, conformed to the space's size: an upload, else the chosen example window."""
-    shape = api.inr_v.HyperConfig().shape
+def _source(session, example, upload, start, stride) -> api.Clip:
+    """The clip to invert, conformed to the session's space's size: an upload, else the chosen example window."""
+    shape = _shape(session)
     if upload:
         clip = api.load_clips([upload], max_frames=0, max_size=0, device="cpu")[0]
         return api.inr_v.conform(clip, shape, int(start or 0), int(stride or 1))
     if example not in WINDOWS:
         raise ValueError(f"unknown example {example!r}; choose one of the list or upload a clip")
     name, first, step = WINDOWS[example]
-    clip = api.load_clips([ASSETS / name], max_frames=0, max_size=96, device="cpu")[0]
+    clip = api.load_clips([ASSETS / name], max_frames=0, max_size=api.inr_v.decode_size(shape), device="cpu")[0]
     return api.inr_v.conform(clip, shape, first, step)
 
 
@@ -130,9 +143,9 @@ def _box(t0, t1, y0, y1, x0, x1) -> tuple[int, ...]:
 
 
 @friendly
-def on_box_preview(example, upload, start, stride, t0, t1, y0, y1, x0, x1):
+def on_box_preview(session, example, upload, start, stride, t0, t1, y0, y1, x0, x1):
     """The first hidden frame of the clip with the box painted grey, enlarged: where the box is."""
-    clip = _source(example, upload, start, stride)
+    clip = _source(session, example, upload, start, stride)
     box = _box(t0, t1, y0, y1, x0, x1)
     mask = api.inr_v.box_mask(clip.shape, box).numpy()
     frame = api.inr_v.show_mask(clip.frames, mask)[box[0]]
@@ -190,34 +203,36 @@ def _invert(session, clip: api.Clip, seconds, box=None):
 @friendly
 def on_invert(session, example, upload, start, stride, seconds):
     session = ensure(session)
-    clip = _source(example, upload, start, stride)
+    clip = _source(session, example, upload, start, stride)
     yield from _invert(session, clip, seconds)
 
 
 @friendly
 def on_inpaint(session, example, upload, start, stride, seconds, t0, t1, y0, y1, x0, x1):
     session = ensure(session)
-    clip = _source(example, upload, start, stride)
+    clip = _source(session, example, upload, start, stride)
     yield from _invert(session, clip, seconds, _box(t0, t1, y0, y1, x0, x1))
 
 
 # ---------------------------------------------------------------- train a new space
 
 @friendly
-def on_train(session, examples, uploads, seconds):
+def on_train(session, examples, uploads, seconds, size=DEFAULT_SIZE):
     session = ensure(session)
     paths = [ASSETS / e for e in (examples or []) if e in TRAIN_EXAMPLES] + [Path(u) for u in (uploads or [])]
     if not paths:
         raise ValueError("tick examples or upload clips to train a space on")
-    shape = api.inr_v.HyperConfig().shape
-    sources = api.load_clips(paths, max_frames=0, max_size=96, device="cpu")
+    if size not in CLIP_SIZES:
+        raise ValueError(f"unknown clip size {size!r}; choose one of: {', '.join(CLIP_SIZES)}")
+    shape = CLIP_SIZES[size]
+    sources = api.load_clips(paths, max_frames=0, max_size=api.inr_v.decode_size(shape), device="cpu")
     clips = [w for c in sources for w in api.inr_v.windows(c, shape)]
     space = api.inr_v.new(clips)
     cfg = api.inr_v.TrainConfig(seconds=float(seconds))
     for rec in api.inr_v.train(space, cfg):
         if not rec.final:
-            yield (f"training a space of {len(clips)} clips ({len(sources)} sources, 3 windows each and their "
-                   f"mirrors): step {rec.step}, {rec.seconds:.1f} s, {rec.train_psnr:.2f} dB on training pixels "
+            yield (f"training a space of {len(clips)} clips of {shape[0]} frames at {shape[2]}×{shape[1]} "
+                   f"({len(sources)} sources, 3 windows each and their mirrors): step {rec.step}, {rec.seconds:.1f} s, {rec.train_psnr:.2f} dB on training pixels "
                    f"(middle frames)", gr.skip(), gr.skip(), gr.skip())
     _state(session)["space"] = space
     api.inr_v.save(space, session.path("space.safetensors"))
@@ -232,8 +247,8 @@ def build_tab(session: gr.State) -> None:
     status_text, choices = _initial()
     t, h, w = api.inr_v.HyperConfig().shape
     gr.Markdown("A continuous space of clips (INR-V): a hypernetwork turns a short code into the weights of a "
-                f"small INR, one code per training clip ({t} frames at {w}×{h}: windows and mirrors of the "
-                "example clips). Every PSNR names its pixels.")
+                f"small INR, one code per training clip (the shipped space: {t} frames at {w}×{h}, windows and "
+                "mirrors of the example clips; a space you train below may be larger). Every PSNR names its pixels.")
     status = gr.Markdown(status_text, elem_id="space-status")
     with gr.Accordion("Interpolate between two clips", open=True):
         with gr.Row():
@@ -273,7 +288,7 @@ def build_tab(session: gr.State) -> None:
             x0 = gr.Slider(0, w - 1, value=w // 3, step=1, label="box x0")
             x1 = gr.Slider(1, w, value=2 * w // 3, step=1, label="box x1")
         with gr.Row():
-            shown = on_box_preview(DEFAULT_WINDOW, None, 0, 1, *(s.value for s in (t0, t1, y0, y1, x0, x1)))
+            shown = on_box_preview(None, DEFAULT_WINDOW, None, 0, 1, *(s.value for s in (t0, t1, y0, y1, x0, x1)))
             box_view = gr.Image(shown, label="Box (grey)", interactive=False, elem_classes=PIXELATED)
             with gr.Column():
                 invert_go = gr.Button("Invert", variant="primary")
@@ -288,7 +303,9 @@ def build_tab(session: gr.State) -> None:
         with gr.Row():
             train_examples = gr.CheckboxGroup(TRAIN_EXAMPLES, value=TRAIN_EXAMPLES, label="Examples")
             train_uploads = gr.File(label="…and/or uploads", file_count="multiple", type="filepath")
-            train_seconds = gr.Slider(10, 600, value=60, step=10, label="Seconds to train")
+            with gr.Column():
+                train_size = gr.Radio(list(CLIP_SIZES), value=DEFAULT_SIZE, label="Clip size of the space")
+                train_seconds = gr.Slider(10, 600, value=60, step=10, label="Seconds to train")
         train_go = gr.Button("Train space")
         train_file = gr.File(label="Download the space checkpoint")
 
@@ -302,10 +319,10 @@ def build_tab(session: gr.State) -> None:
     sample_go.click(on_sample, [session, seed], [sample_gif, sample_file, sample_text], api_name="space_sample")
     source = [example, upload, start, stride]
     box = [t0, t1, y0, y1, x0, x1]
-    gr.on([c.change for c in (example, upload, *box)], on_box_preview, source + box, [box_view],
+    gr.on([c.change for c in (example, upload, *box)], on_box_preview, [session, *source, *box], [box_view],
           show_progress="hidden", trigger_mode="always_last", api_name="space_box_preview")
     outputs = [inv_text, inv_plot, inv_gif, inv_file]
     invert_go.click(on_invert, [session, *source, seconds], outputs, api_name="space_invert", **FIT_QUEUE)
     inpaint_go.click(on_inpaint, [session, *source, seconds, *box], outputs, api_name="space_inpaint", **FIT_QUEUE)
-    train_go.click(on_train, [session, train_examples, train_uploads, train_seconds],
+    train_go.click(on_train, [session, train_examples, train_uploads, train_seconds, train_size],
                    [status, clip_a, clip_b, train_file], api_name="space_train", **FIT_QUEUE)

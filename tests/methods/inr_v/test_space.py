@@ -231,7 +231,7 @@ def test_app_view_works_from_the_shipped_space(tmp_path):
     assert iio.imread(gif, index=None).shape[0] == 16
     gif, _, note = view.on_sample(session, 4)
     assert "Seed 4" in note and iio.imread(gif, index=None).shape[0] == 16
-    boxed = view.on_box_preview(view.DEFAULT_WINDOW, None, 0, 1, 0, 16, 8, 26, 14, 34)
+    boxed = view.on_box_preview(session, view.DEFAULT_WINDOW, None, 0, 1, 0, 16, 8, 26, 14, 34)
     assert (boxed == 128).all(-1).sum() == 18 * 20 * view.SCALE**2
     text, plot, gif, file = drain(view.on_inpaint(session, view.DEFAULT_WINDOW, None, 0, 1, 1, 0, 16, 8, 26, 14, 34))
     assert "Masked pixels" in text and "simple fill" in text and gif.endswith(".gif")
@@ -246,4 +246,11 @@ def test_app_view_works_from_the_shipped_space(tmp_path):
     assert view.space_of(session).names()[0].startswith("carphone")  # the session's space is now the new one
     gif, _, note = view.on_sample(session, 4)
     assert "6 learned codes" in note and iio.imread(gif, index=None).shape[0] == 16
+    longer = list(view.CLIP_SIZES)[2]  # a space of 32 frames: inversions are conformed to it
+    status, *_ = drain(view.on_train(session, ["carphone.gif"], None, 1, longer))
+    assert view.space_of(session).cfg.shape == view.CLIP_SIZES[longer] and "32 frames" in status
+    text, *_ = drain(view.on_invert(session, view.DEFAULT_WINDOW, None, 0, 1, 0.5))
+    assert "Every pixel of the clip" in text
+    with pytest.raises(gr.Error, match="unknown clip size"):
+        drain(view.on_train(session, ["carphone.gif"], None, 1, "huge"))
     app.build()
