@@ -11,9 +11,13 @@ by ``prepare`` (from clips) or ``load`` (from a checkpoint), trained by ``fit``,
 - ``api.latent_inr``: per-frame latents (compression to ``.inr``, frame search, code blending);
 - ``api.motion``: the ``motion`` arch, content moved along optical flow between frames.
 
+Two engine modules are namespaces too, for ``fit-many``: ``api.batch`` (the clips of a folder, a
+folder per clip, the manifest) and ``api.distributed`` (this process's rank among torchrun's workers).
+
 ``__all__`` is the contract: a name not listed here is not for clients.
 """
 
+from inr.core import batch, distributed
 from inr.core.diagnostics import (ERROR_GAIN, error_map, estimate, frame_psnrs, predict_frame, preview_triplet,
                                   render_frame, uint8_psnr)
 from inr.core.export import MAX_GIF_PIXELS, check_export_size, write_frames
@@ -47,6 +51,8 @@ __all__ = [
     # renders and files
     "MAX_GIF_PIXELS", "MAX_RENDER_PIXELS", "check_export_size", "export", "output_fps", "output_size", "render",
     "run_card", "write_comparison", "write_curves", "write_frames", "write_image", "write_run_card",
+    # many clips, one fit each, over torchrun's ranks
+    "batch", "distributed",
     # one namespace per method
     "codec", "inr_v", "latent_inr", "motion", "sigma", "superres",
 ]
