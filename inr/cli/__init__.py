@@ -1,7 +1,8 @@
 """Command line: ``python -m inr COMMAND ...``, one module per command group; imports only the façade.
 
-Each group module has ``register(subparsers)``, which adds its parsers and sets ``handler`` on each;
-this module builds the parser from the groups and is the error boundary (``main``).
+Each group module has ``register(subparsers)``, which adds its parsers and sets ``handler`` on each
+(and ``status``, where the exit code depends on the result); this module builds the parser from the
+groups and is the error boundary (``main``).
 """
 
 import argparse
@@ -10,10 +11,10 @@ import sys
 
 import numpy as np
 
-from inr.cli import codec, compare, fit, latent, space, superres
+from inr.cli import codec, compare, fit, latent, many, space, superres
 
 DESCRIPTION = "Fit implicit neural representations to clips and render them at any scale."
-GROUPS = (fit, superres, compare, space, codec, latent)  # in the order --help lists their commands
+GROUPS = (fit, many, superres, compare, space, codec, latent)  # in the order --help lists their commands
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command: 0 when it worked, 2 for bad input (one line on stderr), 130 on Ctrl-C."""
+    """Run one command: 0 when it worked (or what its ``status`` makes of its result: fit-many's 1 when
+    a clip failed), 2 for bad input (one line on stderr), 130 on Ctrl-C.
+
+    A handler returning None has nothing for standard output (a rank of fit-many other than 0).
+    """
     args = build_parser().parse_args(argv)
     try:
         result = args.handler(args)
@@ -44,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     if getattr(args, "json", False) and result is not None:  # None: a rank other than 0 under torchrun
         print(json.dumps(result, default=_json_default))
-    return 0
+    return args.status(result) if hasattr(args, "status") else 0
 
 
 def _json_default(value):

@@ -1,6 +1,7 @@
 """``python -m inr fit`` (one model for one or more clips, or ``--resume`` a saved fit) and ``render``."""
 
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from inr import api
@@ -12,12 +13,9 @@ def register(sub) -> None:
     p = sub.add_parser("fit", help="fit one model to one or more clips")
     p.add_argument("clips", nargs="+", help="video, GIF, image, or folder of frames")
     p.add_argument("--out", required=True, help="folder for the checkpoint, curves and comparison frames")
-    p.add_argument("--arch", choices=api.ARCHS, default=api.DEFAULT_ARCH)
-    p.add_argument("--sigma", type=sigma, default=10.0, help="Fourier sigma for --arch fourier ('none': no encoding)")
     p.add_argument("--resume", metavar="CHECKPOINT",
                    help="continue this saved fit (its model and optimizer state) on the same clips")
-    add_prior_options(p)
-    add_clip_options(p)
+    add_fit_options(p)
     p.set_defaults(handler=cmd_fit)
 
     p = sub.add_parser("render", help="render a checkpoint at any size to GIF or MP4")
@@ -35,20 +33,39 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_render)
 
 
+def add_fit_options(p) -> None:
+    """What a fresh fit is: arch, sigma, priors, and how the clips are read and fitted (`fit`, `fit-many`)."""
+    p.add_argument("--arch", choices=api.ARCHS, default=api.DEFAULT_ARCH)
+    p.add_argument("--sigma", type=sigma, default=10.0, help="Fourier sigma for --arch fourier ('none': no encoding)")
+    add_prior_options(p)
+    add_clip_options(p)
+
+
 def cmd_fit(args) -> dict:
-    out = Path(args.out)
     if args.resume:
         run = _resume(args)
     else:
         clips = api.load_clips(args.clips, args.max_frames, args.max_size, args.device)
         notes(clips)
-        run = api.prepare(clips, arch=args.arch, sigma=args.sigma, holdout=args.holdout, device=args.device,
-                          seed=args.seed, steps=args.steps, seconds=args.seconds, curvature=args.curvature,
-                          temporal=args.temporal)
+        run = prepare(clips, args, args.device)
     print(f"fitting {run.arch} ({run.params:,} parameters) on {api.device_name(run.device)}", file=sys.stderr)
     for note in run.notes:
         print(f"  {note}", file=sys.stderr)
-    follow(api.fit(run), "fit")
+    summary = fit_into(run, Path(args.out), lambda records: follow(records, "fit"))
+    print(describe(summary))
+    return summary
+
+
+def prepare(clips: list[api.Clip], args, device: str) -> api.Run:
+    """A fresh run for these clips with the fit options of `args` (those of `fit` and `fit-many`)."""
+    return api.prepare(clips, arch=args.arch, sigma=args.sigma, holdout=args.holdout, device=device, seed=args.seed,
+                       steps=args.steps, seconds=args.seconds, curvature=args.curvature, temporal=args.temporal)
+
+
+def fit_into(run: api.Run, out: Path, progress: Callable[[Iterator[api.Record]], object]) -> dict:
+    """Fit a prepared run to its end, `progress` consuming the records; write the checkpoint, curves,
+    comparison frames, motion panel (motion arch) and run card into `out`; return the summary."""
+    progress(api.fit(run))
     summary = api.summary(run)
     summary["ssim"] = api.clip_ssim(run)  # every pixel of the 1x render, training and held-out alike
     summary["checkpoint"] = str(api.save(run, out / "model.safetensors"))
@@ -58,7 +75,6 @@ def cmd_fit(args) -> dict:
         summary["motion"] = str(api.write_image(out / "motion.png", api.motion.panel(run, api.motion.gaps(run) // 2)))
     summary["notes"] = run.notes
     summary["run_card"] = str(api.write_run_card(out / "run.json", run, summary))
-    print(describe(summary))
     return summary
 
 

@@ -6,11 +6,16 @@ Every training generator of the façade yields ``api.Record``s; ``follow`` print
 
 where each PSNR names its pixels (a σ stack gives one figure per member, joined by ' / '). Standard
 output stays for the results, so ``--json``'s object is still the last line there.
+
+A command that fits many clips (``fit-many``) prints no such lines: a line a clip is enough. On a
+terminal each rank draws one bar (``rank_bar``), its clips done and the clip it is on.
 """
 
 import math
 import sys
 from collections.abc import Iterable
+
+from tqdm import tqdm
 
 from inr import api
 
@@ -59,3 +64,30 @@ def notes(clips: list[api.Clip]) -> None:
         print(f"{clip.name}: {clip.frames.shape[0]} frames of {size} at {clip.fps:g} fps", file=sys.stderr)
         for note in clip.notes:
             print(f"  {note}", file=sys.stderr)
+
+
+def rank_bar(total: int, where: api.distributed.Place) -> tqdm:
+    """This rank's bar on stderr, one line per rank (``position``): clips done of `total`, drawn only on a
+    terminal, where several ranks share the screen; elsewhere (a log) only ``say``'s lines appear."""
+    return tqdm(total=total, desc=where.label, position=where.rank, unit="clip", file=sys.stderr, disable=None,
+                dynamic_ncols=True)
+
+
+def quietly(records: Iterable[api.Record], bar: tqdm, name: str, every: float = EVERY) -> api.Record | None:
+    """Run a training generator to its end without a line of its own: `bar` shows the clip `name`, its
+    step and training PSNR, refreshed every `every` seconds; return the last Record.
+
+    Unlike ``follow``, Ctrl-C is not caught: it stops a batch, not only the clip at hand.
+    """
+    last, shown = None, -math.inf
+    for rec in records:
+        if rec.final or rec.seconds - shown >= every:
+            bar.set_postfix_str(f"{name}  step {rec.step}  train {rec.train_psnr:.2f} dB")
+            shown = rec.seconds
+        last = rec
+    return last
+
+
+def say(text: str) -> None:
+    """One line on stderr that leaves the bars whole."""
+    tqdm.write(text, file=sys.stderr)

@@ -74,7 +74,9 @@ def device_for(requested: str | None, where: Place) -> str:
     """The device of this rank: `requested` (default: cuda if PyTorch sees one, else cpu), and on a
     machine with several GPUs, the one of this rank's slot (``cuda:LOCAL_RANK``)."""
     device = requested or ("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and where.world > 1 and torch.cuda.is_available():
+    if device.startswith("cuda") and not torch.cuda.is_available():  # refused once, not again for every clip
+        raise ValueError("device cuda was asked for, but PyTorch sees no CUDA GPU here")
+    if device == "cuda" and where.world > 1:
         count = torch.cuda.device_count()
         if where.local_rank >= count:
             raise ValueError(f"{where.label} is slot {where.local_rank} of this machine, which has {count} GPU(s): "
@@ -103,13 +105,30 @@ def group(where: Place, device: str) -> Iterator[None]:
     kind = backend(device)
     if kind == "nccl":
         torch.cuda.set_device(torch.device(device))
-    dist.init_process_group(kind, rank=where.rank, world_size=where.world, timeout=TIMEOUT)
+    dist.init_process_group(kind, store=_attempt_store(where), rank=where.rank, world_size=where.world,
+                            timeout=TIMEOUT)
     _host_group = dist.new_group(backend="gloo", timeout=TIMEOUT) if kind == "nccl" else None
     try:
         yield
     finally:
         _host_group = None
         dist.destroy_process_group()
+
+
+def _attempt_store(where: Place, environ: dict | None = None) -> dist.Store | None:
+    """The store the ranks meet in, keyed by torchrun's restart count; None (PyTorch's own) on a first start.
+
+    After ``--max-restarts`` starts the workers again, they meet in the store torchrun's agent keeps
+    for the whole run, which still holds the first attempt's addresses: joining the group with them
+    failed ("Gloo connectFullMesh failed ... Connection refused"; pytorch/pytorch#167288 reports the
+    like under NCCL). A prefix per attempt keeps each attempt to its own keys.
+    """
+    env = os.environ if environ is None else environ
+    attempt = int(env.get("TORCHELASTIC_RESTART_COUNT") or 0)
+    if attempt == 0 or env.get("TORCHELASTIC_USE_AGENT_STORE") != "True":  # a store of its own each start
+        return None
+    store = dist.TCPStore(env["MASTER_ADDR"], int(env["MASTER_PORT"]), where.world, is_master=False, timeout=TIMEOUT)
+    return dist.PrefixStore(f"inr/attempt_{attempt}", store)
 
 
 def barrier() -> None:

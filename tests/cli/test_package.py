@@ -15,8 +15,8 @@ from inr.cli import build_parser, main
 CLI = ROOT / "inr" / "cli"
 MODULES = sorted(p.stem for p in CLI.glob("*.py") if p.stem != "__init__")
 # The commands README.md's "Command line", "INR-V" and "Latent-INR" sections promise.
-COMMANDS = {"fit", "render", "compare", "evaluate-sr", "compress", "decompress", "retrieve", "space train",
-            "space sample", "space interpolate", "space invert", "space inpaint"}
+COMMANDS = {"fit", "fit-many", "render", "compare", "evaluate-sr", "compress", "decompress", "retrieve",
+            "space train", "space sample", "space interpolate", "space invert", "space inpaint"}
 
 
 def _leaves(parser: argparse.ArgumentParser, path=()) -> dict[str, argparse.ArgumentParser]:
