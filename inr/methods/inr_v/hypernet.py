@@ -336,7 +336,7 @@ def train(model: HyperINR, data: Windows, cfg: TrainConfig, optimizer: torch.opt
     optimizer = optimizer or make_optimizer(model, cfg)
     budget = loop.LoopConfig(cfg.steps, cfg.seconds, cfg.final_lr_ratio, log_seconds=cfg.log_seconds,
                              preview_seconds=cfg.preview_seconds, start_step=start[0], start_seconds=start[1],
-                             agree=distributed.active())
+                             agree=distributed.active() and cfg.seconds is not None)
     model.train()
     batch = _Batch(model)
     if distributed.active():
