@@ -62,14 +62,16 @@ def prepare(clips: list[api.Clip], args, device: str) -> api.Run:
                        steps=args.steps, seconds=args.seconds, curvature=args.curvature, temporal=args.temporal)
 
 
-def fit_into(run: api.Run, out: Path, progress: Callable[[Iterator[api.Record]], object]) -> dict:
+def fit_into(run: api.Run, out: Path, progress: Callable[[Iterator[api.Record]], object],
+             plotly_js: Path | None = None) -> dict:
     """Fit a prepared run to its end, `progress` consuming the records; write the checkpoint, curves,
-    comparison frames, motion panel (motion arch) and run card into `out`; return the summary."""
+    comparison frames, motion panel (motion arch) and run card into `out`; return the summary.
+    The curves read plotly.js from `plotly_js` when given (one copy for many fits), else beside them."""
     progress(api.fit(run))
     summary = api.summary(run)
     summary["ssim"] = api.clip_ssim(run)  # every pixel of the 1x render, training and held-out alike
     summary["checkpoint"] = str(api.save(run, out / "model.safetensors"))
-    summary["curves"] = str(api.write_curves(out / "curves.html", {run.arch: run.history}, run.baseline))
+    summary["curves"] = str(api.write_curves(out / "curves.html", {run.arch: run.history}, run.baseline, plotly_js))
     summary["comparison"] = str(api.write_comparison(out / "comparison.png", run))
     if api.motion.gaps(run):  # the middle gap's content and the motion it moves along
         summary["motion"] = str(api.write_image(out / "motion.png", api.motion.panel(run, api.motion.gaps(run) // 2)))

@@ -17,12 +17,15 @@ from inr.cli.progress import quietly, rank_bar, say
 # running out of memory (torch's OutOfMemoryError is a RuntimeError), a file that cannot be written.
 CLIP_FAILURES = (ValueError, RuntimeError, OSError, MemoryError)
 
+PLOTLY_JS = "plotly.min.js"  # one copy in OUT for every clip's curves.html, not 4.6 MB in each clip folder
+
 DESCRIPTION = """\
 Fit one model to each clip in DIR and its sub-folders (videos, GIFs, images; a sub-folder of only
 frame images is one clip), each with the usual fit. OUT gets a folder per clip, named by its path
 below DIR (OUT/sub/a.mp4/: model.safetensors, run.json, curves.html, comparison.png, motion.png),
-and OUT/manifest.jsonl, a row per clip (name, status, reason, rank, host, device, seconds, steps,
-train and held-out PSNR, the bilinear and bicubic rebuilds' held-out PSNR, model bytes).
+OUT/plotly.min.js (the one copy of plotly.js every curves.html reads) and OUT/manifest.jsonl, a row
+per clip (name, status, reason, rank, host, device, seconds, steps, train and held-out PSNR, the
+bilinear and bicubic rebuilds' held-out PSNR, model bytes).
 
 Run it again to resume: clips whose row says ok are skipped, failed ones are tried again. The exit
 code is 0 when every clip is ok, 1 when some failed (their one-line reasons are in the manifest).
@@ -92,7 +95,7 @@ def _fit_one(clip: Path, args, where: api.distributed.Place, device: str, folder
     bar.set_postfix_str(name)
     try:
         run = prepare(api.load_clips([clip], args.max_frames, args.max_size, device), args, device)
-        summary = fit_into(run, target, lambda records: quietly(records, bar, name))
+        summary = fit_into(run, target, lambda records: quietly(records, bar, name), out / PLOTLY_JS)
         row = api.batch.make_row(name, where.rank, device, time.monotonic() - start, summary=summary)
     except CLIP_FAILURES as error:
         row = api.batch.make_row(name, where.rank, device, time.monotonic() - start, error=error)

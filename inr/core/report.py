@@ -1,6 +1,7 @@
 """What a fit leaves on disk besides its checkpoint: curves, comparison frames, a run card."""
 
 import json
+import os
 import platform
 from dataclasses import asdict
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 import torch
+from plotly.offline import get_plotlyjs
 
 from inr.core.baselines import upsample_every2
 from inr.core.files import atomic_write_bytes
@@ -16,11 +18,19 @@ from inr.core.plots import curves_figure
 from inr.core.images import label, to_uint8
 
 
-def write_curves(path: str | Path, runs: dict[str, list], baseline: dict | None) -> Path:
-    """A self-contained plotly HTML (plotly.js written beside it: no CDN, works offline)."""
+def write_curves(path: str | Path, runs: dict[str, list], baseline: dict | None,
+                 plotly_js: str | Path | None = None) -> Path:
+    """A plotly HTML that works offline (no CDN): plotly.js (4.6 MB) written beside it, or with
+    `plotly_js`, read from that one file, written there once, which fit-many's clip folders share."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    curves_figure(runs, baseline).write_html(path, include_plotlyjs="directory", full_html=True)
+    include = "directory"
+    if plotly_js is not None:
+        plotly_js = Path(plotly_js)
+        if not plotly_js.is_file():
+            atomic_write_bytes(plotly_js, get_plotlyjs().encode())
+        include = os.path.relpath(plotly_js, path.parent)
+    curves_figure(runs, baseline).write_html(path, include_plotlyjs=include, full_html=True)
     return path
 
 

@@ -75,6 +75,9 @@ def test_one_process_fits_the_good_clips_and_reports_the_bad_one_then_a_rerun_re
         assert {"model.safetensors", "run.json", "curves.html", "comparison.png", "row.json"} <= {
             p.name for p in folder.iterdir()}
         assert json.loads((folder / "run.json").read_text())["fit_config"]["seed"] == 0
+        assert not (folder / "plotly.min.js").exists()  # one copy for all, read by a relative path
+        assert f'src="{os.path.relpath(out / "plotly.min.js", folder)}"' in (folder / "curves.html").read_text()
+    assert (out / "plotly.min.js").stat().st_size > 1_000_000
     assert len(stderr.splitlines()) == 1 + 5 + 1  # what is to do, a line a clip (no fit progress), the rank's sum
 
     done = {r["name"]: (out / r["name"] / "row.json").stat().st_mtime_ns for r in good}
