@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from inr import api
+from views import fit_many
 from views.common import (CHECKPOINTS, DEFAULT_EXAMPLE, EXAMPLES, FIT_CONCURRENCY, FIT_QUEUE, PIXELATED, Session,
                           chosen_clip, curves_plot, db, ensure, example_path, friendly, sigma_value)
 
@@ -254,6 +255,7 @@ def build_tab(session: gr.State) -> FitTab:
     with gr.Row():
         err_img = gr.Image(label="Error ×5", interactive=False, elem_classes=PIXELATED)
         strip = gr.Plot(label="PSNR per frame")
+    fit_many.build_section(session, arch, sigma, holdout, max_size)
 
     outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, session]
     settings = [example, upload, arch, sigma, holdout, max_size]

@@ -176,8 +176,13 @@ def rebuild_manifest(out: str | Path, folder: str | Path, clips: Iterable[Path])
     with open(out / LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also when the process dies
         rows = [row for row in (read_row(clip_folder(out, folder, c)) for c in clips) if row is not None]
-        rows.sort(key=lambda row: _natural_key(Path(row["name"])))
-        atomic_write_bytes(out / MANIFEST, "".join(json.dumps(row) + "\n" for row in rows).encode())
+        return write_manifest(out / MANIFEST, rows)
+
+
+def write_manifest(path: str | Path, rows: list[dict]) -> list[dict]:
+    """Write `rows` to `path` as JSON lines sorted by clip name, whole (a temporary file renamed); return them sorted."""
+    rows = sorted(rows, key=lambda row: _natural_key(Path(row["name"])))
+    atomic_write_bytes(path, "".join(json.dumps(row) + "\n" for row in rows).encode())
     return rows
 
 

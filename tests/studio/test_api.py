@@ -16,7 +16,7 @@ from conftest import ROOT, studio
 
 ENDPOINTS = {
     # Fit
-    "/estimate", "/fit", "/stop", "/load_example", "/load_checkpoint", "/preview_frame",
+    "/estimate", "/fit", "/stop", "/load_example", "/load_checkpoint", "/preview_frame", "/fit_many", "/fit_many_stop",
     # Compare σ
     "/compare_sigma", "/compare_sigma_show",
     # Blend

@@ -108,6 +108,19 @@ def test_studio_in_a_browser(server, tmp_path):
         assert _curve_points(page) > first
         page.screenshot(path=str(SHOTS / "2_fit_done.png"), full_page=True)
 
+        # One model per clip: two examples, a couple of seconds each, a table row for each.
+        page.get_by_text("One model per clip").click()
+        many = page.locator("#many-examples")
+        for name in ("carphone.gif", "office_plant.mp4"):
+            many.get_by_label(name).check()
+        many_seconds = page.locator("#many-seconds input[type=number]")
+        many_seconds.fill("2")
+        many_seconds.press("Enter")
+        page.click("#many-start")
+        page.locator("#many-status").get_by_text("2 of 2 clips fitted").wait_for(timeout=90_000)
+        assert page.locator("#many-table tr").count() == 3  # the header and a row a clip
+        page.screenshot(path=str(SHOTS / "7_fit_many.png"), full_page=True)
+
         # Blend: drag the alpha slider; a preview appears while dragging, the GIF on release.
         page.get_by_role("tab", name="Blend").click()
         slider = page.locator("#blend-alpha input[type=range]")
