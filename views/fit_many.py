@@ -17,9 +17,6 @@ from views.common import EXAMPLES, FIGURES, FIT_QUEUE, Session, db, ensure, exam
 
 MAX_CLIPS = 12  # clips a run takes: at a few seconds each, a page that answers within minutes
 UI_UPDATE_SECONDS = 1.0  # at most one live update a second
-# What stops one clip, not the run: an unreadable clip (ClipError is a ValueError), a refused size,
-# running out of memory (torch's OutOfMemoryError is a RuntimeError).
-CLIP_FAILURES = (ValueError, RuntimeError, MemoryError)
 
 
 def _state(session: Session) -> dict:
@@ -77,7 +74,7 @@ def _fit_one(session: Session, path: Path, name: str, index: int, settings: dict
         files = [api.save(run, session.path(f"{stem}.safetensors")),
                  api.write_run_card(session.path(f"{stem}_run.json"), run, summary)]
         row = api.batch.make_row(name, 0, run.device, time.monotonic() - started, summary=summary)
-    except CLIP_FAILURES as error:
+    except api.batch.CLIP_FAILURES as error:
         row = api.batch.make_row(name, 0, settings["device"], time.monotonic() - started, error=error)
     yield row, files
 

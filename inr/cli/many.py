@@ -13,9 +13,6 @@ from inr import api
 from inr.cli.fit import add_fit_options, fit_into, prepare
 from inr.cli.progress import quietly, rank_bar, say
 
-# What stops one clip, not the batch: an unreadable clip (ClipError is a ValueError), a refused size,
-# running out of memory (torch's OutOfMemoryError is a RuntimeError), a file that cannot be written.
-CLIP_FAILURES = (ValueError, RuntimeError, OSError, MemoryError)
 
 PLOTLY_JS = "plotly.min.js"  # one copy in OUT for every clip's curves.html, not 4.6 MB in each clip folder
 
@@ -97,7 +94,7 @@ def _fit_one(clip: Path, args, where: api.distributed.Place, device: str, folder
         run = prepare(api.load_clips([clip], args.max_frames, args.max_size, device), args, device)
         summary = fit_into(run, target, lambda records: quietly(records, bar, name), out / PLOTLY_JS)
         row = api.batch.make_row(name, where.rank, device, time.monotonic() - start, summary=summary)
-    except CLIP_FAILURES as error:
+    except api.batch.CLIP_FAILURES as error:
         row = api.batch.make_row(name, where.rank, device, time.monotonic() - start, error=error)
     api.batch.write_row(target, row)
     api.batch.rebuild_manifest(out, folder, clips)

@@ -28,6 +28,9 @@ LOCK = ".manifest.lock"
 # The manifest's columns, in order; a failed clip has None for the figures it never got.
 COLUMNS = ("name", "status", "reason", "rank", "host", "device", "seconds", "steps", "train_psnr", "heldout_psnr",
            "bilinear_psnr", "bicubic_psnr", "model_bytes")
+# What stops one clip, not the batch: an unreadable clip (ClipError is a ValueError), a refused size,
+# running out of memory (torch's OutOfMemoryError is a RuntimeError), a file that cannot be written.
+CLIP_FAILURES = (ValueError, RuntimeError, OSError, MemoryError)
 REASON_CHARS = 300  # a reason is one line of the manifest, not a traceback: a CUDA message runs to a paragraph
 
 
