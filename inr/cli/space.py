@@ -5,13 +5,15 @@ Every PSNR printed names its pixels.
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from inr import api
 from inr.cli.options import add_device_option, add_json_option, non_negative_int, positive_float, positive_int
 from inr.cli.progress import follow, notes
 
-INVERSION_PIXELS = ("visible", "masked")  # what an inversion's train_psnr and heldout_psnr score
+INVERSION_PIXELS = ("visible", "masked")
+WINDOW_CACHE = "windows"  # OUT/windows/: --data's clips decoded once, a .npy of windows per clip  # what an inversion's train_psnr and heldout_psnr score
 
 
 def register(sub) -> None:
@@ -107,7 +109,9 @@ def cmd_train(args) -> dict | None:
     device = api.distributed.device_for(args.device, where)
     shape = (args.frames, args.height, args.width)
     with api.distributed.group(where, device):
+        started = time.monotonic()
         data = _training_windows(args, shape, where)
+        data_seconds = time.monotonic() - started  # reading the clips, or decoding --data into its cache
         path = out / "space.safetensors"
         space = _space(args, data, path, device, where)
         seconds = args.seconds or (60.0 if args.steps is None else None)  # a minute unless only --steps is given
@@ -130,25 +134,27 @@ def cmd_train(args) -> dict | None:
     s = api.inr_v.summary(space)
     print(f"training pixels: {s['train_psnr']:.2f} dB PSNR ({s['scored_on']}) after {s['steps']} steps in "
           f"{s['seconds']:.1f} s; {s['params']:,} parameters\nwrote {path}")
-    return {**s, "checkpoint": str(path), "clip_names": space.names()[:1000], "processes": where.world}
+    return {**s, "checkpoint": str(path), "clip_names": space.names()[:1000], "processes": where.world,
+            "data_seconds": round(data_seconds, 3)}
 
 
 def _training_windows(args, shape: tuple[int, int, int], where) -> "api.inr_v.Windows":
-    """The windows to learn from: the clips' windows held in memory, or --data's decoded on demand."""
+    """The windows to learn from: the clips' windows held in memory, or --data's, decoded once into
+    OUT/windows/ (each process its share; a rerun finds them there) and read from it as training asks."""
     count, flips = max(1, args.windows), not args.no_flips
     if args.data:
-        files = api.batch.find_clips(args.data)
-        good, bad = api.inr_v.readable(files, api.inr_v.decode_size(shape))
-        data = api.inr_v.folder(good, args.data, shape, count, flips) if good else None
+        files = api.batch.find_clips(args.data, skip=args.out)
+        cache = Path(args.out) / WINDOW_CACHE
+        if where.main:
+            print(f"{args.data}: {len(files)} clips, each decoded once into {cache} (what is there already is "
+                  f"read, not decoded; {where.world} process{'es' if where.world > 1 else ''} sharing the work)",
+                  file=sys.stderr)
+        data, bad = api.inr_v.decode_all(api.inr_v.folder(files, args.data, shape, count, flips, cache))
         if where.main:
             for _, reason in bad:  # the reason names the file
                 print(f"skipped {reason}", file=sys.stderr)
-            if data is not None:
-                print(f"{args.data}: {len(good)} clips -> {len(data)} windows of {shape[0]} frames at "
-                      f"{shape[2]}x{shape[1]}, decoded as training asks for them"
-                      + (f"; {len(bad)} unreadable skipped" if bad else ""), file=sys.stderr)
-        if data is None:
-            raise ValueError(f"{args.data}: none of its {len(files)} clips could be read")
+            print(f"{len(files) - len(bad)} clips -> {len(data)} windows of {shape[0]} frames at {shape[2]}x{shape[1]}"
+                  + (f"; {len(bad)} unreadable skipped" if bad else ""), file=sys.stderr)
         return data
     sources = api.load_clips(args.clips, max_frames=0, max_size=api.inr_v.decode_size(shape), device="cpu")
     clips = [w for c in sources for w in api.inr_v.windows(c, shape, count, flips)]

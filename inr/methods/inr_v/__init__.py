@@ -1,6 +1,6 @@
 """INR-V: a hypernetwork maps a clip's latent code to a small INR; a continuous space of clips."""
 
-from inr.methods.inr_v.data import Windows, readable
+from inr.methods.inr_v.data import Windows, decode_all
 from inr.methods.inr_v.hypernet import HyperConfig, InvertConfig, TrainConfig
 from inr.methods.inr_v.space import (GIF_FPS, Inversion, Space, attach, box_mask, checkpointed, conform, decode_size, folder, interpolate,
                                      interpolate_frame, inversion_panel, inversion_render, inversion_summary, invert,
@@ -8,6 +8,6 @@ from inr.methods.inr_v.space import (GIF_FPS, Inversion, Space, attach, box_mask
                                      stacked, summary, train, window_set, windows)
 
 __all__ = ["GIF_FPS", "HyperConfig", "Inversion", "InvertConfig", "Space", "TrainConfig", "Windows", "attach", "box_mask",
-           "checkpointed", "conform", "decode_size", "folder", "interpolate", "interpolate_frame", "inversion_panel", "inversion_render",
-           "inversion_summary", "invert", "load", "new", "new_inversion", "parse_box", "readable", "sample", "save",
+           "checkpointed", "conform", "decode_all", "decode_size", "folder", "interpolate", "interpolate_frame", "inversion_panel", "inversion_render",
+           "inversion_summary", "invert", "load", "new", "new_inversion", "parse_box", "sample", "save",
            "show_mask", "simple_fill", "stacked", "summary", "train", "window_set", "windows"]

@@ -3,14 +3,16 @@
 A space learns one code per *window*: a fixed number of frames cut from a source clip, centre-cropped
 and area-averaged to the space's (T, H, W), and optionally mirrored. ``Stacked`` holds a few dozen
 windows as one uint8 tensor (the shipped examples, an upload); ``Folder`` stands for every window of
-every clip in a folder and decodes a source clip only when one of its windows is asked for, keeping
-the last few decoded, so a dataset of thousands of clips never sits in memory at once.
+every clip in a folder, decoded once into a disk cache (``decode_all``: each process its share) and
+read back through memory maps, so a dataset of thousands of clips never sits in memory at once.
 
 ``Batches`` says which windows each step trains on: PyTorch's ``DistributedSampler`` shuffles the
 windows in play once an epoch and gives every rank its disjoint part, so N processes of B/N windows
 a step see the same windows as one process of B.
 """
 
+import hashlib
+import io
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,9 +23,11 @@ from torch.utils.data import Dataset, DistributedSampler
 
 from inr.core import distributed
 from inr.core.checkpoints import ClipInfo
+from inr.core.files import atomic_write_bytes
 from inr.core.io import Clip, load_clip
 
-DECODED = 8  # source clips a Folder keeps decoded: a step draws a few windows, often of the same clips
+DECODED = 64  # clips whose windows a Folder without a disk cache keeps in memory (0.5 MB each at 48x36)
+HELD_MAPS = 256  # cached files a Folder keeps mapped (each an open file; the OS pages their bytes)
 GIF_FPS = 10.0  # a window's playback rate when its source was not decoded yet (the space plays at this rate)
 
 
@@ -84,76 +88,121 @@ class Stacked(Windows):
 
 
 class Folder(Windows):
-    """`count` windows of each clip file (and each mirrored, with `flips`), decoded when first asked for.
+    """`count` windows of each clip file (and each mirrored, with `flips`), decoded once, kept on disk.
 
     Window k of a file is its k-th evenly spaced start (``window_starts``); a clip too short for
-    `count` distinct windows repeats its last one. `conform` is ``space.conform`` (passed in, so
-    this module needs nothing of the space's).
+    `count` distinct windows repeats its last one. A file's windows are made together, when the
+    file is first decoded, and written to `cache` as one uint8 ``.npy`` (per_file, T, H, W, 3): at
+    48x36 a window is 83 KB, a clip's six 0.5 MB. Later reads map that file (``np.load`` with
+    ``mmap_mode``): a step costs microseconds, not the 0.1-0.3 s of decoding a clip, and the windows
+    of thousands of clips stay on disk, not in memory. A cached file is named by the clip's path,
+    size and modification time and by the window settings, so an edited clip or other settings
+    are decoded afresh. Without `cache`, the last DECODED files' windows are kept in memory.
+    `conform` is ``space.conform`` (passed in, so this module needs nothing of the space's).
     """
 
     def __init__(self, files: list[Path], root: Path, shape: tuple[int, int, int], count: int, flips: bool,
-                 conform, max_size: int):
+                 conform, max_size: int, cache: Path | None = None):
         if not files:
             raise ValueError(f"{root}: no clips to learn from")
         if count < 1:
             raise ValueError(f"windows per clip must be >= 1, got {count}")
         self.files, self.root, self.shape = list(files), Path(root), tuple(shape)
         self.count, self.flips, self.conform, self.max_size = count, flips, conform, max_size
+        self.cache = None if cache is None else Path(cache)
         self.per_file = count * (2 if flips else 1)
-        self._decoded: OrderedDict[int, Clip] = OrderedDict()
+        self._held: OrderedDict[int, np.ndarray] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.files) * self.per_file
 
-    def _where(self, i: int) -> tuple[int, int, bool]:
-        """(file, window, mirrored) of window index i."""
+    def _where(self, i: int) -> tuple[int, int]:
+        """(file, its window) of window index i: a file's windows in order, each followed by its mirror."""
         if not 0 <= i < len(self):
             raise IndexError(f"window {i} of {len(self)}")
-        file, rest = divmod(i, self.per_file)
-        window, flip = divmod(rest, 2) if self.flips else (rest, 0)
-        return file, window, bool(flip)
+        return divmod(i, self.per_file)
 
-    def source(self, file: int) -> Clip:
-        """The file decoded at a small size (the space is smaller still), from the cache if there."""
-        if file in self._decoded:
-            self._decoded.move_to_end(file)
-            return self._decoded[file]
+    def _decode(self, file: int) -> np.ndarray:
+        """uint8 (per_file, T, H, W, 3): every window of the file, decoded at a small size (the space is
+        smaller still), cropped, area-averaged, each followed by its mirror."""
         clip = load_clip(self.files[file], max_size=self.max_size)
-        self._decoded[file] = clip
-        if len(self._decoded) > DECODED:
-            self._decoded.popitem(last=False)
-        return clip
+        starts, stride = window_starts(clip.frames.shape[0], self.shape[0], self.count)
+        out = []
+        for k in range(self.count):
+            start = starts[min(k, len(starts) - 1)]
+            out += [self.conform(clip, self.shape, start, stride, flip=f).frames for f in (False, True)[: 1 + self.flips]]
+        return np.stack(out)
+
+    def cached_path(self, file: int) -> Path | None:
+        """Where the file's windows are kept on disk: named by what makes them (None without a cache)."""
+        if self.cache is None:
+            return None
+        path = self.files[file]
+        stat = path.stat()
+        key = "|".join(map(str, (path.resolve(), stat.st_size, stat.st_mtime_ns, self.shape, self.count, self.flips,
+                                 self.max_size)))
+        return self.cache / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.npy"
+
+    def windows_of(self, file: int) -> np.ndarray:
+        """uint8 (per_file, T, H, W, 3): the file's windows, from memory, the disk cache, or decoded (then kept)."""
+        if file in self._held:
+            self._held.move_to_end(file)
+            return self._held[file]
+        path = self.cached_path(file)
+        if path is not None and path.is_file():
+            windows = np.load(path, mmap_mode="r", allow_pickle=False)
+        else:
+            windows = self._decode(file)
+            if path is not None:
+                atomic_write_bytes(path, _npy_bytes(windows))
+        self._held[file] = windows
+        if len(self._held) > (HELD_MAPS if path is not None else DECODED):
+            self._held.popitem(last=False)
+        return windows
 
     def __getitem__(self, i: int) -> torch.Tensor:
-        file, window, flip = self._where(i)
-        clip = self.source(file)
-        starts, stride = window_starts(clip.frames.shape[0], self.shape[0], self.count)
-        start = starts[min(window, len(starts) - 1)]
-        return torch.from_numpy(self.conform(clip, self.shape, start, stride, flip=flip).frames)
+        file, window = self._where(i)
+        return torch.from_numpy(np.array(self.windows_of(file)[window]))  # (T, H, W, 3), a copy off the map
 
     def name(self, i: int) -> str:
-        file, window, flip = self._where(i)
-        return f"{self.files[file].relative_to(self.root).as_posix()}#{window}" + (" flipped" if flip else "")
+        file, window = self._where(i)
+        k, flip = divmod(window, 2) if self.flips else (window, 0)
+        return f"{self.files[file].relative_to(self.root).as_posix()}#{k}" + (" flipped" if flip else "")
 
     def infos(self) -> list[ClipInfo]:
         return [ClipInfo(self.name(i), *self.shape, fps=GIF_FPS) for i in range(len(self))]
 
+    def without(self, files: list[Path]) -> "Folder":
+        """The same windows of the other files (those that decoded)."""
+        drop = set(files)
+        return Folder([f for f in self.files if f not in drop], self.root, self.shape, self.count, self.flips,
+                      self.conform, self.max_size, self.cache)
 
-def readable(files: list[Path], max_size: int) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """(files that decode, [(file, one-line reason)] for those that do not), each rank trying its share
-    of the files' first frames, so a folder of thousands is checked N times faster."""
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def decode_all(data: Folder) -> tuple[Folder, list[tuple[Path, str]]]:
+    """(the folder without its unreadable clips, [(file, one-line reason)]): every process decodes its
+    share of the clips into the disk cache at once (every world-th from its rank), so N processes
+    prepare a dataset N times faster, and all agree on which clips could not be read."""
     where = distributed.current()
-    bad = torch.zeros(len(files), dtype=torch.float64)
+    bad = torch.zeros(len(data.files), dtype=torch.float64)
     reasons = {}
-    for k in range(where.rank, len(files), where.world):
+    for k in range(where.rank, len(data.files), where.world):
         try:
-            load_clip(files[k], max_frames=1, max_size=max_size)
+            data.windows_of(k)
         except ValueError as err:  # ClipError included
             bad[k] = 1
             reasons[k] = str(err)
     bad = distributed.total(bad)
-    good = [f for f, b in zip(files, bad) if not b]
-    return good, [(f, reasons.get(k, "unreadable (found by another rank)")) for k, f in enumerate(files) if bad[k]]
+    failed = [(f, reasons.get(k, f"{f}: unreadable (found by another process)"))
+              for k, f in enumerate(data.files) if bad[k]]
+    distributed.barrier()  # every cached file is written before any process trains on it
+    return data.without([f for f, _ in failed]), failed
 
 
 class Batches:

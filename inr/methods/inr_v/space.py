@@ -119,9 +119,11 @@ def windows(clip: Clip, shape: tuple[int, int, int], count: int = 3, flips: bool
 
 
 def folder(files: list[Path], root: str | Path, shape: tuple[int, int, int], count: int = 3,
-           flips: bool = True) -> Folder:
-    """`count` windows (and mirrors) of every file, decoded when training first asks for one of them."""
-    return Folder(files, Path(root), shape, count, flips, conform, decode_size(shape))
+           flips: bool = True, cache: str | Path | None = None) -> Folder:
+    """`count` windows (and mirrors) of every file, decoded once and kept in `cache` (a folder; see
+    ``data.Folder``), or held in memory for the last few files without one. ``data.decode_all``
+    decodes them all at once, over every process, and leaves out the unreadable ones."""
+    return Folder(files, Path(root), shape, count, flips, conform, decode_size(shape), cache)
 
 
 def decode_size(shape: tuple[int, int, int]) -> int:

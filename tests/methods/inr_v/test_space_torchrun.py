@@ -78,6 +78,8 @@ def test_a_folder_is_decoded_on_demand_its_bad_files_skipped_and_a_training_resu
     assert first == 0
     space = api.inr_v.load(out / "space.safetensors")
     assert space.steps == 10 and space.saved_optimizer is not None
+    cached = {p: p.stat().st_mtime_ns for p in (out / "windows").glob("*.npy")}
+    assert len(cached) == 2  # each readable clip's windows decoded once, into one file
     assert space.names() == [f"{name}#{k}{flip}" for name in ("office_plant.mp4", "sub/carphone.gif")
                              for k in range(3) for flip in ("", " flipped")]  # broken.mp4 skipped
     # the same command with --resume and a larger budget goes on from step 10
@@ -85,6 +87,7 @@ def test_a_folder_is_decoded_on_demand_its_bad_files_skipped_and_a_training_resu
                          "--resume"]) == 0
     again = api.inr_v.load(out / "space.safetensors")
     assert again.steps == 15 and [r.step for r in again.history][0] == 1
+    assert {p: p.stat().st_mtime_ns for p in (out / "windows").glob("*.npy")} == cached  # read, not decoded again
     # other windows than the checkpoint's are refused, nothing written
     before = (out / "space.safetensors").read_bytes()
     assert main(["space", "train", "--data", str(data), "--out", str(out), *SMALL, "--steps", "20",
@@ -92,12 +95,17 @@ def test_a_folder_is_decoded_on_demand_its_bad_files_skipped_and_a_training_resu
     assert (out / "space.safetensors").read_bytes() == before
 
 
-def test_folder_windows_are_the_windows_of_the_decoded_clips(tmp_path):
+@pytest.mark.parametrize("cache", [False, True])
+def test_folder_windows_are_the_windows_of_the_decoded_clips(tmp_path, cache):
     (tmp_path / "a.gif").write_bytes((ASSETS / "carphone.gif").read_bytes())
     shape = (8, 18, 24)
-    lazy = api.inr_v.folder([tmp_path / "a.gif"], tmp_path, shape, count=3, flips=True)
+    lazy = api.inr_v.folder([tmp_path / "a.gif"], tmp_path, shape, count=3, flips=True,
+                            cache=tmp_path / "cache" if cache else None)
     clip = api.load_clips([tmp_path / "a.gif"], max_frames=0, max_size=api.inr_v.decode_size(shape), device="cpu")[0]
     eager = api.inr_v.windows(clip, shape, 3, True)
     assert len(lazy) == len(eager) == 6
     for k, window in enumerate(eager):
         assert np.array_equal(lazy[k].numpy(), window.frames), k
+    if cache:  # a fresh Folder reads the windows back from the disk, mapped
+        again = api.inr_v.folder([tmp_path / "a.gif"], tmp_path, shape, count=3, flips=True, cache=tmp_path / "cache")
+        assert isinstance(again.windows_of(0), np.memmap) and np.array_equal(again[5].numpy(), eager[5].frames)
