@@ -7,6 +7,7 @@ run card per clip. A clip that cannot be read or fitted gets its one-line reason
 on; Stop keeps every model fitted so far and the one at hand as it stands.
 """
 
+import re
 import time
 from pathlib import Path
 
@@ -41,23 +42,38 @@ def table(rows: list[dict], current: str = "") -> str:
     lines = ["| clip | status | training px | held-out px | bilinear | bicubic | INR − bicubic | model | steps | seconds |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
+        name = cell(r["name"])
         if r["status"] == "failed":
-            lines.append(f"| {r['name']} | failed: {r['reason']} | | | | | | | | {r['seconds']:.1f} |")
+            lines.append(f"| {name} | failed: {cell(r['reason'])} | | | | | | | | {r['seconds']:.1f} |")
             continue
         gap = (f"{r['heldout_psnr'] - r['bicubic_psnr']:+.2f} dB"
                if r["heldout_psnr"] is not None and r["bicubic_psnr"] is not None else "–")
-        lines.append(f"| {r['name']} | ok | {db(r['train_psnr'])} | {db(r['heldout_psnr'])} | {db(r['bilinear_psnr'])} | "
+        status = "stopped (probe frames)" if r["status"] == "stopped" else "ok"
+        lines.append(f"| {name} | {status} | {db(r['train_psnr'])} | {db(r['heldout_psnr'])} | {db(r['bilinear_psnr'])} | "
                      f"{db(r['bicubic_psnr'])} | {gap} | {r['model_bytes'] / 1e6:.2f} MB | {r['steps']} | "
                      f"{r['seconds']:.1f} |")
     if current:
-        lines.append(f"| {current} | fitting… | | | | | | | | |")
+        lines.append(f"| {cell(current)} | fitting… | | | | | | | | |")
     return "\n".join(lines)
 
 
+def cell(text: str) -> str:
+    """Text for a Markdown table cell: a '|' in a file name would end the cell."""
+    return str(text).replace("|", "\\|")
+
+
+def file_stem(index: int, name: str) -> str:
+    """The clip's files' stem in the session folder: its position and a tame, short form of its name."""
+    return f"{index:02d}_{re.sub(r'[^A-Za-z0-9_.-]', '_', Path(name).stem)[:60] or 'clip'}"
+
+
 def _fit_one(session: Session, path: Path, name: str, index: int, settings: dict):
-    """Fit one clip, yielding its live line, then (row, files); a failure is a row too."""
+    """Fit one clip, yielding its live line, then (row, files); a failure is a row too, and a clip
+    stopped midway is "stopped" (its model kept, its figures on the probe frames)."""
     started = time.monotonic()
-    files = []
+    stem = file_stem(index, name)
+    targets = session.path(f"{stem}.safetensors"), session.path(f"{stem}_run.json")
+    files, stopped = [], False
     try:
         clips = api.load_clips([path], max_size=settings["max_size"])
         run = api.prepare(clips, arch=settings["arch"], sigma=settings["sigma"], holdout=settings["holdout"],
@@ -65,15 +81,16 @@ def _fit_one(session: Session, path: Path, name: str, index: int, settings: dict
         next_update = 0.0
         for rec in api.fit(run):
             if _state(session).get("stop"):
+                stopped = True
                 break
             if not rec.final and rec.seconds >= next_update:
                 next_update = rec.seconds + UI_UPDATE_SECONDS
                 yield f"{name}: step {rec.step}, {rec.seconds:.1f} s, training pixels {db(rec.train_psnr)}"
         summary = api.summary(run)
-        stem = f"{index:02d}_{Path(name).stem}"
-        files = [api.save(run, session.path(f"{stem}.safetensors")),
-                 api.write_run_card(session.path(f"{stem}_run.json"), run, summary)]
+        files = [api.save(run, targets[0]), api.write_run_card(targets[1], run, summary)]
         row = api.batch.make_row(name, 0, run.device, time.monotonic() - started, summary=summary)
+        if stopped:
+            row["status"] = "stopped"
     except api.batch.CLIP_FAILURES as error:
         row = api.batch.make_row(name, 0, settings["device"], time.monotonic() - started, error=error)
     yield row, files
@@ -102,7 +119,7 @@ def on_fit_many(session, examples, uploads, arch, sigma, holdout, seconds, max_s
         yield f"clip {index + 1} of {len(chosen)} done", table(rows), gr.skip(), session
     manifest = session.path("manifest.jsonl")
     api.batch.write_manifest(manifest, rows)
-    ok = sum(r["status"] == "ok" for r in rows)
+    ok = sum(r["status"] != "failed" for r in rows)
     stopped = " (stopped: the models so far are kept)" if state["stop"] else ""
     yield (f"**{ok} of {len(chosen)} clips fitted, {len(rows) - ok} failed{stopped}**, {seconds:g} s each "
            f"with `{arch}`; every PSNR names its pixels, and the bilinear and bicubic columns rebuild the "

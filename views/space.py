@@ -57,6 +57,15 @@ def _shape(session) -> tuple[int, int, int]:
     return space.cfg.shape if space is not None else api.inr_v.HyperConfig().shape
 
 
+def box_sliders(shape: tuple[int, int, int]) -> list[gr.Slider]:
+    """The inpainting box's six sliders (t0, t1, y0, y1, x0, x1) for a space of (T, H, W): its whole range,
+    the box at the same share of it as for the shipped space."""
+    t, h, w = shape
+    return [gr.Slider(minimum=0, maximum=t - 1, value=0), gr.Slider(minimum=1, maximum=t, value=t),
+            gr.Slider(minimum=0, maximum=h - 1, value=h // 4), gr.Slider(minimum=1, maximum=h, value=3 * h // 4),
+            gr.Slider(minimum=0, maximum=w - 1, value=w // 3), gr.Slider(minimum=1, maximum=w, value=2 * w // 3)]
+
+
 def _choices(space: api.inr_v.Space) -> list[tuple[str, int]]:
     return [(f"{i}: {name}", i) for i, name in enumerate(space.names())]
 
@@ -233,12 +242,12 @@ def on_train(session, examples, uploads, seconds, size=DEFAULT_SIZE):
         if not rec.final:
             yield (f"training a space of {len(clips)} clips of {shape[0]} frames at {shape[2]}×{shape[1]} "
                    f"({len(sources)} sources, 3 windows each and their mirrors): step {rec.step}, {rec.seconds:.1f} s, {rec.train_psnr:.2f} dB on training pixels "
-                   f"(middle frames)", gr.skip(), gr.skip(), gr.skip())
+                   f"(middle frames)", gr.skip(), gr.skip(), gr.skip(), *[gr.skip()] * 6)
     _state(session)["space"] = space
     api.inr_v.save(space, session.path("space.safetensors"))
     choices = _choices(space)
     yield (describe(space, "Your space (this session)"), gr.Dropdown(choices=choices, value=0),
-           gr.Dropdown(choices=choices, value=1), str(session.path("space.safetensors")))
+           gr.Dropdown(choices=choices, value=1), str(session.path("space.safetensors")), *box_sliders(space.cfg.shape))
 
 
 # ---------------------------------------------------------------- layout and wiring
@@ -325,4 +334,4 @@ def build_tab(session: gr.State) -> None:
     invert_go.click(on_invert, [session, *source, seconds], outputs, api_name="space_invert", **FIT_QUEUE)
     inpaint_go.click(on_inpaint, [session, *source, seconds, *box], outputs, api_name="space_inpaint", **FIT_QUEUE)
     train_go.click(on_train, [session, train_examples, train_uploads, train_seconds, train_size],
-                   [status, clip_a, clip_b, train_file], api_name="space_train", **FIT_QUEUE)
+                   [status, clip_a, clip_b, train_file, *box], api_name="space_train", **FIT_QUEUE)

@@ -14,6 +14,7 @@ from inr.cli.fit import add_fit_options, fit_into, prepare
 from inr.cli.progress import quietly, rank_bar, say
 
 
+MANIFEST_SECONDS = 30.0  # a rank rebuilds the manifest after a clip at most this often; rank 0 at the end
 PLOTLY_JS = "plotly.min.js"  # one copy in OUT for every clip's curves.html, not 4.6 MB in each clip folder
 
 DESCRIPTION = """\
@@ -50,7 +51,7 @@ def cmd_fit_many(args) -> dict | None:
     out = api.batch.check_out(args.out, folder)
     clips = api.batch.find_clips(folder, skip=out)
     todo = api.batch.pending(out, folder, clips)
-    with api.distributed.group(where, device):
+    with api.distributed.group(where, device, api.distributed.LONG):  # the last barrier waits for every clip
         api.distributed.barrier()  # every rank has listed what is done before any rank writes a row
         mine = api.distributed.share(todo, where)
         if where.main:
@@ -58,7 +59,8 @@ def cmd_fit_many(args) -> dict | None:
                 f"{len(todo)} to fit over {_count(where.world, 'process')}")
         if mine:
             with rank_bar(len(mine), where) as bar:
-                rows = [_fit_one(clip, args, where, device, folder, out, clips, bar) for clip in mine]
+                rebuilt = [-float("inf")]  # when this rank last rebuilt the manifest
+                rows = [_fit_one(clip, args, where, device, folder, out, clips, bar, rebuilt) for clip in mine]
             failed = sum(row["status"] == "failed" for row in rows)
             say(f"{where.label}: {len(rows) - failed} of {_count(len(rows), 'clip')} ok, {failed} failed, "
                 f"in {time.monotonic() - start:.1f} s on {device}")
@@ -84,8 +86,9 @@ def cmd_fit_many(args) -> dict | None:
 
 
 def _fit_one(clip: Path, args, where: api.distributed.Place, device: str, folder: Path, out: Path,
-             clips: list[Path], bar) -> dict:
-    """Fit one clip into its folder and mark it done with its row, ok or failed; refresh the manifest."""
+             clips: list[Path], bar, rebuilt: list[float]) -> dict:
+    """Fit one clip into its folder and mark it done with its row, ok or failed; refresh the manifest
+    (at most every MANIFEST_SECONDS: the rows are what counts, the manifest gathers them)."""
     name = api.batch.clip_name(folder, clip)
     target = api.batch.clip_folder(out, folder, clip)
     start = time.monotonic()
@@ -97,7 +100,9 @@ def _fit_one(clip: Path, args, where: api.distributed.Place, device: str, folder
     except api.batch.CLIP_FAILURES as error:
         row = api.batch.make_row(name, where.rank, device, time.monotonic() - start, error=error)
     api.batch.write_row(target, row)
-    api.batch.rebuild_manifest(out, folder, clips)
+    if time.monotonic() - rebuilt[0] >= MANIFEST_SECONDS:  # reading every row each clip would be quadratic
+        api.batch.rebuild_manifest(out, folder, clips)
+        rebuilt[0] = time.monotonic()
     bar.update()
     say(f"{where.label}  {describe_row(row)}")
     return row

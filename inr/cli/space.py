@@ -4,6 +4,7 @@ Every PSNR printed names its pixels.
 """
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -12,8 +13,8 @@ from inr import api
 from inr.cli.options import add_device_option, add_json_option, non_negative_int, positive_float, positive_int
 from inr.cli.progress import follow, notes
 
-INVERSION_PIXELS = ("visible", "masked")
-WINDOW_CACHE = "windows"  # OUT/windows/: --data's clips decoded once, a .npy of windows per clip  # what an inversion's train_psnr and heldout_psnr score
+INVERSION_PIXELS = ("visible", "masked")  # what an inversion's train_psnr and heldout_psnr score
+WINDOW_CACHE = "windows"  # OUT/windows/: --data's clips decoded once, a .npy of windows per clip
 
 
 def register(sub) -> None:
@@ -24,8 +25,8 @@ def register(sub) -> None:
     p = cmds.add_parser("train", help="train a meta-network on clips (each cut into windows and mirrored); "
                                       "under torchrun, on every process at once")
     p.add_argument("clips", nargs="*", help="videos, GIFs or folders of frames (two or more windows in all)")
-    p.add_argument("--data", metavar="DIR", help="a folder of clips (sub-folders too), decoded as training asks "
-                                                 "for them, not held in memory")
+    p.add_argument("--data", metavar="DIR", help="a folder of clips (sub-folders too), each decoded once into "
+                                                 "OUT/windows/ and read from there, not held in memory")
     p.add_argument("--out", required=True, help="folder for space.safetensors")
     p.add_argument("--seconds", type=positive_float, help="stop after S seconds (default 60 unless --steps)")
     p.add_argument("--steps", type=non_negative_int, help="stop after N steps")
@@ -44,8 +45,9 @@ def register(sub) -> None:
     p.add_argument("--latent-reg", type=float, default=trained.latent_reg,
                    help="weight of the codes' L2 prior (0: off)")
     p.add_argument("--resume", action="store_true",
-                   help="go on from OUT/space.safetensors if it is there (its weights, optimizer and steps; "
-                        "the same clips and window options)")
+                   help="go on from OUT/space.safetensors if it is there (its weights, optimizer, steps and "
+                        "training settings; give the same clips and window options; --steps/--seconds set a new "
+                        "total budget)")
     p.add_argument("--checkpoint-every", type=positive_float, default=300.0, metavar="S",
                    help="write OUT/space.safetensors every S seconds of training, and at the end (default 300)")
     p.add_argument("--seed", type=int, default=0)
@@ -114,11 +116,12 @@ def cmd_train(args) -> dict | None:
         data_seconds = time.monotonic() - started  # reading the clips, or decoding --data into its cache
         path = out / "space.safetensors"
         space = _space(args, data, path, device, where)
-        seconds = args.seconds or (60.0 if args.steps is None else None)  # a minute unless only --steps is given
-        cfg = api.inr_v.TrainConfig(steps=args.steps, seconds=seconds, clips_per_step=args.clips_per_step,
-                                    progressive=not args.no_progressive, latent_reg=args.latent_reg, seed=args.seed)
-        if args.resume and space.train_cfg and args.seconds is None and args.steps is None:
-            cfg = space.train_cfg  # go on to the budget it was started with
+        cfg = _train_config(args, space)
+        if space.train_cfg is not None and api.inr_v.spent(space, cfg):
+            if where.main:
+                print(f"{path} has spent its budget ({space.steps} steps, {space.seconds:.1f} s): give a larger "
+                      "--steps or --seconds to train on", file=sys.stderr)
+            return _finished(space, path, where, data_seconds)
         if where.main:
             print(f"training on {api.device_name(device)}" + (f", {where.world} processes (DistributedDataParallel, "
                   f"{api.distributed.backend(device)}), {cfg.clips_per_step // where.world} windows each a step"
@@ -129,6 +132,11 @@ def cmd_train(args) -> dict | None:
         else:
             for _ in records:  # the other ranks train in step with rank 0 and say nothing
                 pass
+    return _finished(space, path, where, data_seconds)
+
+
+def _finished(space, path: Path, where, data_seconds: float) -> dict | None:
+    """Rank 0's report of the space (None on the other ranks)."""
     if not where.main:
         return None
     s = api.inr_v.summary(space)
@@ -136,6 +144,19 @@ def cmd_train(args) -> dict | None:
           f"{s['seconds']:.1f} s; {s['params']:,} parameters\nwrote {path}")
     return {**s, "checkpoint": str(path), "clip_names": space.names()[:1000], "processes": where.world,
             "data_seconds": round(data_seconds, 3)}
+
+
+def _train_config(args, space) -> "api.inr_v.TrainConfig":
+    """The training's settings: the command line's for a new space; a resumed one keeps the settings it
+    was started with (its window order, schedule and rates depend on them), and --steps/--seconds, when
+    given, set its new total budget."""
+    seconds = args.seconds or (60.0 if args.steps is None else None)  # a minute unless only --steps is given
+    if space.train_cfg is None:
+        return api.inr_v.TrainConfig(steps=args.steps, seconds=seconds, clips_per_step=args.clips_per_step,
+                                     progressive=not args.no_progressive, latent_reg=args.latent_reg, seed=args.seed)
+    if args.steps is None and args.seconds is None:
+        return space.train_cfg  # go on to the budget it was started with
+    return dataclasses.replace(space.train_cfg, steps=args.steps, seconds=seconds)
 
 
 def _training_windows(args, shape: tuple[int, int, int], where) -> "api.inr_v.Windows":
@@ -165,13 +186,22 @@ def _training_windows(args, shape: tuple[int, int, int], where) -> "api.inr_v.Wi
 
 
 def _space(args, data, path: Path, device: str, where) -> api.inr_v.Space:
-    """A new space for the windows, or with --resume the one saved at `path` (when there), on `device`."""
-    if args.resume and path.is_file():
-        space = api.inr_v.load(path, device)
-        api.inr_v.attach(space, data)
+    """A new space for the windows, or with --resume the one saved at `path` (when there), on `device`.
+
+    Every process reads the file itself, so all must see the same one: they compare what they found
+    (whether it is there, its steps) and refuse together, rather than train from different places
+    and wait on each other's gradients forever."""
+    found = api.inr_v.load(path, device) if args.resume and path.is_file() else None
+    seen = api.distributed.gather_numbers([found is not None, found.steps if found else -1])
+    if len({tuple(row) for row in seen}) > 1:
+        raise ValueError(f"the processes do not all find the same {path} (there and its steps, by process: "
+                         f"{[tuple(int(v) for v in row) for row in seen]}): put OUT where every machine sees it")
+    if found is not None:
+        api.inr_v.attach(found, data)
         if where.main:
-            print(f"resuming {path} from step {space.steps} ({space.seconds:.1f} s)", file=sys.stderr)
-        return space
+            print(f"resuming {path} from step {found.steps} ({found.seconds:.1f} s) with the settings it was "
+                  "started with", file=sys.stderr)
+        return found
     if args.resume and where.main:
         print(f"{path} is not there yet: starting a new space", file=sys.stderr)
     return api.inr_v.new(data, seed=args.seed, device=device)

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-# A collective waits this long for the slowest rank before it fails. fit-many's last barrier waits
-# while other ranks finish their clips, which can take hours; torch's default is 30 minutes.
-TIMEOUT = datetime.timedelta(hours=24)
+# How long a collective waits for the slowest rank before it fails. Training steps wait for seconds
+# at most: torch's default (10 minutes under NCCL, 30 under gloo) ends a hung run soon enough.
+# fit-many's ranks wait at its last barrier while the others finish their clips, which can take hours.
+TRAINING = None  # torch's default
+LONG = datetime.timedelta(hours=24)
 _host_group = None  # the gloo group for host values under NCCL (None: the default group is gloo)
 
 
@@ -76,6 +78,9 @@ def device_for(requested: str | None, where: Place) -> str:
     device = requested or ("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():  # refused once, not again for every clip
         raise ValueError("device cuda was asked for, but PyTorch sees no CUDA GPU here")
+    if device.startswith("cuda:") and where.world > 1:
+        raise ValueError(f"--device {device} would put all {where.world} processes on one GPU: give --device cuda, "
+                         "and each process takes the GPU of its slot (cuda:LOCAL_RANK)")
     if device == "cuda" and where.world > 1:
         count = torch.cuda.device_count()
         if where.local_rank >= count:
@@ -96,8 +101,9 @@ def active() -> bool:
 
 
 @contextlib.contextmanager
-def group(where: Place, device: str) -> Iterator[None]:
-    """Join the ranks' process group for the body (a no-op for one process); leave it at the end."""
+def group(where: Place, device: str, timeout: datetime.timedelta | None = TRAINING) -> Iterator[None]:
+    """Join the ranks' process group for the body (a no-op for one process); leave it at the end, when
+    every rank has got there (no rank tears down a connection another still uses)."""
     global _host_group
     if where.world == 1 or active():
         yield
@@ -106,10 +112,11 @@ def group(where: Place, device: str) -> Iterator[None]:
     if kind == "nccl":
         torch.cuda.set_device(torch.device(device))
     dist.init_process_group(kind, store=_attempt_store(where), rank=where.rank, world_size=where.world,
-                            timeout=TIMEOUT)
-    _host_group = dist.new_group(backend="gloo", timeout=TIMEOUT) if kind == "nccl" else None
+                            timeout=timeout)
+    _host_group = dist.new_group(backend="gloo", timeout=timeout) if kind == "nccl" else None
     try:
         yield
+        barrier()  # not after an error: the others may never get here, and torchrun ends them
     finally:
         _host_group = None
         dist.destroy_process_group()
@@ -127,7 +134,7 @@ def _attempt_store(where: Place, environ: dict | None = None) -> dist.Store | No
     attempt = int(env.get("TORCHELASTIC_RESTART_COUNT") or 0)
     if attempt == 0 or env.get("TORCHELASTIC_USE_AGENT_STORE") != "True":  # a store of its own each start
         return None
-    store = dist.TCPStore(env["MASTER_ADDR"], int(env["MASTER_PORT"]), where.world, is_master=False, timeout=TIMEOUT)
+    store = dist.TCPStore(env["MASTER_ADDR"], int(env["MASTER_PORT"]), where.world, is_master=False, timeout=LONG)
     return dist.PrefixStore(f"inr/attempt_{attempt}", store)
 
 
@@ -153,6 +160,14 @@ def total(values: torch.Tensor) -> torch.Tensor:
     out = values.detach().to("cpu", torch.float64).clone()
     dist.all_reduce(out, group=_host_group)
     return out
+
+
+def gather_numbers(values: list[float]) -> list[list[float]]:
+    """Every rank's `values` (the same length on each), by rank: [values] for one process."""
+    where = current()
+    table = torch.zeros(where.world, len(values), dtype=torch.float64)
+    table[where.rank] = torch.tensor([float(v) for v in values], dtype=torch.float64)
+    return total(table).tolist()
 
 
 def share(items: Sequence, where: Place) -> list:

@@ -33,6 +33,12 @@ def test_each_clip_gets_a_model_a_row_and_a_bad_one_its_reason(tmp_path):
     assert api.load(files[1]).arch == "grid"
 
 
+def test_odd_upload_names_make_tame_file_names_and_table_cells():
+    assert view.file_stem(3, "a|b\\c d.mp4") == "03_a_b_c_d"
+    assert view.file_stem(0, "x" * 300 + ".gif") == "00_" + "x" * 60
+    assert view.cell("a|b") == "a\\|b"
+
+
 def test_stop_keeps_what_was_fitted_and_bad_requests_are_messages(tmp_path):
     session = Session(folder=tmp_path / "s")
     run = view.on_fit_many(session, ["carphone.gif", "office_plant.mp4"], None, "grid", "10", "every2", 30, 48)
@@ -40,6 +46,7 @@ def test_stop_keeps_what_was_fitted_and_bad_requests_are_messages(tmp_path):
     view.on_stop(session)  # Stop during the first clip: it ends there, its model is kept, the second never starts
     status, table, files, _ = drain(run)
     assert "1 of 2 clips fitted" in status and "stopped" in status and "office_plant" not in table
+    assert "| carphone.gif | stopped (probe frames) |" in table
     assert len(files) == 3
     with pytest.raises(gr.Error, match="tick examples or upload"):
         drain(view.on_fit_many(session, [], None, "grid", "10", "every2", 2, 48))

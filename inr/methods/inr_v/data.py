@@ -22,11 +22,13 @@ import torch
 from torch.utils.data import Dataset, DistributedSampler
 
 from inr.core import distributed
+from inr.core.batch import CLIP_FAILURES, reason
 from inr.core.checkpoints import ClipInfo
 from inr.core.files import atomic_write_bytes
 from inr.core.io import Clip, load_clip
 
 DECODED = 64  # clips whose windows a Folder without a disk cache keeps in memory (0.5 MB each at 48x36)
+SOURCE_FRAMES = 900  # a clip is read up to this many frames (30 s at 30 fps): an hour-long file costs no more
 HELD_MAPS = 256  # cached files a Folder keeps mapped (each an open file; the OS pages their bytes)
 GIF_FPS = 10.0  # a window's playback rate when its source was not decoded yet (the space plays at this rate)
 
@@ -123,9 +125,9 @@ class Folder(Windows):
         return divmod(i, self.per_file)
 
     def _decode(self, file: int) -> np.ndarray:
-        """uint8 (per_file, T, H, W, 3): every window of the file, decoded at a small size (the space is
-        smaller still), cropped, area-averaged, each followed by its mirror."""
-        clip = load_clip(self.files[file], max_size=self.max_size)
+        """uint8 (per_file, T, H, W, 3): every window of the file (read up to SOURCE_FRAMES frames, at a
+        small size: the space is smaller still), cropped, area-averaged, each followed by its mirror."""
+        clip = load_clip(self.files[file], max_frames=SOURCE_FRAMES, max_size=self.max_size)
         starts, stride = window_starts(clip.frames.shape[0], self.shape[0], self.count)
         out = []
         for k in range(self.count):
@@ -195,9 +197,9 @@ def decode_all(data: Folder) -> tuple[Folder, list[tuple[Path, str]]]:
     for k in range(where.rank, len(data.files), where.world):
         try:
             data.windows_of(k)
-        except ValueError as err:  # ClipError included
+        except CLIP_FAILURES as err:  # unreadable (ClipError), too large, a cache file not written
             bad[k] = 1
-            reasons[k] = str(err)
+            reasons[k] = str(err) if isinstance(err, ValueError) else f"{data.files[k]}: {reason(err)}"
     bad = distributed.total(bad)
     failed = [(f, reasons.get(k, f"{f}: unreadable (found by another process)"))
               for k, f in enumerate(data.files) if bad[k]]

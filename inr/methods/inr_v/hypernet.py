@@ -334,8 +334,11 @@ def train(model: HyperINR, data: Windows, cfg: TrainConfig, optimizer: torch.opt
         raise ValueError(f"{n} windows of T, H, W = {tuple(data.shape)} do not match the space's "
                          f"{model.cfg.clips} clips of T, H, W = {model.cfg.shape}")
     optimizer = optimizer or make_optimizer(model, cfg)
-    budget = loop.LoopConfig(cfg.steps, cfg.seconds, cfg.final_lr_ratio, log_seconds=cfg.log_seconds,
-                             preview_seconds=cfg.preview_seconds, start_step=start[0], start_seconds=start[1],
+    main = distributed.current().main  # only rank 0's records are shown: the others score only the final one
+    budget = loop.LoopConfig(cfg.steps, cfg.seconds, cfg.final_lr_ratio,
+                             log_seconds=cfg.log_seconds if main else math.inf,
+                             preview_seconds=cfg.preview_seconds if main else None, score_end=main,
+                             start_step=start[0], start_seconds=start[1],
                              agree=distributed.active() and cfg.seconds is not None)
     model.train()
     batch = _Batch(model)

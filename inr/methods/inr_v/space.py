@@ -20,7 +20,7 @@ import torch
 from scipy import ndimage
 
 from inr.methods.inr_v import hypernet
-from inr.core import checkpoints
+from inr.core import checkpoints, loop
 from inr.core.checkpoints import ClipInfo
 from inr.core.loop import Record
 from inr.core.history import thin
@@ -183,16 +183,29 @@ def train(space: Space, cfg: TrainConfig | None = None) -> Iterator[Record]:
     if space.data is None:
         raise ValueError("this space has no training clips attached (a loaded checkpoint): attach them or train a new one")
     cfg = cfg or space.train_cfg or TrainConfig()
-    space.train_cfg = cfg
     if space.optimizer is None:
-        space.optimizer = hypernet.make_optimizer(space.model, cfg)
-        if space.saved_optimizer is not None:
-            checkpoints.restore_optimizer(space.optimizer, space.model, space.saved_optimizer)
+        optimizer = hypernet.make_optimizer(space.model, cfg)
+        if space.saved_optimizer is not None:  # kept on the space until it is restored whole
+            checkpoints.restore_optimizer(optimizer, space.model, space.saved_optimizer)
             space.saved_optimizer = None
+        space.optimizer = optimizer
+    space.train_cfg = cfg
     for rec in hypernet.train(space.model, space.data, cfg, space.optimizer, (space.steps, space.seconds)):
         space.steps, space.seconds = rec.step, rec.seconds
         space.history.append(rec)
         yield rec
+
+
+def spent(space: Space, cfg: TrainConfig) -> bool:
+    """True when the space has already trained for all of `cfg`'s budget (a resumed run with nothing left)."""
+    return loop.spent(space.steps, space.seconds, cfg.steps, cfg.seconds) >= 1
+
+
+def trained_steps(space: Space) -> int:
+    """Steps the space has taken: its optimizer's own count (exact, also when a training was stopped
+    between two records), else the last record's."""
+    state = space.optimizer.state.get(space.model.latents, {}) if space.optimizer is not None else {}
+    return int(state["step"]) if "step" in state else space.steps
 
 
 def checkpointed(records: Iterator[Record], space: Space, path: str | Path, every: float,
@@ -200,15 +213,17 @@ def checkpointed(records: Iterator[Record], space: Space, path: str | Path, ever
     """A training's records, passed on; with `write` (rank 0 of several processes), the space saved
     with its optimizer to `path` every `every` seconds of training and when the training ends,
     stopped too (Ctrl-C), so a crashed or stopped run resumes from its last file."""
-    last = space.seconds
+    last, ran = space.seconds, False
     try:
         for rec in records:
+            ran = True
             if write and not rec.final and rec.seconds - last >= every:
                 save(space, path, optimizer=True)
                 last = rec.seconds
             yield rec
     finally:
-        if write and space.history:
+        if write and ran:  # nothing to write when not one step ran (a spent budget, a refused resume)
+            space.steps = trained_steps(space)  # stopped between two records: the weights are further on
             save(space, path, optimizer=True)
 
 

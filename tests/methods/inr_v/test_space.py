@@ -241,14 +241,15 @@ def test_app_view_works_from_the_shipped_space(tmp_path):
     assert "carphone[4:20:1]" in text
     with pytest.raises(gr.Error, match="box x range"):
         drain(view.on_inpaint(session, view.DEFAULT_WINDOW, None, 0, 1, 1, 0, 16, 8, 26, 40, 30))
-    status, a, b, checkpoint = drain(view.on_train(session, ["carphone.gif"], None, 1))
+    status, a, b, checkpoint, *box = drain(view.on_train(session, ["carphone.gif"], None, 1))
     assert "Your space" in status and "6 clips" in status and a.choices and checkpoint.endswith(".safetensors")
     assert view.space_of(session).names()[0].startswith("carphone")  # the session's space is now the new one
     gif, _, note = view.on_sample(session, 4)
     assert "6 learned codes" in note and iio.imread(gif, index=None).shape[0] == 16
     longer = list(view.CLIP_SIZES)[2]  # a space of 32 frames: inversions are conformed to it
-    status, *_ = drain(view.on_train(session, ["carphone.gif"], None, 1, longer))
+    status, *_, t0, t1, y0, y1, x0, x1 = drain(view.on_train(session, ["carphone.gif"], None, 1, longer))
     assert view.space_of(session).cfg.shape == view.CLIP_SIZES[longer] and "32 frames" in status
+    assert (t1.maximum, t1.value, y1.maximum, x1.maximum) == (32, 32, 36, 48)  # the box can cover the whole space
     text, *_ = drain(view.on_invert(session, view.DEFAULT_WINDOW, None, 0, 1, 0.5))
     assert "Every pixel of the clip" in text
     with pytest.raises(gr.Error, match="unknown clip size"):

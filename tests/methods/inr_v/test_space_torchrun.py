@@ -67,7 +67,7 @@ def test_ranks_take_disjoint_parts_of_the_windows_one_process_takes():
         Batches(order, 8, seed=0, where=distributed.Place(0, 3, 0))
 
 
-def test_a_folder_is_decoded_on_demand_its_bad_files_skipped_and_a_training_resumes(tmp_path):
+def test_a_folder_is_decoded_once_into_a_cache_its_bad_files_skipped_and_a_training_resumes(tmp_path):
     data = tmp_path / "data"
     (data / "sub").mkdir(parents=True)
     for name, where in (("office_plant.mp4", data), ("carphone.gif", data / "sub")):
@@ -88,11 +88,28 @@ def test_a_folder_is_decoded_on_demand_its_bad_files_skipped_and_a_training_resu
     again = api.inr_v.load(out / "space.safetensors")
     assert again.steps == 15 and [r.step for r in again.history][0] == 1
     assert {p: p.stat().st_mtime_ns for p in (out / "windows").glob("*.npy")} == cached  # read, not decoded again
+    # a spent budget trains nothing and leaves the file as it is
+    before = (out / "space.safetensors").read_bytes()
+    assert main(["space", "train", "--data", str(data), "--out", str(out), *SMALL, "--resume"]) == 0
+    assert (out / "space.safetensors").read_bytes() == before
     # other windows than the checkpoint's are refused, nothing written
     before = (out / "space.safetensors").read_bytes()
     assert main(["space", "train", "--data", str(data), "--out", str(out), *SMALL, "--steps", "20",
                          "--resume", "--no-flips"]) == 2
     assert (out / "space.safetensors").read_bytes() == before
+
+
+def test_a_resumed_training_keeps_its_settings_and_a_new_budget_is_a_total(tmp_path, capsys):
+    out = tmp_path / "out"
+    clips = [str(ASSETS / "office_plant.mp4"), str(ASSETS / "carphone.gif")]
+    settings = ["--no-progressive", "--latent-reg", "0", "--clips-per-step", "4", "--seed", "3"]
+    assert main(["space", "train", *clips, "--out", str(out), *SMALL, *settings, "--steps", "6"]) == 0
+    assert main(["space", "train", *clips, "--out", str(out), *SMALL, "--steps", "9", "--resume"]) == 0
+    assert "with the settings it was started with" in capsys.readouterr().err
+    space = api.inr_v.load(out / "space.safetensors")
+    assert space.steps == 9 and space.train_cfg.steps == 9
+    cfg = space.train_cfg
+    assert (cfg.progressive, cfg.latent_reg, cfg.clips_per_step, cfg.seed) == (False, 0.0, 4, 3)
 
 
 @pytest.mark.parametrize("cache", [False, True])
