@@ -173,9 +173,10 @@ def on_example(session: Session, example, upload):
 
 
 def save_outputs(session: Session, run: api.Run) -> list[str]:
-    """Checkpoint, run card, GIF and MP4 of the current model, in the session's folder."""
+    """Checkpoint (weights only: the bytes the tab states; `fit --resume` goes on from it with a fresh
+    optimizer), run card, GIF and MP4 of the current model, in the session's folder."""
     stem = Path(session.name).stem or "clip"
-    ckpt = api.save(run, session.path(f"{stem}.safetensors"))
+    ckpt = api.save(run, session.path(f"{stem}.safetensors"), optimizer=False)  # the size the tab states
     card = api.write_run_card(session.path(f"{stem}_run.json"), run, api.summary(run))
     frames, _, fps = api.render(run)
     frames = np.stack(list(frames))

@@ -87,7 +87,7 @@ def _fit_one(session: Session, path: Path, name: str, index: int, settings: dict
                 next_update = rec.seconds + UI_UPDATE_SECONDS
                 yield f"{name}: step {rec.step}, {rec.seconds:.1f} s, training pixels {db(rec.train_psnr)}"
         summary = api.summary(run)
-        files = [api.save(run, targets[0]), api.write_run_card(targets[1], run, summary)]
+        files = [api.save(run, targets[0], optimizer=False), api.write_run_card(targets[1], run, summary)]
         row = api.batch.make_row(name, 0, run.device, time.monotonic() - started, summary=summary)
         if stopped:
             row["status"] = "stopped"

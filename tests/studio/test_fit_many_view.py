@@ -1,6 +1,7 @@
 """The Fit tab's "One model per clip" section: each clip its own fit, a bad one reported, the downloads."""
 
 import json
+from pathlib import Path
 
 import gradio as gr
 import pytest
@@ -31,6 +32,8 @@ def test_each_clip_gets_a_model_a_row_and_a_bad_one_its_reason(tmp_path):
     assert sorted(f.rsplit("/", 1)[1] for f in files[1:]) == ["00_carphone.safetensors", "00_carphone_run.json",
                                                               "01_office_plant.safetensors", "01_office_plant_run.json"]
     assert api.load(files[1]).arch == "grid"
+    # the download is the weights-only checkpoint whose bytes the table states
+    assert Path(files[1]).stat().st_size == rows[1]["model_bytes"]
 
 
 def test_odd_upload_names_make_tame_file_names_and_table_cells():
