@@ -2,12 +2,14 @@
 
 from inr.methods.inr_v.data import Windows, decode_all
 from inr.methods.inr_v.hypernet import HyperConfig, InvertConfig, TrainConfig
-from inr.methods.inr_v.space import (GIF_FPS, Inversion, Space, attach, box_mask, checkpointed, conform, decode_size, folder, interpolate,
-                                     interpolate_frame, inversion_panel, inversion_render, inversion_summary, invert,
-                                     load, new, new_inversion, parse_box, sample, save, show_mask, simple_fill, spent,
-                                     stacked, summary, train, window_set, windows)
+from inr.methods.inr_v.space import (GIF_FPS, Inversion, Space, attach, box_mask, checkpointed, conform,
+                                     decode_size, folder, interpolate, interpolate_frame, inversion_panel,
+                                     inversion_render, inversion_summary, invert, load, new, new_inversion,
+                                     parse_box, sample, save, show_mask, simple_fill, spent, stacked, summary,
+                                     train, window_set, windows)
 
-__all__ = ["GIF_FPS", "HyperConfig", "Inversion", "InvertConfig", "Space", "TrainConfig", "Windows", "attach", "box_mask",
-           "checkpointed", "conform", "decode_all", "decode_size", "folder", "interpolate", "interpolate_frame", "inversion_panel", "inversion_render",
-           "inversion_summary", "invert", "load", "new", "new_inversion", "parse_box", "sample", "save",
-           "show_mask", "simple_fill", "spent", "stacked", "summary", "train", "window_set", "windows"]
+__all__ = ["GIF_FPS", "HyperConfig", "Inversion", "InvertConfig", "Space", "TrainConfig", "Windows", "attach",
+           "box_mask", "checkpointed", "conform", "decode_all", "decode_size", "folder", "interpolate",
+           "interpolate_frame", "inversion_panel", "inversion_render", "inversion_summary", "invert", "load", "new",
+           "new_inversion", "parse_box", "sample", "save", "show_mask", "simple_fill", "spent", "stacked", "summary",
+           "train", "window_set", "windows"]
