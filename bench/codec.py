@@ -32,6 +32,7 @@ from bench import codecs as classical  # noqa: E402
 from inr.core import rate_distortion  # noqa: E402
 from inr.core.io import load_clip  # noqa: E402
 from inr.core.plots import rate_distortion_figure  # noqa: E402
+from inr.core.report import write_figures  # noqa: E402
 from inr.methods.codec import run as codec_run  # noqa: E402
 from inr.methods.latent_inr import run as latent_run  # noqa: E402
 
@@ -126,16 +127,14 @@ def table(rows: list[dict]) -> str:
 
 
 def write_html(rows: list[dict], path: Path) -> None:
-    parts = []
-    for k, row in enumerate(rows):
+    figures = []
+    for row in rows:
         points = {"ours (neural codec)": row["ours"], "gif": [row["gif"]]}
         if row.get("latent_inr"):
             points["Latent-INR"] = row["latent_inr"]
-        fig = rate_distortion_figure(row["curves"], points, title=f"{row['clip']}: {row['frames']} frames, "
-                                                                  f"{row['width']}x{row['height']}")
-        parts.append(fig.to_html(full_html=False, include_plotlyjs="directory" if k == 0 else False))
-    path.write_text("<!doctype html>\n<html><head><meta charset=\"utf-8\"/><title>neural codec</title></head><body>\n"
-                    + "\n".join(parts) + "\n</body></html>\n")
+        figures.append(rate_distortion_figure(row["curves"], points, title=f"{row['clip']}: {row['frames']} frames, "
+                                                                           f"{row['width']}x{row['height']}"))
+    write_figures(path, figures, "neural codec")
 
 
 def ablations(args, folder: Path) -> dict:

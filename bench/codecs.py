@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from inr.core import rate_distortion, video_baselines  # noqa: E402
 from inr.core.io import load_clip  # noqa: E402
 from inr.core.plots import rate_distortion_figure  # noqa: E402
+from inr.core.report import write_figures  # noqa: E402
 
 CLIPS = [ROOT.parent / "shared" / "clips" / name for name in ("jelly.mp4", "office_plant.mp4", "carphone.gif",
                                                                   "water.mp4")]
@@ -89,18 +90,9 @@ def table(rows: list[dict]) -> str:
 
 def write_html(rows: list[dict], path: Path) -> None:
     """One chart per clip in one page; plotly.js beside it (as the other results' pages)."""
-    parts = []
-    for k, row in enumerate(rows):
-        fig = rate_distortion_figure(row["curves"], {"gif": [row["gif"]]},
-                                     title=f"{row['clip']}: {row['frames']} frames, {row['width']}x{row['height']}")
-        parts.append(fig.to_html(full_html=False, include_plotlyjs="directory" if k == 0 else False))
-    script = path.parent / "plotly.min.js"  # what include_plotlyjs="directory" points to; git ignores it
-    if not script.exists():
-        from plotly.offline import get_plotlyjs
-
-        script.write_text(get_plotlyjs())
-    path.write_text("<!doctype html>\n<html><head><meta charset=\"utf-8\"/><title>codecs</title></head><body>\n"
-                    + "\n".join(parts) + "\n</body></html>\n")
+    write_figures(path, [rate_distortion_figure(row["curves"], {"gif": [row["gif"]]},
+                                                title=f"{row['clip']}: {row['frames']} frames, "
+                                                      f"{row['width']}x{row['height']}") for row in rows], "codecs")
 
 
 def main(argv=None) -> None:

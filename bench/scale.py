@@ -12,6 +12,8 @@ budgets so both sides do the same work:
 * space train: 3 windows of each shared clip and their mirrors (16 frames at 48x36), --space-steps
   steps of 8 windows (the default) and of 32; N processes of 8/N (32/N) windows a step, their
   gradients averaged (DDP over gloo): every step moves the 730,000 weights' gradients between them;
+* the all-reduce alone: 100 gloo all-reduces of the default space's 729,459 gradients among N
+  processes, the exchange DDP makes every step;
 * space train --data: a folder of --copies copies of each shared clip (a dataset of 4 x copies
   clips), each process decoding its share into the window cache first, then --space-steps steps of
   8 windows.
@@ -55,6 +57,35 @@ def timed(args: list[str], processes: int, threads: int) -> tuple[float, dict]:
     if done.returncode != 0:
         raise SystemExit(f"failed ({done.returncode}): {' '.join(args)}\n{done.stderr[-2000:]}")
     return wall, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+ALLREDUCE = """
+import json, time, torch, torch.distributed as dist
+dist.init_process_group("gloo")
+grads = torch.randn({numbers})
+for _ in range(5):
+    dist.all_reduce(grads)
+start = time.perf_counter()
+for _ in range(100):
+    dist.all_reduce(grads)
+if dist.get_rank() == 0:
+    print(json.dumps({{"ms": 1000 * (time.perf_counter() - start) / 100}}))
+dist.destroy_process_group()
+"""
+
+
+def allreduce_ms(numbers: int, processes: int) -> float:
+    """Milliseconds one gloo all-reduce of `numbers` float32 takes among `processes` processes here:
+    what DDP does with the space's gradients every step."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "allreduce.py"
+        script.write_text(ALLREDUCE.format(numbers=numbers))
+        done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                               f"--nproc-per-node={processes}", str(script)], capture_output=True, text=True,
+                              env={**os.environ, "OMP_NUM_THREADS": "1"})
+    if done.returncode != 0:
+        raise SystemExit(f"all-reduce measurement failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])["ms"]
 
 
 def job(name: str, make_args, processes: int, threads: int, repeats: int, figures) -> dict:
@@ -123,7 +154,10 @@ def main() -> None:
         print(f"{name} (medians of {args.repeats}): 1 process x {cores} threads {one['median_seconds']:.1f} s, "
               f"1 x {threads} {thin['median_seconds']:.1f} s, {n} x {threads} {many['median_seconds']:.1f} s: "
               f"{jobs[name]['speed_up']:.2f}x and {jobs[name]['speed_up_same_threads']:.2f}x", file=sys.stderr)
-    result = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.processor() or platform.machine()}, "
+    space_weights = 729_459  # the default space's parameters (python -m inr space train prints them)
+    reduce_ms = allreduce_ms(space_weights, n)
+    print(f"gloo all-reduce of {space_weights:,} float32 over {n} processes: {reduce_ms:.2f} ms", file=sys.stderr)
+    result = {"date": time.strftime("%Y-%m-%d"), "allreduce_ms": {"numbers": space_weights, "ms": reduce_ms}, "machine": f"{platform.processor() or platform.machine()}, "
               f"{cores} cores", "clips": [p.name for p in clips], "fit_steps": args.fit_steps,
               "space_steps": args.space_steps, "repeats": args.repeats, "jobs": jobs}
     if args.only and args.out.is_file():  # the other jobs' figures stay as measured before

@@ -121,7 +121,7 @@ def cmd_train(args) -> dict | None:
             if where.main:
                 print(f"{path} has spent its budget ({space.steps} steps, {space.seconds:.1f} s): give a larger "
                       "--steps or --seconds to train on", file=sys.stderr)
-            return _finished(space, path, where, data_seconds)
+            return _finished(space, path, where, data_seconds, wrote=False)
         if where.main:
             print(f"training on {api.device_name(device)}" + (f", {where.world} processes (DistributedDataParallel, "
                   f"{api.distributed.backend(device)}), {cfg.clips_per_step // where.world} windows each a step"
@@ -135,13 +135,13 @@ def cmd_train(args) -> dict | None:
     return _finished(space, path, where, data_seconds)
 
 
-def _finished(space, path: Path, where, data_seconds: float) -> dict | None:
+def _finished(space, path: Path, where, data_seconds: float, wrote: bool = True) -> dict | None:
     """Rank 0's report of the space (None on the other ranks)."""
     if not where.main:
         return None
     s = api.inr_v.summary(space)
     print(f"training pixels: {s['train_psnr']:.2f} dB PSNR ({s['scored_on']}) after {s['steps']} steps in "
-          f"{s['seconds']:.1f} s; {s['params']:,} parameters\nwrote {path}")
+          f"{s['seconds']:.1f} s; {s['params']:,} parameters\n{'wrote' if wrote else 'left as it was:'} {path}")
     return {**s, "checkpoint": str(path), "clip_names": space.names()[:1000], "processes": where.world,
             "data_seconds": round(data_seconds, 3)}
 

@@ -18,19 +18,34 @@ from inr.core.plots import curves_figure
 from inr.core.images import label, to_uint8
 
 
+def plotly_src(page: Path, plotly_js: str | Path | None = None) -> str:
+    """The path a page at `page` reads plotly.js from, relative to it: `plotly_js` when given (one
+    copy for many pages, as fit-many's clip folders share), else plotly.min.js beside the page;
+    written there once (4.6 MB), so every page works offline, no CDN."""
+    script = Path(plotly_js) if plotly_js is not None else page.parent / "plotly.min.js"
+    if not script.is_file():
+        atomic_write_bytes(script, get_plotlyjs().encode())
+    return os.path.relpath(script, page.parent)
+
+
 def write_curves(path: str | Path, runs: dict[str, list], baseline: dict | None,
                  plotly_js: str | Path | None = None) -> Path:
-    """A plotly HTML that works offline (no CDN): plotly.js (4.6 MB) written beside it, or with
-    `plotly_js`, read from that one file, written there once, which fit-many's clip folders share."""
+    """The curves of one or more fits as a plotly HTML page (plotly.js: see ``plotly_src``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    include = "directory"
-    if plotly_js is not None:
-        plotly_js = Path(plotly_js)
-        if not plotly_js.is_file():
-            atomic_write_bytes(plotly_js, get_plotlyjs().encode())
-        include = os.path.relpath(plotly_js, path.parent)
-    curves_figure(runs, baseline).write_html(path, include_plotlyjs=include, full_html=True)
+    curves_figure(runs, baseline).write_html(path, include_plotlyjs=plotly_src(path, plotly_js), full_html=True)
+    return path
+
+
+def write_figures(path: str | Path, figures: list, title: str) -> Path:
+    """Several plotly figures on one HTML page, written whole, reading one plotly.js (``plotly_src``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    src = plotly_src(path)
+    parts = [fig.to_html(full_html=False, include_plotlyjs=src if k == 0 else False) for k, fig in enumerate(figures)]
+    page = (f"<!doctype html>\n<html><head><meta charset=\"utf-8\"/><title>{title}</title></head><body>\n"
+            + "\n".join(parts) + "\n</body></html>\n")
+    atomic_write_bytes(path, page.encode())
     return path
 
 

@@ -283,13 +283,14 @@ def _probe_psnr(model: HyperINR, clips: torch.Tensor) -> float:
 @torch.no_grad()
 def windows_psnr(model: HyperINR, data: Windows) -> float:
     """PSNR (dB) over every pixel of every window, each rank scoring its share (then summed)."""
-    where, device = distributed.current(), model.latents.device
-    sums = torch.zeros(2, dtype=torch.float64)  # squared error, values
-    for i in range(where.rank, len(data), where.world):
+    device = model.latents.device
+    error, values = torch.zeros((), dtype=torch.float64, device=device), 0  # summed on the device: one sync
+    for i in distributed.share(range(len(data)), distributed.current()):
         err = clip_errors(model, model.latents[i : i + 1], data.batch([i]).to(device))
-        sums += torch.tensor([err.sum().item(), err.numel() * 3], dtype=torch.float64)
-    error, count = distributed.total(sums).tolist()
-    return mse_to_psnr(error / count)
+        error += err.sum(dtype=torch.float64)
+        values += err.numel() * 3
+    error, values = distributed.total(torch.tensor([error.item(), values], dtype=torch.float64)).tolist()
+    return mse_to_psnr(error / values)
 
 
 def make_optimizer(model: HyperINR, cfg: TrainConfig) -> torch.optim.Adam:
@@ -356,16 +357,17 @@ def _space_trainer(model: HyperINR, batch: nn.Module, data: Windows, cfg: TrainC
     order = torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed))  # the clips in play first
     batches = Batches(order, cfg.clips_per_step, cfg.seed, epoch=start_step)
     probe = data.batch(range(min(n, PROBE_CLIPS))).to(device)
-    count = [start_step]  # the training's step: it seeds the step's pixel draws, the same on every rank
+    taken = start_step  # the training's step: it seeds the step's pixel draws, the same on every rank
     rows = slice(where.rank, None, where.world)
 
     def step(progress: float) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        nonlocal taken
         active, level = schedule(cfg, progress, n)
         pick = batches.next(active)
         frames = data.batch(pick).to(device)  # uint8 (b, T, H, W, 3)
         targets = half_size(frames) if level else frames.float() / 255
-        g = torch.Generator().manual_seed(cfg.seed * STEP_SEEDS + count[0])
-        count[0] += 1
+        g = torch.Generator().manual_seed(cfg.seed * STEP_SEEDS + taken)
+        taken += 1
         coords, colours = _draw(targets, cfg.clips_per_step, cfg.pixels_per_clip, g, rows)
         rgb, codes = batch(loop.to_device(torch.tensor(pick), device), coords)
         mse = F.mse_loss(rgb, colours)

@@ -1,9 +1,9 @@
 """A continuous space of clips (INR-V) around the meta-network of ``hypernet``.
 
 What a user does with the space: bring clips to its one size (``conform``, ``windows``, or
-``folder`` for a folder of many clips decoded on demand), train it (``new``, ``train``, also under
-torchrun: see ``hypernet.train``; ``save`` and ``load`` with the optimizer to resume), move in it (``interpolate``, ``sample`` from a Gaussian prior fitted
-to the learned codes), and place new clips in it (``new_inversion`` + ``invert``: fit only a
+``folder`` for a folder of many clips, decoded once into a disk cache), train it (``new``,
+``train``, also under torchrun: see ``hypernet.train``; ``save`` and ``load`` with the optimizer to
+resume), move in it (``interpolate``, ``sample`` from a Gaussian prior fitted to the learned codes), and place new clips in it (``new_inversion`` + ``invert``: fit only a
 code; with a box hidden, that is inpainting, scored against ``simple_fill``).
 
 PSNRs here always name their pixels: "visible" are the pixels an inversion was fitted to (all of
@@ -31,7 +31,6 @@ from inr.core.io import Clip, load_clip, resize
 from inr.core.metrics import mse_to_psnr
 
 SHRINK = 0.1  # share of the diagonal mixed into the prior's covariance: a few dozen codes in 32 dims
-GIF_FPS = 10.0  # space clips are 16 frames: played at 10 fps a loop lasts 1.6 s
 
 
 @dataclass
@@ -223,7 +222,6 @@ def checkpointed(records: Iterator[Record], space: Space, path: str | Path, ever
             yield rec
     finally:
         if write and ran:  # nothing to write when not one step ran (a spent budget, a refused resume)
-            space.steps = trained_steps(space)  # stopped between two records: the weights are further on
             save(space, path, optimizer=True)
 
 
@@ -233,18 +231,23 @@ def summary(space: Space) -> dict:
         return space.saved_summary
     final = next((r for r in reversed(space.history) if r.final), None)
     last = final or (space.history[-1] if space.history else None)
-    probed = min(len(space.clips), hypernet.PROBE_CLIPS)
+    if final:
+        scored_on = "every pixel of the training clips"
+    elif len(space.clips) <= hypernet.PROBE_CLIPS:
+        scored_on = "middle frame of each training clip"
+    else:
+        scored_on = f"middle frame of the first {hypernet.PROBE_CLIPS} training clips"
     return {"clips": len(space.clips), "shape": list(space.cfg.shape),
-            "train_psnr": last.train_psnr if last else None,
-            "scored_on": "every pixel of the training clips" if final else
-                         f"middle frame of {'each' if probed == len(space.clips) else probed} training clip"
-                         f"{'s' if probed > 1 else ''}",
+            "train_psnr": last.train_psnr if last else None, "scored_on": scored_on,
             "steps": space.steps, "seconds": round(space.seconds, 3), "params": space.params,
             "train": asdict(space.train_cfg) if space.train_cfg else None}
 
 
 def save(space: Space, path: str | Path, optimizer: bool = False) -> Path:
-    """The space as a checkpoint; with `optimizer`, its optimizer's state too, so a training resumes from it."""
+    """The space as a checkpoint; with `optimizer`, its optimizer's state too, so a training resumes from it.
+    Its step count is the optimizer's (``trained_steps``): a training stopped between two records has
+    moved the weights further than the last record says."""
+    space.steps = trained_steps(space)
     rows = thin([[r.step, r.loss, r.train_psnr, r.seconds, r.final] for r in space.history])
     extra = {"summary": summary(space), "history": rows, "steps": space.steps, "seconds": space.seconds}
     return hypernet.save(path, space.model, space.clips, extra, space.optimizer if optimizer else None)
