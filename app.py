@@ -30,7 +30,7 @@ def build() -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Fit"):
                 fit_tab = fit.build_tab(session)
-            with gr.Tab("Compare σ"):
+            with gr.Tab("Compare"):
                 compare_tab = compare.build_tab(session, fit_tab.example, fit_tab.upload)
             with gr.Tab("Blend"):
                 blend_tab = blend.build_tab(session)

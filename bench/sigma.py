@@ -1,4 +1,4 @@
-"""Compare σ: fitting several σ as one batched model against fitting one, and one after another.
+"""The σ sweep of Compare: fitting several σ as one batched model against fitting one, and one after another.
 
     python -m bench.sigma [--device cpu|cuda] [--clip CLIP] [--steps 150] [--runs 3]
 
@@ -31,7 +31,19 @@ from bench.fit import matmul_flops  # noqa: E402
 from inr import api  # noqa: E402
 
 NO_LOGS = 1e9  # log_seconds: no curve points between the first step and the last
-LIVE_SECONDS = 20.0  # a short Compare σ fit, to count the live curve points it draws
+LIVE_SECONDS = 20.0  # a short σ-sweep comparison, to count the live curve points it draws
+
+
+def label(sigma: float | None) -> str:
+    return "none" if sigma is None else f"{sigma:g}"
+
+
+def stacked(clips, sigmas, **kw) -> api.Run:
+    """The batched group Compare plans for the Fourier MLP at these σ."""
+    seconds, steps = kw.pop("seconds", None), kw.pop("steps", None)
+    configs = [api.compare.make("fourier", {"sigma": s}) for s in sigmas]
+    comparison = api.compare.plan(clips[0], configs, seconds=seconds and seconds / len(sigmas), steps=steps, **kw)
+    return comparison.groups[0].run
 
 
 def _timed(run: api.Run) -> tuple[float, api.Record]:
@@ -51,16 +63,16 @@ def one_round(clips, sigmas, device: str, steps: int) -> dict:
     for sigma in sigmas:
         run = api.prepare(clips, arch="fourier", sigma=sigma, **common)
         seconds, final = _timed(run)
-        solo[api.sigma.label(sigma)] = {"seconds": seconds, "train_psnr": final.train_psnr, "heldout_psnr": final.heldout_psnr,
+        solo[label(sigma)] = {"seconds": seconds, "train_psnr": final.train_psnr, "heldout_psnr": final.heldout_psnr,
                                "gflops": matmul_flops(run.model, run.fit_cfg.batch * steps) / seconds / 1e9}
-    seconds, final = _timed(api.sigma.prepare(clips, sigmas, **common))
-    members = {api.sigma.label(s): {"train_psnr": t, "heldout_psnr": h} for s, (t, h) in zip(sigmas, final.members)}
+    seconds, final = _timed(stacked(clips, sigmas, **common))
+    members = {label(s): {"train_psnr": t, "heldout_psnr": h} for s, (t, h) in zip(sigmas, final.members)}
     return {"solo": solo, "stack": {"seconds": seconds, "members": members}}
 
 
 def live_points(clips, sigmas, device: str, seconds: float) -> int:
     """Curve points a stacked fit of `seconds` draws with the app's default logging."""
-    run = api.sigma.prepare(clips, sigmas, holdout="every2", device=device, seconds=seconds)
+    run = stacked(clips, sigmas, holdout="every2", device=device, seconds=seconds)
     return sum(1 for r in api.fit(run) if not r.final)
 
 
@@ -71,8 +83,8 @@ def main() -> None:
     parser.add_argument("--sigmas", default="none,1,10,100")
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--max-frames", type=int, default=8, help="the app's Compare σ tab uses 8")
-    parser.add_argument("--max-size", type=int, default=96, help="the app's Compare σ tab uses 96")
+    parser.add_argument("--max-frames", type=int, default=8, help="the Compare tab's small clip has 8")
+    parser.add_argument("--max-size", type=int, default=96, help="the Compare tab's small clip is 96 px")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     if args.device == "cpu":
@@ -93,7 +105,7 @@ def main() -> None:
     result = {
         "device": api.device_name(args.device), "host": platform.processor() or platform.machine(),
         "threads": torch.get_num_threads(), "clip": Path(args.clip).name,
-        "shape": list(clips[0].frames.shape[:3]), "sigmas": [api.sigma.label(s) for s in sigmas],
+        "shape": list(clips[0].frames.shape[:3]), "sigmas": [label(s) for s in sigmas],
         "steps": args.steps, "runs": args.runs, "batch": api.fit_config("fourier", args.device).batch,
         "median_seconds": {"one (sigma 10)": one, "one after another": sequential, "stacked": stacked},
         "one_fit_gflops": gflops, "stacked_over_one": stacked / one, "stacked_over_sequential": stacked / sequential,
@@ -108,9 +120,9 @@ def main() -> None:
     print(f"  a {LIVE_SECONDS:g} s stacked fit, as in the app, draws {points} points per curve")
     print("  final held-out PSNR, stack member vs solo fit (last round):")
     last = rounds[-1]
-    for label in result["sigmas"]:
-        print(f"    sigma {label:>5}: {last['stack']['members'][label]['heldout_psnr']:.2f} vs "
-              f"{last['solo'][label]['heldout_psnr']:.2f} dB")
+    for name in result["sigmas"]:
+        print(f"    sigma {name:>5}: {last['stack']['members'][name]['heldout_psnr']:.2f} vs "
+              f"{last['solo'][name]['heldout_psnr']:.2f} dB")
     out = Path(args.out or ROOT / "bench" / "results" / f"sigma_{args.device}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

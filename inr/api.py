@@ -4,7 +4,8 @@ The engine's names sit at the top level: a ``Run`` is one field with what it was
 by ``prepare`` (from clips) or ``load`` (from a checkpoint), trained by ``fit``, drawn by
 ``render``, written by ``save`` and ``export``. Each method has one namespace of its own:
 
-- ``api.sigma``: Compare σ, Fourier-feature MLPs at several σ trained as one batched model;
+- ``api.compare``: configurations of any architecture side by side at equal time or size (the σ
+  sweep among them, trained as one batched model);
 - ``api.superres``: space-time super-resolution scored beside classical upscaling;
 - ``api.inr_v``: a hypernetwork space of clips (interpolate, sample, invert, inpaint);
 - ``api.codec``: the neural codec (a clip to a small range-coded ``.inr`` file, beside x264/x265/AV1);
@@ -33,7 +34,7 @@ from inr.core.run import (MAX_RENDER_PIXELS, Run, attach_clips, clip_ssim, commo
                           export, fit, load, load_clips, output_fps, output_size, prepare, render, resume, save,
                           summary, verdict)
 from inr.core.video_baselines import CODEC_LABELS, decoded_at_size
-from inr.methods import codec, inr_v, latent_inr, motion, sigma, superres
+from inr.methods import codec, compare, inr_v, latent_inr, motion, superres
 
 ARCHS = arch_names()  # after the methods: the ones they add (motion) included
 
@@ -54,5 +55,5 @@ __all__ = [
     # many clips, one fit each, over torchrun's ranks
     "batch", "distributed",
     # one namespace per method
-    "codec", "inr_v", "latent_inr", "motion", "sigma", "superres",
+    "codec", "compare", "inr_v", "latent_inr", "motion", "superres",
 ]

@@ -45,6 +45,7 @@ CSS = """
 .pixelated img, .pixelated video { image-rendering: pixelated; object-fit: contain !important; }
 .pixelated .image-frame { width: 100%; }
 .pixelated .image-frame img { width: 100%; height: auto; max-height: 480px; }
+#compare-panel .image-frame img { max-height: none; }
 .figures table { word-break: normal; }
 .figures td { white-space: nowrap; }
 """
@@ -56,7 +57,6 @@ class Session:
 
     run: api.Run | None = None  # the Fit tab's model, also what the Render tab renders
     name: str = ""
-    sigma_runs: dict[str, api.Run] = field(default_factory=dict)
     blend: api.Run | None = None
     views: dict = field(default_factory=dict)  # state of the Latent space and Compress tabs, keyed by tab
     stop: bool = False

@@ -1,105 +1,212 @@
-"""The "Compare σ" tab: Fourier-feature MLPs at several σ fitted together (one batched model) to
-the Fit tab's clip, with every curve live; each σ's render and a table of training against
-held-out PSNR. Works at first launch from the shipped ``checkpoints/sigma_*.safetensors``.
+"""The "Compare" tab: two to six configurations of any architecture fitted to the Fit tab's clip, at
+equal time or equal size, side by side: every curve live on one plot with the classical rebuild
+as a line, a table of training against held-out PSNR, size and speed, one frame of each with a
+shared frame slider, zoom and error maps, and a GIF of each. At first launch it shows the shipped
+Fourier σ sweep (``checkpoints/sigma_*.safetensors``).
 """
 
+import json
+import re
+import time
 from dataclasses import dataclass
 
 import gradio as gr
-import numpy as np
 
 from inr import api
-from views.common import (CHECKPOINTS, DISPLAY_SCALE, FIT_QUEUE, PIXELATED, SMALL_CAPS, Session, chosen_clip,
-                          curves_plot, db, ensure, friendly, sigma_value)
+from views.common import (CHECKPOINTS, FIGURES, FIT_QUEUE, PIXELATED, SMALL_CAPS, Session, chosen_clip, curves_plot,
+                          db, ensure, example_path, friendly)
 
-SIGMA_CHOICES = ["none", "1", "10", "100"]
+UI_UPDATE_SECONDS = 1.0  # the browser redraws the plot on the fit's cores: once a second is live enough
+CUSTOM = "custom"
+PRESET_CHOICES = [(p.title, key) for key, p in api.compare.PRESETS.items()] + [("custom (type below)", CUSTOM)]
+FULL_CAPS = api.caps(api.default_device())
+CLIP_SIZES = {f"small: {SMALL_CAPS['max_frames']} frames, {SMALL_CAPS['max_size']} px": SMALL_CAPS,
+              f"full: up to {FULL_CAPS['max_frames']} frames, {FULL_CAPS['max_size']} px": FULL_CAPS}
+SHIPPED_CLIP = "jelly_small.mp4"  # what the shipped σ models were fitted to, at SMALL_CAPS
+OFF_TARGET = api.compare.TOLERANCE  # a size further than this from the target is flagged in the table
+SETTINGS_HELP = "  \n".join(
+    f"**{arch}**: " + ", ".join(f"`{k}` ({s.meaning}, default {s.default})" for k, s in settings.items())
+    + f"; equal size sets `{api.compare.SIZED_BY[arch]}`"
+    for arch, settings in api.compare.SETTINGS.items())
+
+
+def _state(session: Session) -> dict:
+    return session.views.setdefault("compare", {"comparison": None, "stop": False, "running": False})
 
 
 # ---------------------------------------------------------------- formatting
 
-def _view(session: Session, label: str):
-    """(GIF path, text) of one σ: its render (written once per label) and its scores."""
-    run = session.sigma_runs[label]
-    s = api.summary(run)
-    gif = session.path(f"sigma_{label}.gif")
-    if not gif.exists():
-        frames, _, fps = api.render(run, spatial_scale=DISPLAY_SCALE)
-        api.export(gif, np.stack(list(frames)), fps)
-    text = (f"**σ = {label}**: training pixels {db(s.get('train_psnr'))}, held-out pixels "
-            f"{db(s.get('heldout_psnr'))} (bicubic rebuild {db(s.get('bicubic_psnr'))})")
-    return str(gif), text
+def _table(comparison) -> str:
+    rows = api.compare.table(comparison)
+    baseline = comparison.baseline
+    best = None if not baseline else max(baseline.values())
+    header = ["configuration", "trained", "training pixels", "held-out pixels", "gap", "held-out vs bicubic",
+              "parameters", "bytes", "steps", "steps/s"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        versus = "–" if best is None or r["heldout_psnr"] is None else f"{r['heldout_psnr'] - baseline['bicubic']:+.2f} dB"
+        size = f"{r['bytes']:,}"
+        if r.get("target_bytes"):
+            flag = " ⚠" if abs(r["off_target"]) > OFF_TARGET else ""
+            size += f" ({r['off_target']:+.1%}{flag})"
+        train = db(r["train_psnr"]) + (" (every pixel)" if r["arch"] == api.compare.CODEC else "")
+        gap = "–" if r["gap"] is None else f"{r['gap']:.2f} dB"
+        trained = r["trained"] + ("" if r["scored_on"] != "probe frames (stopped)" else ", stopped")
+        lines.append(f"| {_cell(r['label'])} | {trained} | {train} | {db(r['heldout_psnr'])} | {gap} | {versus} | "
+                     f"{r['params']:,} | {size} | {r['steps']:,} | {r['steps_per_second']:.0f} |")
+    if baseline:
+        lines.append(f"| bicubic rebuild (classical) | from the training pixels | – | {db(baseline['bicubic'])} | – | "
+                     f"0 | – | – | – | – |")
+        lines.append(f"| bilinear rebuild (classical) | from the training pixels | – | {db(baseline['bilinear'])} | "
+                     f"– | {baseline['bilinear'] - baseline['bicubic']:+.2f} dB | – | – | – | – |")
+    notes = []
+    if comparison.target_bytes:
+        notes.append(f"Equal size: each sized to {comparison.target_bytes:,} bytes (the percentage is how far its "
+                     f"file landed; ⚠ beyond {OFF_TARGET:.0%}). A field's bytes are its float32 weights file, the "
+                     "codec's its range-coded .inr.")
+    if any(r["arch"] == api.compare.CODEC for r in rows):
+        notes.append("The codec fits every pixel (nothing held out): its figure is every pixel of its decoded file.")
+    return "\n".join(lines + [""] + notes)
 
 
-def _table(session: Session) -> str:
-    rows = ["| σ | training pixels | held-out pixels | gap |", "|---|---|---|---|"]
-    for label, run in session.sigma_runs.items():
-        s = api.summary(run)
-        tr, ho = s.get("train_psnr"), s.get("heldout_psnr")
-        gap = f"{tr - ho:.2f} dB" if tr is not None and ho is not None else "–"
-        rows.append(f"| {label} | {db(tr)} | {db(ho)} | {gap} |")
-    return "\n".join(rows)
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
-def _sort_key(label: str) -> float:
-    return -1.0 if label == "none" else float(label)
+def _gifs(session: Session, comparison) -> list[tuple[str, str]]:
+    """(GIF path, caption) of each fitted configuration, enlarged so a small clip is not a stamp."""
+    height = comparison.clip.frames.shape[1]
+    scale = max(1, min(3, 240 // height))
+    out = []
+    for k, result in enumerate(api.compare.results(comparison)):
+        name = re.sub(r"[^A-Za-z0-9._]+", "-", result.config.text)
+        path = session.path(f"compare_{k}_{name}.gif")
+        api.export(path, api.enlarge(result.frames, scale), comparison.clip.fps)
+        out.append((str(path), result.config.label))
+    return out
+
+
+def _downloads(session: Session, comparison, gifs: list[tuple[str, str]]) -> list[str]:
+    rows = api.compare.table(comparison)
+    summary = {"clip": comparison.clip.name, "shape": list(comparison.clip.frames.shape[:3]),
+               "equal": comparison.equal, "seconds_each": comparison.seconds, "steps_each": comparison.steps,
+               "target_bytes": comparison.target_bytes, "schedule": comparison.schedule, "runs": rows,
+               "bilinear_psnr": comparison.baseline and comparison.baseline["bilinear"],
+               "bicubic_psnr": comparison.baseline and comparison.baseline["bicubic"]}
+    path = session.path("compare.json")
+    path.write_text(json.dumps(summary, indent=1))
+    return [str(path)] + [g for g, _ in gifs]
+
+
+def _panel(comparison, frame, zoom, x, y):
+    if comparison is None or not api.compare.results(comparison):
+        return None
+    frame = min(int(frame), len(comparison.clip.frames) - 1)
+    return api.compare.panel(comparison, frame, (float(y), float(x)), float(zoom))
+
+
+def _frame_slider(comparison):
+    count = len(comparison.clip.frames)
+    return gr.Slider(0, count - 1, value=count // 2, step=1, label="Frame (all panels)")
+
+
+def _finished(session: Session, comparison, status: str):
+    """Every output once some groups have been fitted: status, curves, table, panel, slider, GIFs, files."""
+    gifs = _gifs(session, comparison)
+    middle = len(comparison.clip.frames) // 2
+    return (status, curves_plot(api.compare.histories(comparison), comparison.baseline), _table(comparison),
+            _panel(comparison, middle, 1, 0.5, 0.5), _frame_slider(comparison), gifs,
+            _downloads(session, comparison, gifs), session)
 
 
 # ---------------------------------------------------------------- handlers
 
+def on_preset(preset):
+    """A preset fills the configurations box; custom leaves it for typing."""
+    if preset in api.compare.PRESETS:
+        return api.compare.PRESETS[preset].configs
+    return gr.skip()
+
+
 @friendly
-def on_sigma_fit(session: Session, example, upload, chosen, custom, seconds):
-    """Fit every chosen σ together for `seconds`, streaming the curves; then show the first σ."""
+def on_compare(session: Session, example, upload, size, text, equal, seconds, target):
+    """Fit every configuration (the same seconds each, or sized to equal bytes first), streaming the
+    curves; the table, panels and GIFs fill as each group ends."""
     session = ensure(session)
+    state = _state(session)
     path, name = chosen_clip(example, upload)
-    sigmas = [sigma_value(c) for c in chosen]
-    if custom not in (None, ""):
-        sigmas.append(sigma_value(custom))
-    if not sigmas:
-        raise ValueError("tick at least one σ (or type a custom one)")
-    unique = api.sigma.unique(sigmas)  # a repeated σ is fitted once
-    labels, sigmas = list(unique), list(unique.values())
-    clips = api.load_clips([path], **SMALL_CAPS)
-    session.sigma_runs = {}
-    # Every σ in one batched model: one loop, the same pixels each step, all curves live at once.
-    run = api.sigma.prepare(clips, sigmas, holdout="every2", seconds=float(seconds))
-    for rec in api.fit(run):
-        if not rec.final:
-            histories = {f"σ {label}": h for label, h in zip(labels, api.sigma.member_histories(run))}
-            yield (curves_plot(histories, run.baseline), gr.skip(), gr.skip(), gr.skip(),
-                   f"fitting {len(labels)} σ together on {name}: step {rec.step}, {rec.seconds:.1f} s", session)
-    # GIFs are cached by label: drop the old ones only now, since the page's pretrained load may
-    # have written some while this fit ran.
-    for old in session.folder.glob("sigma_*.gif") if session.folder.exists() else []:
-        old.unlink()
-    session.sigma_runs = dict(zip(labels, api.sigma.members(run)))
-    histories = {f"σ {label}": m.history for label, m in session.sigma_runs.items()}
-    gif, text = _view(session, labels[0])
-    yield (curves_plot(histories, run.baseline), gr.Radio(choices=labels, value=labels[0]), gif, text,
-           _table(session), session)
+    if size not in CLIP_SIZES:
+        raise ValueError(f"clip size must be one of {', '.join(CLIP_SIZES)}, got {size!r}")
+    configs = api.compare.parse(text or "")
+    target = int(target) if equal == "size" and target else None
+    clip = api.load_clips([path], **CLIP_SIZES[size])[0]
+    comparison = api.compare.plan(clip, configs, equal=equal, seconds=float(seconds), target_bytes=target)
+    state.update(comparison=comparison, stop=False, running=True)
+    shape = "×".join(str(v) for v in clip.frames.shape[1:3][::-1])
+    how = (f"**{name}**, {len(clip.frames)} frames of {shape}, on {api.device_name(comparison.groups[0].run.device)}"
+           f". {len(comparison.groups)} group(s): {comparison.schedule}.")
+    notes = " ".join([*clip.notes, *comparison.notes])
+    how += f" {notes}" if notes else ""
+    try:
+        done, next_update, started = 0, 0.0, time.perf_counter()
+        for index, rec in api.compare.fit(comparison):
+            if state["stop"]:
+                how += f" Stopped during group {index + 1}: what was fitted is kept."
+                break
+            if rec.final and index + 1 < len(comparison.groups):
+                done = index + 1
+                yield _finished(session, comparison, f"{how}\n\nGroup {done} of {len(comparison.groups)} done.")
+                continue
+            now = time.perf_counter() - started
+            if not rec.final and now >= next_update:
+                next_update = now + UI_UPDATE_SECONDS
+                status = (f"{how}\n\nGroup {index + 1} of {len(comparison.groups)} "
+                          f"({comparison.groups[index].describe}): step {rec.step:,}, {rec.seconds:.1f} s")
+                yield (status, curves_plot(api.compare.histories(comparison), comparison.baseline), gr.skip(),
+                       gr.skip(), gr.skip(), gr.skip(), gr.skip(), session)
+    finally:
+        state["running"] = False
+    yield _finished(session, comparison, how)
+
+
+def on_stop(session: Session):
+    """Stop the comparison after its current step; what was fitted is kept and shown."""
+    if isinstance(session, Session):
+        _state(session)["stop"] = True
+    return session
 
 
 @friendly
-def on_sigma_pick(session: Session, label):
-    """The render (GIF) and scores of one fitted σ, by its label."""
-    if not isinstance(session, Session) or label not in session.sigma_runs:
-        return None, ""
-    return _view(session, label)
+def on_view(session: Session, frame, zoom, x, y):
+    """One frame of every configuration, cropped alike, each over its error map."""
+    if not isinstance(session, Session):
+        return None
+    return _panel(_state(session)["comparison"], frame, zoom, x, y)
 
 
 def load_pretrained(session: Session):
-    """Page load: the shipped σ models, unless a Compare σ fit already ended while the page loaded."""
+    """Page load: the shipped σ sweep, unless a comparison of this session already ran or runs."""
     session = ensure(session)
-    if session.sigma_runs:  # keep that fit's results
-        return (gr.skip(),) * 5
-    for path in sorted(CHECKPOINTS.glob("sigma_*.safetensors"), key=lambda p: _sort_key(p.stem[6:])):
-        session.sigma_runs[path.stem[6:]] = api.load(path)
-    if not session.sigma_runs:
-        return gr.skip(), None, "", "", None
-    labels = list(session.sigma_runs)
-    shown = labels[min(2, len(labels) - 1)]
-    gif, text = _view(session, shown)
-    curves = curves_plot({f"σ {k}": r.history for k, r in session.sigma_runs.items()}, None)
-    return gr.Radio(choices=labels, value=shown), gif, text, _table(session), curves
+    state = _state(session)
+    if state["comparison"] is not None or state["running"]:
+        return (gr.skip(),) * 8
+    shipped = sorted(CHECKPOINTS.glob("sigma_*.safetensors"), key=lambda p: _sigma_order(p.stem[6:]))
+    if not shipped:
+        return (gr.skip(),) * 8
+    clip = api.load_clips([example_path(SHIPPED_CLIP)], **SMALL_CAPS)[0]
+    fitted = [(api.compare.make("fourier", {"sigma": None if p.stem[6:] == "none" else float(p.stem[6:])}),
+               api.load(p)) for p in shipped]
+    comparison = api.compare.adopt(clip, fitted)
+    state["comparison"] = comparison
+    steps = fitted[0][1].steps
+    status = (f"Shipped: the Fourier σ sweep on **{SHIPPED_CLIP}** ({len(clip.frames)} frames, "
+              f"{SMALL_CAPS['max_size']} px), each σ fitted alone for {steps:,} steps by scripts/make_checkpoints.py. "
+              "Press Compare to fit any preset or your own configurations.")
+    return _finished(session, comparison, status)
+
+
+def _sigma_order(label: str) -> float:
+    return -1.0 if label == "none" else float(label)
 
 
 # ---------------------------------------------------------------- layout and wiring
@@ -111,23 +218,46 @@ class CompareTab:
 
 def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> CompareTab:
     """The tab fits the Fit tab's clip: its `example` and `upload` are inputs here."""
-    gr.Markdown(f"One Fourier-feature MLP per σ on the Fit tab's clip ({SMALL_CAPS['max_frames']} frames, "
-                f"{SMALL_CAPS['max_size']} px), trained on even rows and columns, all σ at once as one batched model. "
-                "Small σ blurs; large σ memorises the training pixels and fails between them.")
+    gr.Markdown("Fit two to six configurations of any architecture to the Fit tab's clip and see them side by side. "
+                "Each is trained on the even rows and columns and scored on the held-out pixels between them, "
+                "beside the classical (bicubic) rebuild of the same pixels. Configurations of one network shape "
+                "(a σ sweep, an ω₀ sweep) train together as one batched model; the rest one after another.")
+    first = next(iter(api.compare.PRESETS))
     with gr.Row():
-        sigmas = gr.CheckboxGroup(SIGMA_CHOICES, value=SIGMA_CHOICES, label="σ values")
-        custom = gr.Textbox("", label="Custom σ (optional)")
-        seconds = gr.Slider(2, 240, value=30, step=1, label="Seconds (all σ together)")
-    go = gr.Button("Fit all σ", variant="primary")
-    pick = gr.Radio([], label="Show σ")
+        preset = gr.Dropdown(PRESET_CHOICES, value=first, label="Preset")
+        text = gr.Textbox(api.compare.PRESETS[first].configs, label="Configurations (arch:key=value,...; ...)",
+                          elem_id="compare-configs", scale=3)
+    with gr.Accordion("Architectures and their settings", open=False):
+        gr.Markdown(SETTINGS_HELP)
     with gr.Row():
-        gif = gr.Image(label="Render", interactive=False, type="filepath", elem_classes=PIXELATED)
-        with gr.Column():
-            text = gr.Markdown(elem_id="sigma-text")
-            table = gr.Markdown()
-    curves = gr.Plot(label="All curves")
+        size = gr.Radio(list(CLIP_SIZES), value=next(iter(CLIP_SIZES)), label="Clip size")
+        equal = gr.Radio([("equal time", "time"), ("equal size", "size")], value="time", label="Compare at")
+        seconds = gr.Slider(2, 240, value=15, step=1, label="Seconds each")
+        target = gr.Number(0, label="Target bytes (equal size; 0: the first configuration's default size)",
+                           precision=0, minimum=0)
+    with gr.Row():
+        go = gr.Button("Compare", variant="primary", elem_id="compare-go")
+        stop = gr.Button("Stop", variant="stop")
+    status = gr.Markdown(elem_id="compare-status")
+    curves = gr.Plot(label="All curves: training pixels solid, held-out dotted, the classical rebuild dashed")
+    table = gr.Markdown(elem_id="compare-table", elem_classes=FIGURES)
+    with gr.Row():
+        frame = gr.Slider(0, 7, value=4, step=1, label="Frame (all panels)")
+        zoom = gr.Slider(1, 8, value=1, step=0.5, label="Zoom (all panels)")
+        x = gr.Slider(0, 1, value=0.5, step=0.01, label="Zoom centre, across")
+        y = gr.Slider(0, 1, value=0.5, step=0.01, label="Zoom centre, down")
+    picture = gr.Image(label="One frame of each, with its PSNR over every pixel of the frame, over its error map",
+                       interactive=False, elem_classes=PIXELATED, elem_id="compare-panel")
+    gifs = gr.Gallery(label="GIFs", columns=3, height="auto", object_fit="contain", elem_id="compare-gifs")
+    files = gr.File(label="Downloads (compare.json and the GIFs)", file_count="multiple", interactive=False)
 
-    go.click(on_sigma_fit, [session, example, upload, sigmas, custom, seconds],
-             [curves, pick, gif, text, table, session], api_name="compare_sigma", **FIT_QUEUE)
-    pick.change(on_sigma_pick, [session, pick], [gif, text], api_name="compare_sigma_show")
-    return CompareTab([pick, gif, text, table, curves])
+    outputs = [status, curves, table, picture, frame, gifs, files, session]
+    preset.change(on_preset, [preset], [text], api_visibility="private")
+    go.click(on_compare, [session, example, upload, size, text, equal, seconds, target], outputs,
+             api_name="compare", **FIT_QUEUE)
+    stop.click(on_stop, [session], [session], queue=False, api_name="compare_stop")
+    view = [session, frame, zoom, x, y]
+    for control in (frame, zoom, x, y):
+        control.release(on_view, view, [picture], api_visibility="private")
+    frame.change(on_view, view, [picture], api_name="compare_view")
+    return CompareTab(outputs)

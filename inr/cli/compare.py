@@ -1,46 +1,101 @@
-"""``python -m inr compare``: the Fourier-feature MLP at several σ, fitted as one batched model."""
+"""``python -m inr compare``: configurations of any architecture fitted to one clip and compared side by side."""
 
+import json
+import re
 import sys
 from pathlib import Path
 
 from inr import api
-from inr.cli.options import add_clip_options, sigmas
+from inr.cli.options import add_clip_options, positive_int, sigmas
 from inr.cli.progress import follow, notes
 
 
 def register(sub) -> None:
-    p = sub.add_parser("compare", help="fit the Fourier MLP at several sigmas as one batched model and compare")
+    archs = "; ".join(f"{arch}: {', '.join(settings)}" for arch, settings in api.compare.SETTINGS.items())
+    presets = "; ".join(f"{key} ({p.title}: {p.configs})" for key, p in api.compare.PRESETS.items())
+    p = sub.add_parser("compare", help="fit several configurations to one clip and compare them side by side",
+                       description="Fit up to six configurations to one clip, at equal time or equal size, and "
+                                   "compare their PSNR on training and held-out pixels beside the classical rebuild.",
+                       epilog=f"settings per architecture: {archs}. Presets: {presets}.")
     p.add_argument("clip")
-    p.add_argument("--sigmas", type=sigmas, default="none,1,10,100", help="comma-separated, 'none' for no encoding")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--configs", help="'arch:key=value,...;arch;...', e.g. 'fourier:sigma=10;siren:omega0=30;hash'")
+    which.add_argument("--preset", choices=list(api.compare.PRESETS), help="a famous comparison (see below)")
+    which.add_argument("--sigmas", type=sigmas, help="the Fourier MLP at these σ, comma-separated, 'none' for no "
+                                                     "encoding (the default: none,1,10,100)")
+    p.add_argument("--equal", choices=("time", "size"), default="time",
+                   help="time: the same seconds (or steps) each; size: each sized to --bytes first (default time)")
+    p.add_argument("--bytes", type=positive_int, help="equal size's target, in bytes (default: the first "
+                                                      "configuration's size at its defaults)")
     p.add_argument("--out", required=True)
-    add_clip_options(p)
+    add_clip_options(p, seconds_help="each configuration's seconds (default "
+                                     f"{api.compare.DEFAULT_SECONDS['cpu']:g} on a CPU, "
+                                     f"{api.compare.DEFAULT_SECONDS['cuda']:g} on a GPU)")
     p.set_defaults(handler=cmd_compare)
 
 
+def configs_of(args) -> list:
+    if args.configs:
+        return api.compare.parse(args.configs)
+    if args.preset:
+        return api.compare.parse(api.compare.PRESETS[args.preset].configs)
+    values = args.sigmas or sigmas("none,1,10,100")
+    return [api.compare.make("fourier", {"sigma": s}) for s in values]
+
+
 def cmd_compare(args) -> dict:
+    if args.bytes is not None and args.equal != "size":
+        raise ValueError("--bytes is equal size's target: add --equal size")
     out = Path(args.out)
+    configs = configs_of(args)
+    out.mkdir(parents=True, exist_ok=True)
     clips = api.load_clips([args.clip], args.max_frames, args.max_size, args.device)
     notes(clips)
-    values = list(api.sigma.unique(args.sigmas).values())  # a repeated sigma is fitted once
-    stacked = api.sigma.prepare(clips, values, holdout=args.holdout, device=args.device, seed=args.seed,
-                                steps=args.steps, seconds=args.seconds)
-    names = [api.sigma.label(s) for s in values]
-    print(f"fitting sigma {' / '.join(names)} as one batched model ({stacked.params:,} parameters) on "
-          f"{api.device_name(stacked.device)}; progress gives one figure per sigma, in this order", file=sys.stderr)
-    follow(api.fit(stacked), "compare")  # one batched model, the same pixels each step
-    runs, histories = [], {}
-    for sigma, name, run in zip(values, names, api.sigma.members(stacked)):
-        s = api.summary(run)
-        frames, _, fps = api.render(run)
-        gif = api.export(out / f"sigma_{name}.gif", frames, fps)
-        runs.append({"sigma": sigma, "train_psnr": s["train_psnr"], "heldout_psnr": s["heldout_psnr"], "gif": str(gif)})
-        histories[f"sigma {name}"] = run.history
-        print(f"sigma {name}: train {s['train_psnr']:.2f} dB, held-out "
-              f"{s['heldout_psnr'] if s['heldout_psnr'] is None else round(s['heldout_psnr'], 2)} dB")
-    baseline = run.baseline
+    comparison = api.compare.plan(clips[0], configs, equal=args.equal, seconds=args.seconds, steps=args.steps,
+                                  target_bytes=args.bytes, holdout=args.holdout, device=args.device, seed=args.seed)
+    for note in comparison.notes:
+        print(note, file=sys.stderr)
+    print(f"on {api.device_name(comparison.groups[0].run.device)}: {comparison.schedule}", file=sys.stderr)
+    for index, group in enumerate(comparison.groups):
+        print(f"[{index + 1}/{len(comparison.groups)}] {group.describe}", file=sys.stderr)
+        last = follow((rec for _, rec in api.compare.fit(comparison, only=index)), "compare")
+        if last is None or not last.final:  # stopped (Ctrl-C): keep what was fitted, fit nothing more
+            break
+    return report(comparison, out)
+
+
+def report(comparison, out: Path) -> dict:
+    """Print the table, write each GIF, the side-by-side picture, the curves and compare.json; the summary."""
+    rows = api.compare.table(comparison)
+    baseline = comparison.baseline
+    for row in rows:
+        print(text_row(row), file=sys.stdout)
     if baseline:
-        print(f"classical rebuild of the held-out pixels: bilinear {baseline['bilinear']:.2f} dB, "
+        print(f"classical rebuild of the same held-out pixels: bilinear {baseline['bilinear']:.2f} dB, "
               f"bicubic {baseline['bicubic']:.2f} dB")
-    curves = api.write_curves(out / "curves.html", histories, baseline)
-    return {"runs": runs, "bilinear_psnr": baseline and baseline["bilinear"],
-            "bicubic_psnr": baseline and baseline["bicubic"], "curves": str(curves)}
+    for row, result in zip(rows, api.compare.results(comparison)):
+        row["gif"] = str(api.export(out / f"{file_name(row['config'])}.gif", result.frames, comparison.clip.fps))
+    middle = len(comparison.clip.frames) // 2
+    picture = api.write_image(out / "side_by_side.png", api.compare.panel(comparison, middle))
+    curves = api.write_curves(out / "curves.html", api.compare.histories(comparison), baseline)
+    summary = {"clip": comparison.clip.name, "shape": list(comparison.clip.frames.shape[:3]),
+               "equal": comparison.equal, "seconds_each": comparison.seconds, "steps_each": comparison.steps,
+               "target_bytes": comparison.target_bytes, "schedule": comparison.schedule, "notes": comparison.notes,
+               "runs": rows, "bilinear_psnr": baseline and baseline["bilinear"],
+               "bicubic_psnr": baseline and baseline["bicubic"], "side_by_side": str(picture), "curves": str(curves)}
+    (out / "compare.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def text_row(row: dict) -> str:
+    held = "–" if row["heldout_psnr"] is None else f"{row['heldout_psnr']:.2f} dB"
+    size = f"{row['bytes']:,} B"
+    if row.get("target_bytes"):
+        size += f" ({row['off_target']:+.1%} of the target)"
+    return (f"{row['label']:<24} train {row['train_psnr']:.2f} dB  held-out {held}  {row['params']:,} params  "
+            f"{size}  {row['steps']} steps in {row['seconds']:.1f} s ({row['trained']})")
+
+
+def file_name(text: str) -> str:
+    """A configuration's text as a file name: 'fourier:sigma=10' -> 'fourier_sigma-10'."""
+    return re.sub(r"[^A-Za-z0-9._]+", "-", text.replace(":", "_", 1)).strip("-")

@@ -92,15 +92,20 @@ def classical_rebuild(frames: torch.Tensor, mask: torch.Tensor, holdout: str) ->
     if holdout == "none" or bool(mask.all()):
         return None
     frames = frames.float()
-    _, height, width, _ = frames.shape
     heldout = ~mask
+    return {name: psnr(rebuild(frames, mask, holdout, name)[heldout], frames[heldout])
+            for name in ("bilinear", "bicubic")}
+
+
+def rebuild(frames: torch.Tensor, mask: torch.Tensor, holdout: str, mode: str = "bicubic") -> torch.Tensor:
+    """Every pixel of (T, H, W, 3) frames in [0, 1] rebuilt from the training pixels (mask True) alone,
+    bilinear or bicubic: the picture a person would make instead of fitting a model."""
+    if mode not in ("bilinear", "bicubic"):
+        raise ValueError(f"mode must be bilinear or bicubic, got {mode!r}")
+    frames = frames.float()
     if holdout == "every2":
-        train = frames[:, ::2, ::2]
-        rebuilds = {name: upsample_every2(train, height, width, name) for name in ("bilinear", "bicubic")}
-    else:
-        rebuilds = {"bilinear": scattered_rebuild(frames, mask[0], "linear"),
-                    "bicubic": scattered_rebuild(frames, mask[0], "cubic")}
-    return {name: psnr(image[heldout], frames[heldout]) for name, image in rebuilds.items()}
+        return upsample_every2(frames[:, ::2, ::2], *frames.shape[1:3], mode)
+    return scattered_rebuild(frames, mask[0], "linear" if mode == "bilinear" else "cubic")
 
 
 def upscale_space(frames: torch.Tensor, height: int, width: int, mode: str) -> torch.Tensor:

@@ -55,7 +55,7 @@ class HashConfig:
     coarsest: tuple[int, int, int] = (4, 8, 8)
     levels: int = 12
     features: int = 2  # instant-ngp's choice: 2 features x many levels
-    log2_table: int = 17  # 2^17 entries a level; coarse levels that fit are indexed densely
+    table: int = 2**17  # entries a level (instant-ngp's 2^14..2^24); coarse levels that fit are indexed densely
     init_scale: float = 1e-4  # instant-ngp's U(-1e-4, 1e-4)
     kind: str = "hash"
 
@@ -221,7 +221,7 @@ class HashGrid(nn.Module):
 
     def __init__(self, cfg: HashConfig):
         super().__init__()
-        self.table_size = 2 ** cfg.log2_table
+        self.table_size = cfg.table
         self.resolutions = level_resolutions(cfg.coarsest, cfg.finest, cfg.levels)
         sizes = [min(self.table_size, math.prod(r)) for r in self.resolutions]
         generator = torch.Generator().manual_seed(0)

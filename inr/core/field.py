@@ -30,6 +30,8 @@ class ModelConfig:
             if kind not in ENCODING_CONFIGS:
                 raise ValueError(f"unknown encoding kind {kind!r} (a method's encodings are known once it is "
                                  f"imported: import inr.api, or the method's package under inr.methods)")
+            if "log2_table" in enc:  # hash configs saved before the table size was any whole number
+                enc["table"] = 2 ** int(enc.pop("log2_table"))
             for key in ("finest", "coarsest"):
                 if key in enc:
                     enc[key] = tuple(int(v) for v in enc[key])

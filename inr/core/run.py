@@ -105,14 +105,20 @@ def load_clips(paths: list[str | Path], max_frames: int | None = None, max_size:
 
 
 def prepare(clips: list[Clip], arch: str = DEFAULT_ARCH, sigma: float | None = None,
-            holdout: str = "every2", device: str | None = None, seed: int = 0, **fit_overrides) -> Run:
-    """A fresh model for these clips, its data on the device and the classical baseline."""
+            holdout: str = "every2", device: str | None = None, seed: int = 0,
+            model_cfg: ModelConfig | None = None, **fit_overrides) -> Run:
+    """A fresh model for these clips, its data on the device and the classical baseline.
+
+    The model is the arch's for these clips (``presets.model_config``) unless `model_cfg` gives
+    another of the arch (Compare sizes and sets them); the fit settings are the arch's either way.
+    """
     device = check_device(device)
     if not clips:
         raise ValueError("a fit needs at least one clip")
     frames = [c.frames for c in clips]
     fit_cfg = fit_config(arch, device, holdout=holdout, seed=seed, **fit_overrides)
-    model = fresh_model(model_config(arch, [f.shape[:3] for f in frames], holdout, sigma), seed, device)
+    model_cfg = model_cfg or model_config(arch, [f.shape[:3] for f in frames], holdout, sigma)
+    model = fresh_model(model_cfg, seed, device)
     data = make_pixel_set(frames, holdout, seed, device)
     infos = [ClipInfo(c.name, *c.frames.shape[:3], fps=c.fps) for c in clips]
     notes = initialise(arch, model, frames, data.masks)

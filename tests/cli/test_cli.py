@@ -72,26 +72,38 @@ def test_compare_reports_one_run_per_sigma(tmp_path):
                      "--steps", "20", "--max-frames", "2", "--json")
     assert result.returncode == 0, result.stderr
     runs = json.loads(result.stdout.strip().splitlines()[-1])["runs"]
-    assert [r["sigma"] for r in runs] == [None, 10.0]
-    assert all(r["heldout_psnr"] is not None for r in runs)
+    assert [r["config"] for r in runs] == ["fourier:sigma=none", "fourier"]
+    assert all(r["heldout_psnr"] is not None and r["trained"] == "batched" for r in runs)
     progress = [m for m in map(LINE.fullmatch, result.stderr.splitlines()) if m]
     assert progress and all(m["label"] == "compare" and m["bv"].count(" / ") == 1 for m in progress)
-    assert (tmp_path / "sigma_10.gif").is_file() and (tmp_path / "sigma_none.gif").is_file()
+    assert (tmp_path / "fourier_sigma-none.gif").is_file() and (tmp_path / "fourier.gif").is_file()
 
 
-@pytest.mark.parametrize("make, reason", [
-    (lambda p: p.write_text("hello, not a video"), "not a video or image"),
-    (lambda p: p.write_bytes(b""), "empty"),
-    (lambda p: p.write_bytes((ASSETS / "office_plant.mp4").read_bytes()[:3000]), ""),
+def test_compare_any_configurations_at_equal_size(tmp_path):
+    result = run_cli("compare", ASSETS / "jelly_small.mp4", "--configs", "siren:omega0=20;grid;hash", "--equal", "size",
+                     "--bytes", "50000", "--out", tmp_path, "--steps", "3", "--max-frames", "4", "--max-size", "64",
+                     "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [r["label"].split()[0] for r in summary["runs"]] == ["siren", "grid", "hash"]
+    assert all(abs(r["bytes"] - 50000) <= 5000 for r in summary["runs"])
+    assert "one after another" in summary["schedule"] and summary["bicubic_psnr"] is not None
+    assert "bicubic" in result.stdout and "of the target" in result.stdout
+    for name in ("side_by_side.png", "curves.html", "compare.json"):
+        assert (tmp_path / name).is_file()
+    assert len(list(tmp_path.glob("*.gif"))) == 3
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--configs", "fourier;transformer"], "unknown architecture 'transformer'"),
+    (["--configs", ";".join(f"relu:width={w}" for w in range(10, 17))], "at most 6"),
+    (["--configs", "grid", "--bytes", "1000"], "add --equal size"),
+    (["--configs", "grid", "--equal", "size", "--bytes", "10"], "grid cannot be sized to 10 bytes"),
 ])
-def test_bad_clips_give_one_line_and_exit_code_2(tmp_path, make, reason):
-    bad = tmp_path / "clip with space.mp4"
-    make(bad)
-    result = run_cli("fit", bad, "--out", tmp_path / "o", "--steps", "1")
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "clip with space.mp4" in lines[0] and reason in lines[0]
-    assert "Traceback" not in result.stderr
+def test_compare_refuses_bad_configurations_in_one_line(args, message, tmp_path):
+    result = run_cli("compare", ASSETS / "jelly_small.mp4", *args, "--out", tmp_path, "--steps", "1",
+                     "--max-frames", "2")
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) <= 4
 
 
 def test_bad_checkpoint_and_bad_scale_give_one_line(tmp_path):

@@ -44,7 +44,7 @@ def test_fourier_features_have_their_declared_width_and_seeded_matrix():
 
 
 def test_hash_grid_is_continuous_and_sized():
-    enc = HashGrid(HashConfig(finest=(8, 64, 64), levels=4, log2_table=10, init_scale=1.0))
+    enc = HashGrid(HashConfig(finest=(8, 64, 64), levels=4, table=2**10, init_scale=1.0))
     p = torch.rand(100, 3) * 2 - 1
     out = enc(p)
     assert out.shape == (100, enc.out_dim)

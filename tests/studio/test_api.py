@@ -17,8 +17,8 @@ from conftest import ROOT, studio
 ENDPOINTS = {
     # Fit
     "/estimate", "/fit", "/stop", "/load_example", "/load_checkpoint", "/preview_frame", "/fit_many", "/fit_many_stop",
-    # Compare σ
-    "/compare_sigma", "/compare_sigma_show",
+    # Compare
+    "/compare", "/compare_stop", "/compare_view",
     # Blend
     "/blend", "/blend_preview", "/blend_render",
     # Render

@@ -18,8 +18,9 @@ def test_first_launch_has_a_pretrained_model_in_every_view():
     assert "pretrained" in stats and "bicubic" in stats and "held-out" in stats
     assert "bytes as shipped" in stats and "**The model is " in stats and "than the clip's H.264 MP4" in stats
     assert session.run is not None and outputs[2].shape[2] == 3  # an INR preview frame
-    pick = compare.load_pretrained(session)
-    assert session.sigma_runs and pick[1].endswith(".gif")
+    shown = compare.load_pretrained(session)
+    assert "Shipped" in shown[0] and shown[2].count("\n| fourier σ=") == 4 and shown[3].shape[2] == 3
+    assert len(shown[5]) == 4 and all(gif.endswith(".gif") for gif, _ in shown[5])
     status, a, b = blend.load_pretrained(session)
     assert session.blend is not None and len(session.blend.clips) >= 2
     frame = blend.on_blend_preview(session, 0, 1, 0.5)
@@ -43,26 +44,44 @@ def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
     assert iio.imread(gif, index=None).shape[0] == session.run.clips[0].frames
 
 
-def test_compare_sigma_fits_every_sigma_together_and_grows_every_curve(tmp_path):
+def test_compare_fits_each_configuration_and_fills_the_view_as_groups_end(tmp_path):
     session = Session(folder=tmp_path / "s")
-    outputs = list(compare.on_sigma_fit(session, "jelly_small.mp4", None, ["none", "10"], "10", 3))
-    assert "2 σ together" in outputs[0][4]  # the repeated custom 10 is fitted once
-    curves, pick, gif, text, table, _ = outputs[-1]
-    assert list(session.sigma_runs) == ["none", "10"] and pick.choices[1][0] == "10"
-    assert gif.endswith(".gif") and "held-out pixels" in text and table.count("\n| ") == 2
-    for run in session.sigma_runs.values():  # each σ has its own weights and curve, past step 1
-        assert run.history[-1].final and run.history[-1].step > 1
-        assert api.summary(run)["heldout_psnr"] > 8
-    assert session.sigma_runs["none"].model is not session.sigma_runs["10"].model
+    small = list(compare.CLIP_SIZES)[0]
+    outputs = list(compare.on_compare(session, "jelly_small.mp4", None, small,
+                                      "fourier:sigma=none;grid;fourier:sigma=10;fourier:sigma=10", "time", 2, 0))
+    status, curves, table, picture, frame, gifs, files, _ = outputs[-1]
+    assert "together as one batched model" in status and "one after another" in status
+    assert "given twice: fitted once" in status
+    assert table.count("\n| fourier σ=") == 2 and "| grid | alone |" in table and "bicubic rebuild" in table
+    live = [o for o in outputs[:-1] if o[2] == gr.skip()]
+    done = [o for o in outputs[:-1] if o[2] != gr.skip()]
+    assert live and len(done) == 1 and done[0][2].count("\n| fourier") == 2  # the batch's rows before the grid's
+    assert picture.dtype == np.uint8 and frame.maximum == 7 and len(gifs) == 3
+    assert any(f.endswith("compare.json") for f in files)
+    names = {t.name for t in curves.data}
+    assert {"grid: training pixels", "fourier σ=10: held-out pixels"} <= names
+    zoomed = compare.on_view(session, 2, 4, 0.2, 0.8)
+    assert zoomed.shape != picture.shape
+
+
+def test_compare_at_equal_size_says_how_close_each_got_and_refuses_the_unreachable(tmp_path):
+    session = Session(folder=tmp_path / "s")
+    small = list(compare.CLIP_SIZES)[0]
+    table = list(compare.on_compare(session, "jelly_small.mp4", None, small, "relu;hash", "size", 2, 40000))[-1][2]
+    assert "each sized to 40,000 bytes" in table and table.count("%") >= 2
+    with pytest.raises(gr.Error, match="cannot be sized to 10 bytes"):
+        list(compare.on_compare(session, "jelly_small.mp4", None, small, "relu;hash", "size", 2, 10))
+    with pytest.raises(gr.Error, match="unknown architecture 'vit'.*valid: grid, hash"):
+        list(compare.on_compare(session, "jelly_small.mp4", None, small, "vit", "time", 2, 0))
 
 
 def test_page_load_keeps_what_was_started_while_it_ran(tmp_path):
-    # A Compare σ fit or a model set before the slow pretrained loads ended: they must not replace it.
+    # A comparison or a model set before the slow pretrained loads ended: they must not replace it.
     session = Session(folder=tmp_path / "s")
-    list(compare.on_sigma_fit(session, "jelly_small.mp4", None, ["none"], "", 2))
-    fitted = session.sigma_runs["none"]
+    list(compare.on_compare(session, "jelly_small.mp4", None, list(compare.CLIP_SIZES)[0], "grid", "time", 2, 0))
+    fitted = session.views["compare"]["comparison"]
     assert all(o == gr.skip() for o in compare.load_pretrained(session))
-    assert list(session.sigma_runs) == ["none"] and session.sigma_runs["none"] is fitted
+    assert session.views["compare"]["comparison"] is fitted
     session.run = mine = fit.load_pretrained(session, DEFAULT_EXAMPLE)  # as a started fit does
     assert fit.on_load(session)[-1] is session and session.run is mine
 

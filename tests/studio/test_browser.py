@@ -158,10 +158,21 @@ def test_studio_in_a_browser(server, tmp_path):
         assert iio.imread(saved, index=None).shape[0] == frames
         page.screenshot(path=str(SHOTS / "4_render.png"), full_page=True)
 
-        # Compare sigma shows the pretrained runs side by side.
-        page.get_by_role("tab", name="Compare σ").click()
-        page.locator("#sigma-text").get_by_text("held-out pixels").wait_for(timeout=60_000)
-        page.screenshot(path=str(SHOTS / "5_compare_sigma.png"), full_page=True)
+        # Compare shows the shipped σ sweep at once; then a preset of three architectures runs to its table.
+        page.get_by_role("tab", name="Compare").click()
+        page.locator("#compare-status").get_by_text("Shipped").wait_for(timeout=60_000)
+        page.locator("#compare-table").get_by_text("bicubic rebuild").wait_for(timeout=60_000)
+        page.locator("#compare-panel img").wait_for(timeout=60_000)
+        page.screenshot(path=str(SHOTS / "5_compare_shipped.png"), full_page=True)
+        page.locator("#compare-configs textarea").fill("relu;fourier:sigma=10;siren:omega0=30")
+        seconds = page.get_by_role("spinbutton", name="number input for Seconds each")
+        seconds.fill("2")
+        seconds.press("Enter")
+        page.click("#compare-go")
+        page.locator("#compare-table").get_by_text("siren ω₀=30").wait_for(timeout=120_000)
+        page.locator("#compare-gifs img").nth(2).wait_for(timeout=60_000)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(SHOTS / "5_compare_fitted.png"), full_page=True)
 
         # Compress shows the shipped neural-codec file at once: its chart, table and frames.
         page.get_by_role("tab", name="Compress").click()

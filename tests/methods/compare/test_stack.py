@@ -1,4 +1,4 @@
-"""A batched stack of Fourier MLPs trains each member exactly as a solo fit would."""
+"""A batched stack of Fourier MLPs (or SIRENs) trains each member exactly as a solo fit would."""
 
 import pytest
 import torch
@@ -9,9 +9,17 @@ from inr.core.encodings import FourierConfig, IdentityConfig
 from inr.core.fit import thin_probes
 from inr.core.field import Field, ModelConfig
 from inr.core.networks import NetworkConfig
-from inr.methods.sigma.stack import FieldStack
+from inr.methods.compare.stack import FieldStack
 
 SIGMAS = [None, 10.0]
+
+
+def stacked(clip, sigmas=SIGMAS, **kw):
+    """The one batched group of the Fourier MLP at these σ, as Compare plans it."""
+    configs = [api.compare.make("fourier", {"sigma": s}) for s in sigmas]
+    comparison = api.compare.plan(clip[0], configs, **kw)
+    assert len(comparison.groups) == 1
+    return comparison.groups[0].run
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +41,10 @@ def test_stack_then_member_gives_back_each_field_exactly():
 
 
 def test_each_member_of_a_fitted_stack_matches_its_solo_fit(clip):
-    stacked = api.sigma.prepare(clip, SIGMAS, device="cpu", steps=25, seconds=None, batch=512)
-    records = list(api.fit(stacked))
+    run = stacked(clip, device="cpu", steps=25, batch=512)
+    records = list(api.fit(run))
     assert records[-1].final and len(records[-1].members) == len(SIGMAS)
-    for sigma, member in zip(SIGMAS, api.sigma.members(stacked)):
+    for sigma, member in zip(SIGMAS, api.compare.members(run)):
         solo = api.prepare(clip, arch="fourier", sigma=sigma, device="cpu", steps=25, seconds=None, batch=512)
         list(api.fit(solo))
         ours, theirs = api.summary(member), api.summary(solo)
@@ -45,13 +53,12 @@ def test_each_member_of_a_fitted_stack_matches_its_solo_fit(clip):
         for (name, a), b in zip(member.model.named_parameters(), solo.model.parameters()):
             torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4, msg=f"sigma {sigma}: {name}")
     # The stack learned: every member is past its first step, and the curves are split per member.
-    histories = api.sigma.member_histories(stacked)
+    histories = api.compare.member_histories(run)
     assert all(h[-1].train_psnr > h[0].train_psnr + 1 for h in histories)
 
 
 def test_the_stack_pools_its_members_scores(clip):
-    stacked = api.sigma.prepare(clip, SIGMAS, device="cpu", steps=3, seconds=None, batch=256)
-    rec = list(api.fit(stacked))[-1]
+    rec = list(api.fit(stacked(clip, device="cpu", steps=3, batch=256)))[-1]
     trains = [t for t, _ in rec.members]
     assert min(trains) <= rec.train_psnr <= max(trains)
 
@@ -66,10 +73,12 @@ def test_stack_members_share_the_probe_frames_of_one_fit():
     assert thin_probes(torch.arange(3), 4).tolist() == [0, 1, 2]
 
 
-def test_compare_refuses_priors_and_fits_a_repeated_sigma_once(clip):
+def test_compare_refuses_priors_on_a_stack_and_fits_a_repeated_sigma_once(clip):
     with pytest.raises(ValueError, match="priors"):
-        api.sigma.prepare(clip, SIGMAS, device="cpu", steps=1, curvature=0.1)
-    assert api.sigma.unique([10.0, None, 10, 1e1]) == {"10": 10.0, "none": None}
+        stacked(clip, device="cpu", steps=1, curvature=0.1)
+    configs = [api.compare.make("fourier", {"sigma": s}) for s in (10.0, None, 10, 1e1)]
+    kept, notes = api.compare.unique(configs)
+    assert [c.label for c in kept] == ["fourier σ=10", "fourier σ=none"] and len(notes) == 2
 
 
 def test_a_stack_refuses_members_it_cannot_batch():
@@ -77,19 +86,36 @@ def test_a_stack_refuses_members_it_cannot_batch():
     with pytest.raises(ValueError, match="network shape"):
         FieldStack([ModelConfig(IdentityConfig(), relu), ModelConfig(IdentityConfig(), NetworkConfig(width=16))])
     with pytest.raises(ValueError, match="network shape"):
-        FieldStack([ModelConfig(IdentityConfig(), NetworkConfig(kind="siren"))])
+        FieldStack([ModelConfig(IdentityConfig(), relu), ModelConfig(IdentityConfig(), NetworkConfig(kind="siren"))])
     with pytest.raises(ValueError, match="one clip"):
         FieldStack([ModelConfig(IdentityConfig(), relu, clips=2)])
-    with pytest.raises(ValueError, match="at least one sigma"):
-        api.sigma.prepare([], [])
+    with pytest.raises(ValueError, match="at least one member"):
+        FieldStack([])
 
 
 def test_a_stack_fit_leaves_the_weights_of_a_plain_loop(jelly):
     # Pins the fit loop's arithmetic for a stack: decayed rate, the same draws, one step for all.
     clip = [api.Clip(jelly.frames[:4], jelly.fps, "jelly", ())]
-    kw = dict(device="cpu", steps=8, seconds=None, batch=256, log_seconds=0.0)
-    stacked, reference = api.sigma.prepare(clip, SIGMAS, **kw), api.sigma.prepare(clip, SIGMAS, **kw)
-    list(api.fit(stacked))
+    kw = dict(device="cpu", steps=8, batch=256, log_seconds=0.0)
+    run, reference = stacked(clip, **kw), stacked(clip, **kw)
+    list(api.fit(run))
     plain_point_fit(reference.model, reference.data, reference.fit_cfg, reference.fit_cfg.steps)
-    for (name, a), b in zip(stacked.model.named_parameters(), reference.model.parameters()):
+    for (name, a), b in zip(run.model.named_parameters(), reference.model.parameters()):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+
+
+def test_siren_members_at_several_omega0_end_where_their_solo_fits_end(clip):
+    configs = [api.compare.make("siren", {"omega0": w, "width": 64}) for w in (30.0, 10.0)]
+    comparison = api.compare.plan(clip[0], configs, device="cpu", steps=20, batch=512)
+    assert len(comparison.groups) == 1 and comparison.groups[0].batched
+    run = comparison.groups[0].run
+    list(api.fit(run))
+    for config, member in zip(configs, api.compare.members(run)):
+        solo = api.compare.plan(clip[0], [config], device="cpu", steps=20, batch=512).groups[0].run
+        list(api.fit(solo))
+        assert api.summary(member)["heldout_psnr"] == pytest.approx(api.summary(solo)["heldout_psnr"], abs=0.01)
+        for (name, a), b in zip(member.model.named_parameters(), solo.model.parameters()):
+            torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4, msg=f"{config.label}: {name}")
+    # ω₀ changed what each learned: the two members differ.
+    first, second = api.compare.members(run)
+    assert not torch.allclose(first.model.network.net[0].weight, second.model.network.net[0].weight)

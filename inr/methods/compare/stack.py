@@ -1,7 +1,8 @@
-"""Several coordinate MLPs trained as one batched model: Compare σ fits every σ at once.
+"""Several coordinate MLPs trained as one batched model: Compare fits every σ (or every ω₀) at once.
 
 The members share one network shape and differ in their input encoding (Gaussian Fourier
-features of some σ, or raw coordinates). Their weights are stacked, (K, in, out) per layer, and
+features of some σ, or raw coordinates) or, for SIREN, in the first layer's frequency ω₀. Their
+weights are stacked, (K, in, out) per layer, and
 every layer after the first is one batched matrix product (``baddbmm``) for all K networks: one
 loop, one backward pass and one optimizer step train them all, on the same random pixels.
 
@@ -12,15 +13,19 @@ tests check this against a solo fit.) ``member(k)`` hands back an ordinary ``Fie
 rendering, scoring and saving a member need nothing new.
 """
 
+import dataclasses
+
 import torch
 from torch import nn
 
 from inr.core.encodings import build_encoding
 from inr.core.field import Field, ModelConfig
+from inr.core.networks import NetworkConfig
 
 
 class FieldStack(nn.Module):
-    """K single-clip ReLU MLPs of one shape, each with its own encoding: (N, 3) -> rgb (K, N, 3)."""
+    """K single-clip MLPs of one shape (ReLU, or SIREN with ω₀ each its own), each with its own
+    encoding: (N, 3) -> rgb (K, N, 3)."""
 
     def __init__(self, configs: list[ModelConfig]):
         super().__init__()
@@ -30,11 +35,14 @@ class FieldStack(nn.Module):
         for cfg in configs:
             if cfg.clips != 1:
                 raise ValueError(f"stack members hold one clip each, got clips={cfg.clips}")
-            if cfg.network != network or network.kind != "relu":
-                raise ValueError("stack members need one ReLU network shape; got "
+            if not stackable(cfg.network, network):
+                raise ValueError("stack members need one network shape (ReLU, or SIREN whose ω₀ may differ); got "
                                  f"{network} and {cfg.network}")
         self.configs = list(configs)
         self.network = network
+        # SIREN's first activation is sin(ω₀ x), each member's own ω₀; the later ones are sin(x).
+        self.register_buffer("omegas", torch.tensor([c.network.omega0 for c in configs]).view(-1, 1, 1),
+                             persistent=False)
         self.encoding = nn.ModuleList(build_encoding(cfg.encoding) for cfg in configs)
         self.latents = nn.Parameter(torch.zeros(1, 0))  # one clip, no code: the fit loop's interface
         dims = [max(e.out_dim for e in self.encoding)] + [network.width] * network.depth + [3]
@@ -76,9 +84,21 @@ class FieldStack(nn.Module):
         weight, bias = self.weights[0], self.biases[0]
         h = torch.stack([torch.addmm(bias[k, 0], enc(coords), weight[k, :enc.out_dim])
                          for k, enc in enumerate(self.encoding)])  # (K, N, width)
-        for weight, bias in zip(self.weights[1:], self.biases[1:]):
-            h = torch.baddbmm(bias, torch.relu(h), weight)  # (K, N, out): all members in one product
+        for layer, (weight, bias) in enumerate(zip(self.weights[1:], self.biases[1:])):
+            h = torch.baddbmm(bias, self._activation(h, layer == 0), weight)  # (K, N, out): all members at once
         return torch.sigmoid(h) if self.network.output == "sigmoid" else h + self.offset
+
+    def _activation(self, h: torch.Tensor, first: bool) -> torch.Tensor:
+        if self.network.kind == "relu":
+            return torch.relu(h)
+        return torch.sin(self.omegas * h if first else h)
+
+
+def stackable(a: NetworkConfig, b: NetworkConfig) -> bool:
+    """Whether fields with these networks train as one stack: one shape, ReLU or SIREN (ω₀ may differ)."""
+    if a.kind not in ("relu", "siren"):
+        return False
+    return dataclasses.replace(a, omega0=0.0) == dataclasses.replace(b, omega0=0.0) if a.kind == "siren" else a == b
 
 
 def _linears(field: Field) -> list[nn.Linear]:

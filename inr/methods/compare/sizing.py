@@ -1,0 +1,75 @@
+"""Equal size: each configuration's sizing setting (``configs.SIZED_BY``) chosen so that its file
+takes a target number of bytes.
+
+A field's bytes are those of its weights file: float32 tensors in safetensors with the config
+beside them (``weights_bytes``, what the studio's weights-only download holds, less the fit's
+curve). While searching, models are built on the meta device (shapes, no storage), so a
+candidate of a gigabyte costs nothing; the fitted model's bytes are measured on its real file.
+The codec's bytes are its range-coded ``.inr``: it is fitted to the target's bits per pixel and
+steers its own rate there.
+"""
+
+import math
+
+import torch
+
+from inr.core import checkpoints
+from inr.core.checkpoints import ClipInfo
+from inr.core.field import Field
+from inr.methods.compare.configs import CODEC, SETTINGS, SIZED_BY, Config, model_config
+
+TOLERANCE = 0.1  # a configuration lands within 10% of the target bytes, or sizing says it cannot
+_SEARCH_STEPS = 40  # bisection steps over a float setting: far finer than the bytes can resolve
+_HEADER_PER_TENSOR = 80  # safetensors' JSON per tensor (name, dtype, shape, offsets), about
+_HEADER_FIXED = 600  # the format, version, clips and config JSON beside the weights, about
+# The codec's rate stops growing near 1 bpp (its latents are one channel a grid): asked for 2 bpp,
+# jelly's 8 frames at 96 px landed at 1.34 after 20 s; asked for 1, at 0.91. Sizing stays below.
+CODEC_MAX_BPP = 1.0
+
+
+def weights_bytes(model: Field, clips: list[ClipInfo]) -> int:
+    """Bytes of the model's weights file: its tensors and config, no fit curve or optimizer."""
+    return len(checkpoints.serialise(model, clips, {}))
+
+
+def estimate_bytes(config: Config, shapes: list[tuple[int, int, int]], holdout: str) -> int:
+    """About the bytes of a configuration's weights file, from its tensors' shapes (within ~1 KB)."""
+    if config.arch == CODEC:
+        return round(config.get("bpp") * math.prod(shapes[0]) / 8)
+    cfg = model_config(config, shapes, holdout)
+    with torch.device("meta"):
+        state = Field(cfg).state_dict()
+    return (4 * sum(t.numel() for t in state.values()) + _HEADER_PER_TENSOR * len(state) + _HEADER_FIXED
+            + len(cfg.to_json()))
+
+
+def size_to(config: Config, target: int, shapes: list[tuple[int, int, int]], holdout: str) -> tuple[Config, int]:
+    """(the configuration with its sizing setting chosen, its estimated bytes) for `target` bytes.
+
+    ValueError when no value of the setting comes within TOLERANCE of the target, naming the
+    bytes the setting's range spans.
+    """
+    key = SIZED_BY[config.arch]
+    setting = SETTINGS[config.arch][key]
+    whole = setting.read is int
+    low, high = (max(setting.low, 1e-6), setting.high)
+    if config.arch == CODEC:
+        low, high = max(low, 1e-3), CODEC_MAX_BPP
+
+    def size(value) -> int:
+        return estimate_bytes(config.with_setting(key, value), shapes, holdout)
+
+    smallest, largest = size(low), size(high)
+    if not smallest * (1 - TOLERANCE) <= target <= largest * (1 + TOLERANCE):
+        raise ValueError(f"{config.label} cannot be sized to {target:,} bytes: with {key} from {low:g} to "
+                         f"{high:g} its file takes {smallest:,} to {largest:,} bytes")
+    # The smallest value whose size reaches the target, then whichever of it and the one below is closer.
+    for _ in range(_SEARCH_STEPS):
+        if (whole and high - low <= 1) or (not whole and high - low <= 1e-4 * high):
+            break
+        middle = (low + high) // 2 if whole else (low + high) / 2
+        low, high = (middle, high) if size(middle) < target else (low, middle)
+    value = min((low, high), key=lambda v: abs(size(v) - target))
+    value = int(value) if whole else float(f"{value:.4g}")
+    chosen = config.with_setting(key, value)
+    return chosen, size(value)
