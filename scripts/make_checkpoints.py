@@ -27,7 +27,7 @@ EXAMPLES = ["jelly_small.mp4", "office_plant.mp4", "carphone.gif"]
 LOW_FPS = "jelly_every4.mp4"  # every 4th frame of jelly_small: the temporal super-resolution example
 PARTS = ("examples", "sigma", "blend", "lowfps")
 SIGMAS = [None, 1.0, 10.0, 100.0]
-SIGMA_CAPS = {"max_frames": 8, "max_size": 96}  # the Compare view's clip size (app.py)
+SIGMA_CAPS = {"max_frames": 8, "max_size": 96}  # the Compare tab's small clip (views/compare.py)
 BLEND_CAPS = {"max_frames": 8, "max_size": 96}  # the Blend view's clip size (app.py)
 
 

@@ -27,7 +27,7 @@ DEFAULT_EXAMPLE = "jelly_small.mp4"  # its pretrained model is what every view s
 SESSIONS_ROOT = Path(tempfile.gettempdir()) / "inr-studio"
 
 FIT_CONCURRENCY = 2  # fits at once across all users and tabs; the rest wait in the queue
-# A Fourier MLP learns slowly on a CPU: Compare σ and Blend fit small clips, and show them rendered
+# A Fourier MLP learns slowly on a CPU: Compare (its small clip) and Blend fit small clips, and show them rendered
 # at 3x (an INR renders any size).
 SMALL_CAPS = {"max_frames": 8, "max_size": 96}
 DISPLAY_SCALE = 3

@@ -6,7 +6,6 @@ Fourier σ sweep (``checkpoints/sigma_*.safetensors``).
 """
 
 import json
-import re
 import time
 from dataclasses import dataclass
 
@@ -24,6 +23,8 @@ CLIP_SIZES = {f"small: {SMALL_CAPS['max_frames']} frames, {SMALL_CAPS['max_size'
               f"full: up to {FULL_CAPS['max_frames']} frames, {FULL_CAPS['max_size']} px": FULL_CAPS}
 SHIPPED_CLIP = "jelly_small.mp4"  # what the shipped σ models were fitted to, at SMALL_CAPS
 OFF_TARGET = api.compare.TOLERANCE  # a size further than this from the target is flagged in the table
+# What on_compare, _finished and load_pretrained fill, in this order (build_tab wires the components).
+OUTPUT_NAMES = ("status", "curves", "table", "picture", "frame", "zoom", "x", "y", "gifs", "files", "session")
 SETTINGS_HELP = "  \n".join(
     f"**{arch}**: " + ", ".join(f"`{k}` ({s.meaning}, default {s.default})" for k, s in settings.items())
     + f"; equal size sets `{api.compare.SIZED_BY[arch]}`"
@@ -39,31 +40,34 @@ def _state(session: Session) -> dict:
 def _table(comparison) -> str:
     rows = api.compare.table(comparison)
     baseline = comparison.baseline
-    best = None if not baseline else max(baseline.values())
     header = ["configuration", "trained", "training pixels", "held-out pixels", "gap", "held-out vs bicubic",
               "parameters", "bytes", "steps", "steps/s"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
-        versus = "–" if best is None or r["heldout_psnr"] is None else f"{r['heldout_psnr'] - baseline['bicubic']:+.2f} dB"
+        held = r["heldout_psnr"]
+        versus = "–" if not baseline or held is None else f"{held - baseline['bicubic']:+.2f} dB"
         size = f"{r['bytes']:,}"
         if r.get("target_bytes"):
             flag = " ⚠" if abs(r["off_target"]) > OFF_TARGET else ""
             size += f" ({r['off_target']:+.1%}{flag})"
         train = db(r["train_psnr"]) + (" (every pixel)" if r["arch"] == api.compare.CODEC else "")
         gap = "–" if r["gap"] is None else f"{r['gap']:.2f} dB"
-        trained = r["trained"] + ("" if r["scored_on"] != "probe frames (stopped)" else ", stopped")
+        trained = r["trained"] + (", stopped" if "stopped" in r["scored_on"] else "")
         lines.append(f"| {_cell(r['label'])} | {trained} | {train} | {db(r['heldout_psnr'])} | {gap} | {versus} | "
                      f"{r['params']:,} | {size} | {r['steps']:,} | {r['steps_per_second']:.0f} |")
     if baseline:
-        lines.append(f"| bicubic rebuild (classical) | from the training pixels | – | {db(baseline['bicubic'])} | – | "
-                     f"0 | – | – | – | – |")
+        lines.append(f"| bicubic rebuild (classical) | from the training pixels | – | {db(baseline['bicubic'])} "
+                     "| – | 0 | – | – | – | – |")
         lines.append(f"| bilinear rebuild (classical) | from the training pixels | – | {db(baseline['bilinear'])} | "
                      f"– | {baseline['bilinear'] - baseline['bicubic']:+.2f} dB | – | – | – | – |")
     notes = []
     if comparison.target_bytes:
         notes.append(f"Equal size: each sized to {comparison.target_bytes:,} bytes (the percentage is how far its "
-                     f"file landed; ⚠ beyond {OFF_TARGET:.0%}). A field's bytes are its float32 weights file, the "
-                     "codec's its range-coded .inr.")
+                     f"file landed; ⚠ beyond {OFF_TARGET:.0%}). A field's bytes are its float32 weights and config "
+                     "(safetensors), the codec's its range-coded .inr.")
+    if any(r["trained"].startswith("batched") for r in rows):
+        notes.append("A batched group of K trains for K times the seconds each: a member's seconds are its share, "
+                     "its steps the batch's, its steps/s per second of its share.")
     if any(r["arch"] == api.compare.CODEC for r in rows):
         notes.append("The codec fits every pixel (nothing held out): its figure is every pixel of its decoded file.")
     return "\n".join(lines + [""] + notes)
@@ -79,22 +83,15 @@ def _gifs(session: Session, comparison) -> list[tuple[str, str]]:
     scale = max(1, min(3, 240 // height))
     out = []
     for k, result in enumerate(api.compare.results(comparison)):
-        name = re.sub(r"[^A-Za-z0-9._]+", "-", result.config.text)
-        path = session.path(f"compare_{k}_{name}.gif")
+        path = session.path(f"compare_{k}_{result.config.file_stem}.gif")
         api.export(path, api.enlarge(result.frames, scale), comparison.clip.fps)
         out.append((str(path), result.config.label))
     return out
 
 
 def _downloads(session: Session, comparison, gifs: list[tuple[str, str]]) -> list[str]:
-    rows = api.compare.table(comparison)
-    summary = {"clip": comparison.clip.name, "shape": list(comparison.clip.frames.shape[:3]),
-               "equal": comparison.equal, "seconds_each": comparison.seconds, "steps_each": comparison.steps,
-               "target_bytes": comparison.target_bytes, "schedule": comparison.schedule, "runs": rows,
-               "bilinear_psnr": comparison.baseline and comparison.baseline["bilinear"],
-               "bicubic_psnr": comparison.baseline and comparison.baseline["bicubic"]}
     path = session.path("compare.json")
-    path.write_text(json.dumps(summary, indent=1))
+    path.write_text(json.dumps(api.compare.summary(comparison), indent=1))
     return [str(path)] + [g for g, _ in gifs]
 
 
@@ -105,17 +102,14 @@ def _panel(comparison, frame, zoom, x, y):
     return api.compare.panel(comparison, frame, (float(y), float(x)), float(zoom))
 
 
-def _frame_slider(comparison):
-    count = len(comparison.clip.frames)
-    return gr.Slider(0, count - 1, value=count // 2, step=1, label="Frame (all panels)")
-
-
 def _finished(session: Session, comparison, status: str):
-    """Every output once some groups have been fitted: status, curves, table, panel, slider, GIFs, files."""
+    """Every output once some groups have been fitted: status, curves, table, the picture of the middle
+    frame with its controls set to match (frame, zoom, centre), GIFs, files."""
     gifs = _gifs(session, comparison)
-    middle = len(comparison.clip.frames) // 2
+    count = len(comparison.clip.frames)
+    frame = gr.Slider(0, count - 1, value=count // 2, step=1, label="Frame (all panels)")
     return (status, curves_plot(api.compare.histories(comparison), comparison.baseline), _table(comparison),
-            _panel(comparison, middle, 1, 0.5, 0.5), _frame_slider(comparison), gifs,
+            _panel(comparison, count // 2, 1, 0.5, 0.5), frame, 1, 0.5, 0.5, gifs,
             _downloads(session, comparison, gifs), session)
 
 
@@ -134,38 +128,45 @@ def on_compare(session: Session, example, upload, size, text, equal, seconds, ta
     curves; the table, panels and GIFs fill as each group ends."""
     session = ensure(session)
     state = _state(session)
-    path, name = chosen_clip(example, upload)
-    if size not in CLIP_SIZES:
-        raise ValueError(f"clip size must be one of {', '.join(CLIP_SIZES)}, got {size!r}")
-    configs = api.compare.parse(text or "")
-    target = int(target) if equal == "size" and target else None
-    clip = api.load_clips([path], **CLIP_SIZES[size])[0]
-    comparison = api.compare.plan(clip, configs, equal=equal, seconds=float(seconds), target_bytes=target)
-    state.update(comparison=comparison, stop=False, running=True)
-    shape = "×".join(str(v) for v in clip.frames.shape[1:3][::-1])
-    how = (f"**{name}**, {len(clip.frames)} frames of {shape}, on {api.device_name(comparison.groups[0].run.device)}"
-           f". {len(comparison.groups)} group(s): {comparison.schedule}.")
-    notes = " ".join([*clip.notes, *comparison.notes])
-    how += f" {notes}" if notes else ""
+    state.update(stop=False, running=True)  # a Stop pressed from here on counts
     try:
-        done, next_update, started = 0, 0.0, time.perf_counter()
-        for index, rec in api.compare.fit(comparison):
-            if state["stop"]:
-                how += f" Stopped during group {index + 1}: what was fitted is kept."
-                break
-            if rec.final and index + 1 < len(comparison.groups):
-                done = index + 1
-                yield _finished(session, comparison, f"{how}\n\nGroup {done} of {len(comparison.groups)} done.")
-                continue
-            now = time.perf_counter() - started
-            if not rec.final and now >= next_update:
-                next_update = now + UI_UPDATE_SECONDS
-                status = (f"{how}\n\nGroup {index + 1} of {len(comparison.groups)} "
-                          f"({comparison.groups[index].describe}): step {rec.step:,}, {rec.seconds:.1f} s")
-                yield (status, curves_plot(api.compare.histories(comparison), comparison.baseline), gr.skip(),
-                       gr.skip(), gr.skip(), gr.skip(), gr.skip(), session)
+        path, name = chosen_clip(example, upload)
+        if size not in CLIP_SIZES:
+            raise ValueError(f"clip size must be one of {', '.join(CLIP_SIZES)}, got {size!r}")
+        configs = api.compare.parse(text or "")
+        target = int(target) if equal == "size" and target else None
+        clip = api.load_clips([path], **CLIP_SIZES[size])[0]
+        comparison = api.compare.plan(clip, configs, equal=equal, seconds=float(seconds), target_bytes=target)
+        state["comparison"] = comparison
+        yield from _fit_updates(session, state, comparison, name)
     finally:
         state["running"] = False
+
+
+def _fit_updates(session: Session, state: dict, comparison, name: str):
+    clip, groups = comparison.clip, comparison.groups
+    shape = "×".join(str(v) for v in clip.frames.shape[1:3][::-1])
+    how = (f"**{name}**, {len(clip.frames)} frames of {shape}, on {api.device_name(groups[0].run.device)}. "
+           f"{len(groups)} group(s): {comparison.schedule}.")
+    notes = " ".join([*clip.notes, *comparison.notes])
+    how += f" {notes}" if notes else ""
+    records = api.compare.fit(comparison)
+    next_update, started = 0.0, time.perf_counter()
+    try:
+        for index, rec in records:
+            if state["stop"]:
+                how += f" Stopped during group {index + 1} of {len(groups)}: what was fitted is kept."
+                break
+            if rec.final and index + 1 < len(groups):
+                yield _finished(session, comparison, f"{how}\n\nGroup {index + 1} of {len(groups)} done.")
+            elif not rec.final and time.perf_counter() - started >= next_update:
+                next_update = time.perf_counter() - started + UI_UPDATE_SECONDS
+                status = (f"{how}\n\nGroup {index + 1} of {len(groups)} ({groups[index].describe}): "
+                          f"step {rec.step:,}, {rec.seconds:.1f} s")
+                yield (status, curves_plot(api.compare.histories(comparison), comparison.baseline),
+                       *(gr.skip(),) * 8, session)
+    finally:
+        records.close()  # a stopped group ends here: its model so far is what the results show
     yield _finished(session, comparison, how)
 
 
@@ -185,24 +186,30 @@ def on_view(session: Session, frame, zoom, x, y):
 
 
 def load_pretrained(session: Session):
-    """Page load: the shipped σ sweep, unless a comparison of this session already ran or runs."""
+    """Page load: the shipped σ sweep, unless a comparison of this session already ran or runs (also
+    one started while this loaded: it is checked again before anything is replaced)."""
     session = ensure(session)
     state = _state(session)
-    if state["comparison"] is not None or state["running"]:
-        return (gr.skip(),) * 8
+
+    def started() -> bool:
+        return state["comparison"] is not None or state["running"]
+
     shipped = sorted(CHECKPOINTS.glob("sigma_*.safetensors"), key=lambda p: _sigma_order(p.stem[6:]))
-    if not shipped:
-        return (gr.skip(),) * 8
+    if started() or not shipped:
+        return (gr.skip(),) * len(OUTPUT_NAMES)
     clip = api.load_clips([example_path(SHIPPED_CLIP)], **SMALL_CAPS)[0]
     fitted = [(api.compare.make("fourier", {"sigma": None if p.stem[6:] == "none" else float(p.stem[6:])}),
                api.load(p)) for p in shipped]
     comparison = api.compare.adopt(clip, fitted)
-    state["comparison"] = comparison
     steps = fitted[0][1].steps
     status = (f"Shipped: the Fourier σ sweep on **{SHIPPED_CLIP}** ({len(clip.frames)} frames, "
               f"{SMALL_CAPS['max_size']} px), each σ fitted alone for {steps:,} steps by scripts/make_checkpoints.py. "
               "Press Compare to fit any preset or your own configurations.")
-    return _finished(session, comparison, status)
+    outputs = _finished(session, comparison, status)
+    if started():
+        return (gr.skip(),) * len(OUTPUT_NAMES)
+    state["comparison"] = comparison
+    return outputs
 
 
 def _sigma_order(label: str) -> float:
@@ -251,13 +258,14 @@ def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> Compa
     gifs = gr.Gallery(label="GIFs", columns=3, height="auto", object_fit="contain", elem_id="compare-gifs")
     files = gr.File(label="Downloads (compare.json and the GIFs)", file_count="multiple", interactive=False)
 
-    outputs = [status, curves, table, picture, frame, gifs, files, session]
+    outputs = [status, curves, table, picture, frame, zoom, x, y, gifs, files, session]
     preset.change(on_preset, [preset], [text], api_visibility="private")
     go.click(on_compare, [session, example, upload, size, text, equal, seconds, target], outputs,
              api_name="compare", **FIT_QUEUE)
     stop.click(on_stop, [session], [session], queue=False, api_name="compare_stop")
     view = [session, frame, zoom, x, y]
-    for control in (frame, zoom, x, y):
+    # Only a person's moves redraw it (input, release): the handlers set these sliders with the picture.
+    frame.input(on_view, view, [picture], api_name="compare_view")
+    for control in (zoom, x, y):
         control.release(on_view, view, [picture], api_visibility="private")
-    frame.change(on_view, view, [picture], api_name="compare_view")
     return CompareTab(outputs)

@@ -1,7 +1,6 @@
 """``python -m inr compare``: configurations of any architecture fitted to one clip and compared side by side."""
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -58,7 +57,11 @@ def cmd_compare(args) -> dict:
     print(f"on {api.device_name(comparison.groups[0].run.device)}: {comparison.schedule}", file=sys.stderr)
     for index, group in enumerate(comparison.groups):
         print(f"[{index + 1}/{len(comparison.groups)}] {group.describe}", file=sys.stderr)
-        last = follow((rec for _, rec in api.compare.fit(comparison, only=index)), "compare")
+        records = api.compare.fit(comparison, only=index)
+        try:
+            last = follow((rec for _, rec in records), "compare")
+        finally:
+            records.close()  # a Ctrl-C ends the group here: its model so far is what is reported
         if last is None or not last.final:  # stopped (Ctrl-C): keep what was fitted, fit nothing more
             break
     return report(comparison, out)
@@ -66,36 +69,30 @@ def cmd_compare(args) -> dict:
 
 def report(comparison, out: Path) -> dict:
     """Print the table, write each GIF, the side-by-side picture, the curves and compare.json; the summary."""
-    rows = api.compare.table(comparison)
-    baseline = comparison.baseline
-    for row in rows:
-        print(text_row(row), file=sys.stdout)
-    if baseline:
-        print(f"classical rebuild of the same held-out pixels: bilinear {baseline['bilinear']:.2f} dB, "
-              f"bicubic {baseline['bicubic']:.2f} dB")
-    for row, result in zip(rows, api.compare.results(comparison)):
-        row["gif"] = str(api.export(out / f"{file_name(row['config'])}.gif", result.frames, comparison.clip.fps))
-    middle = len(comparison.clip.frames) // 2
-    picture = api.write_image(out / "side_by_side.png", api.compare.panel(comparison, middle))
-    curves = api.write_curves(out / "curves.html", api.compare.histories(comparison), baseline)
-    summary = {"clip": comparison.clip.name, "shape": list(comparison.clip.frames.shape[:3]),
-               "equal": comparison.equal, "seconds_each": comparison.seconds, "steps_each": comparison.steps,
-               "target_bytes": comparison.target_bytes, "schedule": comparison.schedule, "notes": comparison.notes,
-               "runs": rows, "bilinear_psnr": baseline and baseline["bilinear"],
-               "bicubic_psnr": baseline and baseline["bicubic"], "side_by_side": str(picture), "curves": str(curves)}
+    summary = api.compare.summary(comparison)
+    for row in summary["runs"]:
+        print(text_row(row))
+    if summary["bicubic_psnr"] is not None:
+        print(f"classical rebuild of the same held-out pixels: bilinear {summary['bilinear_psnr']:.2f} dB, "
+              f"bicubic {summary['bicubic_psnr']:.2f} dB")
+    for row, result in zip(summary["runs"], api.compare.results(comparison)):
+        row["gif"] = str(api.export(out / f"{result.config.file_stem}.gif", result.frames, comparison.clip.fps))
+    if summary["runs"]:
+        middle = len(comparison.clip.frames) // 2
+        summary["side_by_side"] = str(api.write_image(out / "side_by_side.png", api.compare.panel(comparison, middle)))
+    curves = api.write_curves(out / "curves.html", api.compare.histories(comparison), comparison.baseline)
+    summary["curves"] = str(curves)
     (out / "compare.json").write_text(json.dumps(summary, indent=1))
     return summary
 
 
 def text_row(row: dict) -> str:
-    held = "–" if row["heldout_psnr"] is None else f"{row['heldout_psnr']:.2f} dB"
     size = f"{row['bytes']:,} B"
     if row.get("target_bytes"):
         size += f" ({row['off_target']:+.1%} of the target)"
-    return (f"{row['label']:<24} train {row['train_psnr']:.2f} dB  held-out {held}  {row['params']:,} params  "
-            f"{size}  {row['steps']} steps in {row['seconds']:.1f} s ({row['trained']})")
+    return (f"{row['label']:<24} train {_db(row['train_psnr'])}  held-out {_db(row['heldout_psnr'])}  "
+            f"{row['params']:,} params  {size}  {row['steps']} steps in {row['seconds']:.1f} s ({row['trained']})")
 
 
-def file_name(text: str) -> str:
-    """A configuration's text as a file name: 'fourier:sigma=10' -> 'fourier_sigma-10'."""
-    return re.sub(r"[^A-Za-z0-9._]+", "-", text.replace(":", "_", 1)).strip("-")
+def _db(value) -> str:
+    return "–" if value is None else f"{value:.2f} dB"

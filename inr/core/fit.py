@@ -1,4 +1,4 @@
-"""The field fit: a Field (or a model of its interface, as Compare σ's stack) trained on a PixelSet, on the one loop.
+"""The field fit: a Field (or a model of its interface, as Compare's stack of MLPs) trained on a PixelSet, on the one loop.
 
 ``train_field`` yields ``loop.Record``s; this module supplies the loop its step (random pixels, or
 whole frames for grids, plus the smoothness priors) and its scoring (probe frames live, every
@@ -76,7 +76,7 @@ def thin_probes(which: torch.Tensor, share: int) -> torch.Tensor:
     """An evenly spread 1/share of the probe frames `which`, but at least MIN_PROBE_FRAMES of them.
 
     A stack of K members scores each on the same 1/K of the probe frames, so one curve point
-    costs about what a single fit's does, and the live curves of Compare σ get more points.
+    costs about what a single fit's does, and the live curves of a batched comparison get more points.
     """
     keep = min(len(which), max(MIN_PROBE_FRAMES, math.ceil(len(which) / share)))
     return which[spread(len(which), keep)]

@@ -94,7 +94,7 @@ class Record:
     preview: np.ndarray | None = None  # uint8 (H, W, 3): the middle frame of clip 0
     final: bool = False  # scored on every pixel, after the last step
     # (train, held-out) PSNR of each member, for a trainer whose model is several trained as one (as
-    # Compare σ's stack); train_psnr and heldout_psnr then pool them. Empty otherwise.
+    # Compare's stack of MLPs); train_psnr and heldout_psnr then pool them. Empty otherwise.
     members: tuple[tuple[float, float | None], ...] = ()
 
 

@@ -71,7 +71,7 @@ class Run:
     optimizer: torch.optim.Optimizer | None = None
     saved_summary: dict | None = None  # the figures stored with a loaded checkpoint
     # How a fit of this run steps and scores (fit.field_trainer when None): a method whose model
-    # is scored its own way sets it, as Compare σ does for its stack of members.
+    # is scored its own way sets it, as Compare does for its stack of members.
     make_trainer: Callable[..., Trainer] | None = None
     notes: list[str] = field(default_factory=list)  # what setting the model up did, for the person
     # The clips' raw and H.264 sizes (sizes.clip_sizes): an encode per clip, so measured once.
@@ -117,6 +117,9 @@ def prepare(clips: list[Clip], arch: str = DEFAULT_ARCH, sigma: float | None = N
         raise ValueError("a fit needs at least one clip")
     frames = [c.frames for c in clips]
     fit_cfg = fit_config(arch, device, holdout=holdout, seed=seed, **fit_overrides)
+    if model_cfg is not None and (sigma is not None or model_cfg.clips != len(clips)):
+        raise ValueError(f"a model config is for {model_cfg.clips} clip(s) and carries its own encoding: got "
+                         f"{len(clips)} clip(s){' and a sigma' if sigma is not None else ''}")
     model_cfg = model_cfg or model_config(arch, [f.shape[:3] for f in frames], holdout, sigma)
     model = fresh_model(model_cfg, seed, device)
     data = make_pixel_set(frames, holdout, seed, device)

@@ -20,7 +20,7 @@ def test_first_launch_has_a_pretrained_model_in_every_view():
     assert session.run is not None and outputs[2].shape[2] == 3  # an INR preview frame
     shown = compare.load_pretrained(session)
     assert "Shipped" in shown[0] and shown[2].count("\n| fourier σ=") == 4 and shown[3].shape[2] == 3
-    assert len(shown[5]) == 4 and all(gif.endswith(".gif") for gif, _ in shown[5])
+    assert len(shown[8]) == 4 and all(gif.endswith(".gif") for gif, _ in shown[8])
     status, a, b = blend.load_pretrained(session)
     assert session.blend is not None and len(session.blend.clips) >= 2
     frame = blend.on_blend_preview(session, 0, 1, 0.5)
@@ -49,14 +49,14 @@ def test_compare_fits_each_configuration_and_fills_the_view_as_groups_end(tmp_pa
     small = list(compare.CLIP_SIZES)[0]
     outputs = list(compare.on_compare(session, "jelly_small.mp4", None, small,
                                       "fourier:sigma=none;grid;fourier:sigma=10;fourier:sigma=10", "time", 2, 0))
-    status, curves, table, picture, frame, gifs, files, _ = outputs[-1]
+    status, curves, table, picture, frame, zoom, x, y, gifs, files, _ = outputs[-1]
     assert "together as one batched model" in status and "one after another" in status
     assert "given twice: fitted once" in status
     assert table.count("\n| fourier σ=") == 2 and "| grid | alone |" in table and "bicubic rebuild" in table
     live = [o for o in outputs[:-1] if o[2] == gr.skip()]
     done = [o for o in outputs[:-1] if o[2] != gr.skip()]
     assert live and len(done) == 1 and done[0][2].count("\n| fourier") == 2  # the batch's rows before the grid's
-    assert picture.dtype == np.uint8 and frame.maximum == 7 and len(gifs) == 3
+    assert picture.dtype == np.uint8 and frame.maximum == 7 and (zoom, x, y) == (1, 0.5, 0.5) and len(gifs) == 3
     assert any(f.endswith("compare.json") for f in files)
     names = {t.name for t in curves.data}
     assert {"grid: training pixels", "fourier σ=10: held-out pixels"} <= names

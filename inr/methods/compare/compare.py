@@ -52,6 +52,7 @@ class Group:
     configs: list[Config]
     run: Run | codec.CodecRun
     started: bool = False
+    done: bool = False  # its fit ended (or was stopped): its results may be read, and stay as they are
     payload: bytes | None = None  # the codec's file, once written
 
     @property
@@ -74,7 +75,6 @@ class Comparison:
     seconds: float | None  # each configuration's
     steps: int | None
     target_bytes: int | None  # equal size: what each was sized to
-    estimated_bytes: dict[Config, int] = field(default_factory=dict)  # equal size: sizing's estimate
     notes: list[str] = field(default_factory=list)
     results: dict[Config, "Result"] = field(default_factory=dict)  # filled as groups end
 
@@ -120,26 +120,28 @@ def plan(clip: Clip, configs: list[Config], equal: str = "time", seconds: float 
     if seconds is None and steps is None:
         seconds = DEFAULT_SECONDS["cuda" if device.startswith("cuda") else "cpu"]
     shapes = [clip.frames.shape[:3]]
-    estimated = {}
     if equal == "size":
         if target_bytes is None:
             target_bytes = sizing.estimate_bytes(configs[0], shapes, holdout)
             notes.append(f"target size: {target_bytes:,} bytes, {configs[0].label}'s at its defaults")
-        sized = [sizing.size_to(c, target_bytes, shapes, holdout) for c in configs]
-        configs = [c for c, _ in sized]
-        estimated = {c: b for c, b in sized}
+        configs = [sizing.size_to(c, target_bytes, shapes, holdout) for c in configs]
         if len(set(configs)) < len(configs):
             raise ValueError("two configurations become the same one once sized: "
                              + ", ".join(c.label for c in configs))
     groups = [_group(clip, members, holdout, device, seed, seconds, steps, fit_overrides)
               for members in _batches(configs, shapes, holdout, device)]
-    return Comparison(clip, configs, groups, equal, seconds, steps, target_bytes, estimated, notes)
+    if any(g.batched for g in groups) and seconds is not None:
+        notes.append(f"a batched group of K trains for K × {seconds:g} s, each member's share; its members take "
+                     "the batch's steps, about what each would take alone in its share on a CPU (more on a GPU, "
+                     "where batching is cheaper)")
+    return Comparison(clip, configs, groups, equal, seconds, steps, target_bytes, notes)
 
 
 def adopt(clip: Clip, fitted: list[tuple[Config, Run]], seed: int = 0) -> Comparison:
     """A comparison of runs fitted elsewhere (checkpoints) to this clip, each as fitted alone: their
     clip is attached (the same held-out pixels as their fits, by `seed`) and nothing is fitted."""
-    groups = [Group([config], engine.attach_clips(run, [clip], seed=seed), started=True) for config, run in fitted]
+    groups = [Group([config], engine.attach_clips(run, [clip], seed=seed), started=True, done=True)
+              for config, run in fitted]
     budgets = {(r.fit_cfg.steps, r.fit_cfg.seconds) if r.fit_cfg else (None, None) for _, r in fitted}
     steps, seconds = budgets.pop() if len(budgets) == 1 else (None, None)
     return Comparison(clip, [c for c, _ in fitted], groups, "time", seconds, steps, None)
@@ -200,8 +202,12 @@ def fit(comparison: Comparison, only: int | None = None) -> Iterator[tuple[int, 
             continue
         group.started = True
         records = codec.fit(group.run) if isinstance(group.run, codec.CodecRun) else engine.fit(group.run)
-        for rec in records:
-            yield index, rec
+        try:
+            for rec in records:
+                group.done = group.done or rec.final  # the last record: the model is what it will stay
+                yield index, rec
+        finally:  # also when the caller stops: what was fitted is kept, and nothing trains it further
+            group.done = True
 
 
 def histories(comparison: Comparison) -> dict[str, list[Record]]:
@@ -271,9 +277,10 @@ class Result:
 
 
 def results(comparison: Comparison) -> list[Result]:
-    """The started configurations' results, in the order given (made once per group, then kept)."""
+    """The results of the groups whose fit ended or was stopped, in the order given (made once per
+    group, then kept); a group still training has none yet."""
     for group in comparison.groups:
-        if group.started and group.configs[0] not in comparison.results:
+        if group.done and group.configs[0] not in comparison.results:
             for config, result in zip(group.configs, _results(comparison, group)):
                 comparison.results[config] = result
     return [comparison.results[c] for c in comparison.configs if c in comparison.results]
@@ -285,32 +292,35 @@ def _results(comparison: Comparison, group: Group) -> list[Result]:
         group.payload, _ = codec.encode(run)
         frames, _ = codec.decompress_bytes(group.payload, group.configs[0].label)
         psnr = uint8_psnr(frames, run.clip.frames)
-        figures = _figures(comparison, group, run.history, run.model.parameters(), len(group.payload), psnr, None,
-                           "every pixel, decoded from the .inr (the codec holds nothing out)")
-        figures["params"] += sum(p.numel() for p in run.arm.parameters())
+        stopped = "" if run.history and run.history[-1].final else " (stopped)"
+        figures = _figures(comparison, group, group.configs[0], run.history, [*run.model.parameters(),
+                           *run.arm.parameters()], len(group.payload), psnr, None,
+                           "every pixel, decoded from the .inr (the codec holds nothing out)" + stopped)
         return [Result(group.configs[0], run, frames, figures)]
     out = []
     for config, run in zip(group.configs, members(group.run)):
         final = next((r for r in reversed(run.history) if r.final), None)
         last = final or (run.history[-1] if run.history else None)
         frames = np.stack(list(render_uint8(run.model, run.frames[0].shape[:3])))
-        figures = _figures(comparison, group, run.history, run.model.parameters(),
+        figures = _figures(comparison, group, config, run.history, run.model.parameters(),
                            sizing.weights_bytes(run.model, run.clips), last and last.train_psnr,
                            last and last.heldout_psnr, "every pixel" if final else "probe frames (stopped)")
         out.append(Result(config, run, frames, figures))
     return out
 
 
-def _figures(comparison: Comparison, group: Group, history: list[Record], parameters, size: int,
+def _figures(comparison: Comparison, group: Group, config: Config, history: list[Record], parameters, size: int,
              train: float | None, heldout: float | None, scored_on: str) -> dict:
-    run = group.run
+    """One configuration's row. A batched member's seconds are its share of the batch's (1/K); its
+    steps are the batch's, so its steps a second are per second of that share."""
     steps = history[-1].step if history else 0
-    seconds = history[-1].seconds if history else 0.0
-    out = {"label": None, "arch": None, "train_psnr": train, "heldout_psnr": heldout,
-           "gap": None if train is None or heldout is None else train - heldout,
+    seconds = (history[-1].seconds if history else 0.0) / len(group.configs)
+    out = {"label": config.label, "arch": config.arch, "config": config.text, "train_psnr": train,
+           "heldout_psnr": heldout, "gap": None if train is None or heldout is None else train - heldout,
            "params": sum(p.numel() for p in parameters), "bytes": size,
            "steps": steps, "seconds": round(seconds, 2), "steps_per_second": steps / max(seconds, 1e-9),
-           "trained": "batched" if group.batched else "alone", "scored_on": scored_on, "device": run.device}
+           "trained": f"batched ({len(group.configs)} as one model)" if group.batched else "alone",
+           "scored_on": scored_on, "device": group.run.device}
     if comparison.target_bytes:
         out["target_bytes"] = comparison.target_bytes
         out["off_target"] = size / comparison.target_bytes - 1
@@ -318,12 +328,19 @@ def _figures(comparison: Comparison, group: Group, history: list[Record], parame
 
 
 def table(comparison: Comparison) -> list[dict]:
-    """One row of figures per fitted configuration, labelled, in the order given."""
-    rows = []
-    for result in results(comparison):
-        rows.append({**result.figures, "label": result.config.label, "arch": result.config.arch,
-                     "config": result.config.text})
-    return rows
+    """One row of figures per fitted configuration, in the order given."""
+    return [dict(r.figures) for r in results(comparison)]
+
+
+def summary(comparison: Comparison) -> dict:
+    """What a comparison found, as its compare.json holds it: the clip, the budget, how it trained,
+    every configuration's row and the classical rebuild of the same held-out pixels."""
+    baseline = comparison.baseline
+    return {"clip": comparison.clip.name, "shape": list(comparison.clip.frames.shape[:3]),
+            "equal": comparison.equal, "seconds_each": comparison.seconds, "steps_each": comparison.steps,
+            "target_bytes": comparison.target_bytes, "schedule": comparison.schedule, "notes": comparison.notes,
+            "runs": table(comparison), "bilinear_psnr": baseline and baseline["bilinear"],
+            "bicubic_psnr": baseline and baseline["bicubic"]}
 
 
 # ---------------------------------------------------------------- side by side

@@ -9,6 +9,7 @@ reproduce the field's famous side-by-side figures on our clips.
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 
 from inr.core import presets
@@ -70,7 +71,6 @@ SIZED_BY = {"grid": "scale", "motion": "scale", "hash": "table", "fourier": "wid
 SYMBOLS = {"sigma": "σ", "omega0": "ω₀"}
 
 
-
 @dataclass(frozen=True)
 class Preset:
     title: str
@@ -117,6 +117,11 @@ class Config:
         return " ".join([self.arch, *parts])
 
     @property
+    def file_stem(self) -> str:
+        """The text as a file name: 'fourier:sigma=10,width=64' -> 'fourier_sigma-10-width-64'."""
+        return re.sub(r"[^A-Za-z0-9._]+", "-", self.text.replace(":", "_", 1)).strip("-")
+
+    @property
     def ascii_label(self) -> str:
         """The label in ASCII (for pictures: PIL's built-in font has no σ): ``fourier sigma=10``."""
         text = self.label
@@ -140,14 +145,18 @@ def make(arch: str, settings: dict) -> Config:
     kept = {}
     for key, value in settings.items():
         if key not in known:
-            raise ValueError(f"{arch} has no setting {key!r}; valid: "
-                             + ", ".join(f"{k} ({s.meaning})" for k, s in known.items()))
+            raise ValueError(_no_setting(arch, key))
         setting = known[key]
         if value is not None and not (isinstance(value, (int, float)) and setting.low <= value <= setting.high):
             raise ValueError(f"{arch}:{key} must be in [{setting.low:g}, {setting.high:g}], got {value}")
         if value != setting.default:
             kept[key] = value
     return Config(arch, tuple(sorted(kept.items())))
+
+
+def _no_setting(arch: str, key: str) -> str:
+    return (f"{arch} has no setting {key!r}; valid: "
+            + ", ".join(f"{k} ({s.meaning})" for k, s in SETTINGS[arch].items()))
 
 
 def parse_one(text: str) -> Config:
@@ -164,7 +173,7 @@ def parse_one(text: str) -> Config:
         if not eq:
             raise ValueError(f"{arch}: expected key=value, got {part!r}")
         if key not in SETTINGS[arch]:
-            make(arch, {key: None})  # raises, naming the valid settings
+            raise ValueError(_no_setting(arch, key))
         try:
             settings[key] = SETTINGS[arch][key].read(value)
         except ValueError:
@@ -200,6 +209,11 @@ def check(configs: list[Config], equal: str = "time") -> None:
         raise ValueError("compare needs at least one configuration")
     if len(configs) > MAX_CONFIGS:
         raise ValueError(f"compare fits at most {MAX_CONFIGS} configurations side by side, got {len(configs)}")
+    labels = [c.label for c in configs]
+    twice = sorted({label for label in labels if labels.count(label) > 1})
+    if twice:
+        raise ValueError(f"configurations that differ only past the 6th digit print alike ({', '.join(twice)}): "
+                         "give settings that differ sooner")
     if equal not in ("time", "size"):
         raise ValueError(f"equal must be 'time' or 'size', got {equal!r}")
     if equal == "size":

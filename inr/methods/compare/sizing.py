@@ -1,12 +1,13 @@
 """Equal size: each configuration's sizing setting (``configs.SIZED_BY``) chosen so that its file
 takes a target number of bytes.
 
-A field's bytes are those of its weights file: float32 tensors in safetensors with the config
-beside them (``weights_bytes``, what the studio's weights-only download holds, less the fit's
-curve). While searching, models are built on the meta device (shapes, no storage), so a
-candidate of a gigabyte costs nothing; the fitted model's bytes are measured on its real file.
-The codec's bytes are its range-coded ``.inr``: it is fitted to the target's bits per pixel and
-steers its own rate there.
+A field's bytes are those of its weights and model config as a safetensors file (``weights_bytes``);
+the studio's checkpoint download adds a few kilobytes of the fit's record (settings, figures, its
+curve), which no size can be chosen for before the fit. While searching, models are built on the
+meta device (shapes, no storage), so a candidate of a gigabyte costs nothing; the chosen one is then
+built and measured, and the fitted model's bytes are measured again on its file. The codec's bytes
+are its range-coded ``.inr``: it is fitted to the target's bits per pixel and steers its own rate
+there.
 """
 
 import math
@@ -16,6 +17,8 @@ import torch
 from inr.core import checkpoints
 from inr.core.checkpoints import ClipInfo
 from inr.core.field import Field
+from inr.methods.codec import run as codec
+from inr.methods.codec.model import CodecConfig
 from inr.methods.compare.configs import CODEC, SETTINGS, SIZED_BY, Config, model_config
 
 TOLERANCE = 0.1  # a configuration lands within 10% of the target bytes, or sizing says it cannot
@@ -28,8 +31,14 @@ CODEC_MAX_BPP = 1.0
 
 
 def weights_bytes(model: Field, clips: list[ClipInfo]) -> int:
-    """Bytes of the model's weights file: its tensors and config, no fit curve or optimizer."""
+    """Bytes of the model's weights and config as a safetensors file (no fit record, no optimizer)."""
     return len(checkpoints.serialise(model, clips, {}))
+
+
+def real_bytes(config: Config, shapes: list[tuple[int, int, int]], holdout: str) -> int:
+    """The bytes of a (non-codec) configuration's weights file, built for real."""
+    return weights_bytes(Field(model_config(config, shapes, holdout)),
+                         [ClipInfo("clip", *shape, fps=30.0) for shape in shapes])
 
 
 def estimate_bytes(config: Config, shapes: list[tuple[int, int, int]], holdout: str) -> int:
@@ -43,22 +52,25 @@ def estimate_bytes(config: Config, shapes: list[tuple[int, int, int]], holdout: 
             + len(cfg.to_json()))
 
 
-def size_to(config: Config, target: int, shapes: list[tuple[int, int, int]], holdout: str) -> tuple[Config, int]:
-    """(the configuration with its sizing setting chosen, its estimated bytes) for `target` bytes.
+def size_to(config: Config, target: int, shapes: list[tuple[int, int, int]], holdout: str) -> Config:
+    """The configuration with its sizing setting chosen so its file takes `target` bytes.
 
     ValueError when no value of the setting comes within TOLERANCE of the target, naming the
-    bytes the setting's range spans.
+    bytes the setting's range spans, or the nearest a field's real file comes.
     """
     key = SIZED_BY[config.arch]
     setting = SETTINGS[config.arch][key]
     whole = setting.read is int
     low, high = (max(setting.low, 1e-6), setting.high)
     if config.arch == CODEC:
-        low, high = max(low, 1e-3), CODEC_MAX_BPP
+        # Below twice its networks' and header's bytes nothing is left for the picture (codec.check_target).
+        pixels = math.prod(shapes[0])
+        low, high = 16 * codec.floor_bytes(CodecConfig(shape=tuple(shapes[0]))) / pixels, CODEC_MAX_BPP
 
     def size(value) -> int:
         return estimate_bytes(config.with_setting(key, value), shapes, holdout)
 
+    floor = low
     smallest, largest = size(low), size(high)
     if not smallest * (1 - TOLERANCE) <= target <= largest * (1 + TOLERANCE):
         raise ValueError(f"{config.label} cannot be sized to {target:,} bytes: with {key} from {low:g} to "
@@ -70,6 +82,12 @@ def size_to(config: Config, target: int, shapes: list[tuple[int, int, int]], hol
         middle = (low + high) // 2 if whole else (low + high) / 2
         low, high = (middle, high) if size(middle) < target else (low, middle)
     value = min((low, high), key=lambda v: abs(size(v) - target))
-    value = int(value) if whole else float(f"{value:.4g}")
+    # Four digits read well in a label; never below the range's floor (the codec's smallest file).
+    value = int(value) if whole else max(float(f"{value:.4g}"), floor)
     chosen = config.with_setting(key, value)
-    return chosen, size(value)
+    if config.arch != CODEC:
+        found = real_bytes(chosen, shapes, holdout)
+        if abs(found - target) > TOLERANCE * target:
+            raise ValueError(f"{config.label} cannot be sized to {target:,} bytes: the nearest, {chosen.label}, "
+                             f"takes {found:,} ({found / target - 1:+.0%})")
+    return chosen

@@ -38,7 +38,8 @@ def test_groups_batch_what_they_can_and_the_rest_run_one_after_another(small):
     assert seen == sorted(seen) and set(seen) == {0, 1}
     assert list(api.compare.histories(comparison)) == [c.label for c in configs]  # in the order given
     rows = api.compare.table(comparison)
-    assert [r["trained"] for r in rows] == ["batched", "alone", "batched"]
+    assert [r["trained"] for r in rows] == ["batched (2 as one model)", "alone", "batched (2 as one model)"]
+    assert rows[0]["seconds"] == rows[2]["seconds"] and rows[0]["steps_per_second"] > 0
     assert all(r["steps"] == 6 and r["scored_on"] == "every pixel" and r["heldout_psnr"] for r in rows)
     baseline = comparison.baseline
     assert baseline and set(baseline) == {"bilinear", "bicubic"}
@@ -47,6 +48,16 @@ def test_groups_batch_what_they_can_and_the_rest_run_one_after_another(small):
     assert picture.dtype == np.uint8 and picture.ndim == 3
     tile_width = (picture.shape[1] - 3 * 4) // 4
     assert tile_width >= 48 and picture.shape[0] > 2 * tile_width * 54 / 96  # two rows of tiles
+
+
+def test_a_group_in_training_has_no_results_until_it_ends(small):
+    comparison = api.compare.plan(small, api.compare.parse("grid;hash:table=64"), steps=30, device="cpu")
+    for index, rec in api.compare.fit(comparison):
+        if index == 1 and not rec.final:  # as the studio's sliders may ask while the hash trains
+            assert [r["label"] for r in api.compare.table(comparison)] == ["grid"]
+            api.compare.panel(comparison, 2)
+    rows = api.compare.table(comparison)
+    assert [r["steps"] for r in rows] == [30, 30] and all(r["scored_on"] == "every pixel" for r in rows)
 
 
 def test_a_stop_keeps_the_fitted_groups_and_fits_no_more(small):

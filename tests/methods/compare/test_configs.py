@@ -13,7 +13,8 @@ SHAPES = [(8, 54, 96)]
 
 def test_configurations_parse_in_order_with_defaults_left_out():
     configs = api.compare.parse(" fourier:sigma=10 ; siren:omega0=20,width=128;hash; grid:levels=6;codec:bpp=0.1;")
-    assert [c.text for c in configs] == ["fourier", "siren:omega0=20,width=128", "hash", "grid:levels=6", "codec:bpp=0.1"]
+    assert [c.text for c in configs] == ["fourier", "siren:omega0=20,width=128", "hash", "grid:levels=6",
+                                         "codec:bpp=0.1"]
     assert [c.label for c in configs] == ["fourier σ=10", "siren ω₀=20 width=128", "hash", "grid levels=6",
                                           "codec bpp=0.1"]
     assert configs[0].ascii_label == "fourier sigma=10"
@@ -40,6 +41,8 @@ def test_a_repeat_is_fitted_once_and_more_than_six_are_refused():
     clip = api.Clip(__import__("numpy").zeros((2, 8, 8, 3), "uint8"), 10.0, "x", ())
     with pytest.raises(ValueError, match="at most 6"):
         api.compare.plan(clip, api.compare.parse(";".join(f"relu:width={w}" for w in range(8, 15))))
+    with pytest.raises(ValueError, match="print alike \\(fourier σ=10\\)"):
+        api.compare.plan(clip, api.compare.parse("fourier:sigma=10.000001;fourier:sigma=10.000002"))
     with pytest.raises(ValueError, match="under equal size, width is what sizing chooses"):
         api.compare.plan(clip, api.compare.parse("relu:width=32;grid"), equal="size")
 
@@ -77,15 +80,21 @@ def test_equal_size_estimates_are_the_real_files_within_a_kilobyte():
     from inr.core.checkpoints import ClipInfo
     from inr.core.field import Field
     for config in api.compare.parse("fourier;relu:depth=2;siren;grid;hash:table=5000;motion"):
-        real = api.compare.weights_bytes(Field(model_config(config, SHAPES, "every2")), [ClipInfo("x", *SHAPES[0], fps=10.0)])
+        field = Field(model_config(config, SHAPES, "every2"))
+        real = api.compare.weights_bytes(field, [ClipInfo("x", *SHAPES[0], fps=10.0)])
         assert abs(api.compare.estimate_bytes(config, SHAPES, "every2") - real) < 1000, config.label
 
 
 def test_an_unreachable_size_names_the_range():
     clip = api.Clip(__import__("numpy").zeros((8, 54, 96, 3), "uint8"), 10.0, "x", ())
-    with pytest.raises(ValueError, match="codec cannot be sized to 150,000 bytes: with bpp from 0.001 to 1"):
+    with pytest.raises(ValueError, match="codec cannot be sized to 150,000 bytes: with bpp from 0.2.* to 1 its file takes"):
         api.compare.plan(clip, api.compare.parse("grid;codec"), equal="size", target_bytes=150_000, steps=1)
     with pytest.raises(ValueError, match="grid cannot be sized to 100 bytes"):
         api.compare.plan(clip, api.compare.parse("grid"), equal="size", target_bytes=100, steps=1)
+    with pytest.raises(ValueError, match="codec cannot be sized to 300 bytes"):  # under its networks' floor
+        api.compare.plan(clip, api.compare.parse("codec"), equal="size", target_bytes=300, steps=1)
+    # Within the range of estimates but not of real files: the nearest says how far it lands.
+    with pytest.raises(ValueError, match=r"relu cannot be sized to 2,000 bytes: the nearest, relu width=\d+, takes"):
+        api.compare.plan(clip, api.compare.parse("relu"), equal="size", target_bytes=2000, steps=1)
     with pytest.raises(ValueError, match="target size is for equal size"):
         api.compare.plan(clip, api.compare.parse("grid"), target_bytes=1000, steps=1)

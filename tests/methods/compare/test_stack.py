@@ -64,7 +64,7 @@ def test_the_stack_pools_its_members_scores(clip):
 
 
 def test_stack_members_share_the_probe_frames_of_one_fit():
-    # K members each score 1/K of the probe frames (at least 4), so a live point of Compare σ
+    # K members each score 1/K of the probe frames (at least 4), so a live point of a batched comparison
     # costs about what a single fit's does; the final record still scores every pixel.
     probes = torch.arange(0, 48, 2)  # 24 probe frames
     assert thin_probes(probes, 1).tolist() == probes.tolist()
