@@ -58,7 +58,7 @@ class Session:
     run: api.Run | None = None  # the Fit tab's model, also what the Render tab renders
     name: str = ""
     blend: api.Run | None = None
-    views: dict = field(default_factory=dict)  # state of the Latent space and Compress tabs, keyed by tab
+    views: dict = field(default_factory=dict)  # state of the Compare, Latent space and Compress tabs, by tab
     stop: bool = False
     fitting: bool = False  # a Fit-tab fit is running: picking an example must not swap its model
     folder: Path = field(default_factory=lambda: SESSIONS_ROOT / uuid.uuid4().hex)

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from conftest import drain, studio
-from inr import api
 from views import blend, compare, fit, render
 from views.common import DEFAULT_EXAMPLE, Session
 
