@@ -148,8 +148,8 @@ def _fit_updates(session: Session, state: dict, comparison, name: str):
     shape = "×".join(str(v) for v in clip.frames.shape[1:3][::-1])
     how = (f"**{name}**, {len(clip.frames)} frames of {shape}, on {api.device_name(groups[0].run.device)}. "
            f"{len(groups)} group(s): {comparison.schedule}.")
-    notes = " ".join([*clip.notes, *comparison.notes])
-    how += f" {notes}" if notes else ""
+    notes = "; ".join([*clip.notes, *comparison.notes])
+    how += f"\n\nNotes: {notes}." if notes else ""
     records = api.compare.fit(comparison)
     next_update, started = 0.0, time.perf_counter()
     try:
@@ -260,6 +260,7 @@ def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> Compa
 
     outputs = [status, curves, table, picture, frame, zoom, x, y, gifs, files, session]
     preset.change(on_preset, [preset], [text], api_visibility="private")
+    text.input(lambda: CUSTOM, None, [preset], api_visibility="private")  # typed: no longer the preset
     go.click(on_compare, [session, example, upload, size, text, equal, seconds, target], outputs,
              api_name="compare", **FIT_QUEUE)
     stop.click(on_stop, [session], [session], queue=False, api_name="compare_stop")

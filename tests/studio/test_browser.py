@@ -164,7 +164,11 @@ def test_studio_in_a_browser(server, tmp_path):
         page.locator("#compare-table").get_by_text("bicubic rebuild").wait_for(timeout=60_000)
         page.locator("#compare-panel img").wait_for(timeout=60_000)
         page.screenshot(path=str(SHOTS / "5_compare_shipped.png"), full_page=True)
-        page.locator("#compare-configs textarea").fill("relu;fourier:sigma=10;siren:omega0=30")
+        configs = page.locator("#compare-configs textarea")
+        configs.fill("relu;fourier:sigma=10;siren:omega0=3")
+        configs.type("0")  # typed by hand: the preset menu now says custom
+        page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value.startsWith('custom'))",
+                               timeout=10_000)
         seconds = page.get_by_role("spinbutton", name="number input for Seconds each")
         seconds.fill("2")
         seconds.press("Enter")
