@@ -78,7 +78,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="each configuration's, on the small clip")
     parser.add_argument("--full-seconds", type=float, default=30.0, help="each configuration's, on the full clip")
     parser.add_argument("--bytes", type=int, default=100_000, help="the equal-size target on the full clip")
-    parser.add_argument("--only", default="", help="comma-separated: preset keys, 'full', 'size' (default all)")
+    parser.add_argument("--only", default="", help="comma-separated: preset keys, 'full', 'size' (default all); "
+                        "the parts not run are kept from --out")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "compare.json"))
     args = parser.parse_args()
@@ -91,6 +92,10 @@ def main() -> None:
            "threads": torch.get_num_threads(), "clip": Path(args.clip).name, "torch": torch.__version__,
            "small": {"shape": list(small.frames.shape[:3]), "seconds_each": args.seconds, "presets": {}},
            "full": {"shape": list(full.frames.shape[:3]), "seconds_each": args.full_seconds}}
+    if only and Path(args.out).exists():  # rerun parts replace theirs; the rest stay as measured before
+        kept = json.loads(Path(args.out).read_text())
+        out["small"]["presets"].update(kept.get("small", {}).get("presets", {}))
+        out["full"].update({k: v for k, v in kept.get("full", {}).items() if k in ("encodings", "equal_size")})
     for key, preset in api.compare.PRESETS.items():
         if only and key not in only:
             continue

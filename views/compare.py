@@ -69,7 +69,8 @@ def _table(comparison) -> str:
         notes.append("A batched group of K trains for K times the seconds each: a member's seconds are its share, "
                      "its steps the batch's, its steps/s per second of its share.")
     if any(r["arch"] == api.compare.CODEC for r in rows):
-        notes.append("The codec fits every pixel (nothing held out): its figure is every pixel of its decoded file.")
+        notes.append("The codec fits every pixel (nothing held out): its figure is every pixel of its decoded file; "
+                     "its parameters count its latents, which its file holds quantised and entropy-coded.")
     return "\n".join(lines + [""] + notes)
 
 
@@ -159,6 +160,9 @@ def _fit_updates(session: Session, state: dict, comparison, name: str):
                 break
             if rec.final and index + 1 < len(groups):
                 yield _finished(session, comparison, f"{how}\n\nGroup {index + 1} of {len(groups)} done.")
+                if state["stop"]:  # pressed while that group ended: start no other
+                    how += f" Stopped after group {index + 1} of {len(groups)}: what was fitted is kept."
+                    break
             elif not rec.final and time.perf_counter() - started >= next_update:
                 next_update = time.perf_counter() - started + UI_UPDATE_SECONDS
                 status = (f"{how}\n\nGroup {index + 1} of {len(groups)} ({groups[index].describe}): "
@@ -225,10 +229,11 @@ class CompareTab:
 
 def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> CompareTab:
     """The tab fits the Fit tab's clip: its `example` and `upload` are inputs here."""
-    gr.Markdown("Fit two to six configurations of any architecture to the Fit tab's clip and see them side by side. "
-                "Each is trained on the even rows and columns and scored on the held-out pixels between them, "
-                "beside the classical (bicubic) rebuild of the same pixels. Configurations of one network shape "
-                "(a σ sweep, an ω₀ sweep) train together as one batched model; the rest one after another.")
+    gr.Markdown("Fit up to six configurations of any architecture to the Fit tab's clip and see them side by side. "
+                "Each field is trained on the even rows and columns and scored on the held-out pixels between them, "
+                "beside the classical (bicubic) rebuild of the same pixels; the codec fits every pixel and is scored "
+                "on its decoded file. Configurations of one network shape (a σ sweep, an ω₀ sweep) train together "
+                "as one batched model; the rest one after another.")
     first = next(iter(api.compare.PRESETS))
     with gr.Row():
         preset = gr.Dropdown(PRESET_CHOICES, value=first, label="Preset")

@@ -34,7 +34,7 @@ def register(sub) -> None:
 
 
 def configs_of(args) -> list:
-    if args.configs:
+    if args.configs is not None:
         return api.compare.parse(args.configs)
     if args.preset:
         return api.compare.parse(api.compare.PRESETS[args.preset].configs)

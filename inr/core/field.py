@@ -38,7 +38,10 @@ class ModelConfig:
             if "span" in enc:
                 enc["span"] = tuple(tuple(float(v) for v in pair) for pair in enc["span"])
             encoding = type(ENCODING_CONFIGS[kind])(**enc)
-            network = NetworkConfig(**data["network"])
+            net = dict(data["network"])
+            if net.get("kind") == "siren":
+                net.setdefault("hidden_omega", 1.0)  # saved before the field: their later sines were sin(x)
+            network = NetworkConfig(**net)
             rest = {k: v for k, v in data.items() if k not in ("encoding", "network")}
             return ModelConfig(encoding=encoding, network=network, **rest)
         except (KeyError, TypeError) as err:

@@ -13,6 +13,10 @@ class NetworkConfig:
     width: int = 64  # hidden units; grids carry the detail, so the MLP can stay small
     depth: int = 2  # hidden layers
     omega0: float = 30.0  # SIREN's frequency of the first layer (the paper's default)
+    # SIREN's frequency in every later sine (the paper's hidden ω, 30). Hidden weights start at
+    # U(±√(6/n)/ω), so sin(ω·Wx) sees pre-activations of std ~1 at any depth. Files saved before
+    # this field held 1.0 in effect (weights 30x too small: nearly linear hidden layers) and load so.
+    hidden_omega: float = 30.0
     output: str = "linear"  # "linear" (clamped when rendered) or "sigmoid" (the papers' recipe)
 
 
@@ -25,11 +29,12 @@ class Sine(nn.Module):
         return torch.sin(self.omega * x)
 
 
-def _siren_init(layer: nn.Linear, first: bool, omega0: float) -> None:
-    # SIREN (Sitzmann et al. 2020, sec. 3.2): keeps pre-activations ~ arcsine-distributed so that
-    # depth neither explodes nor vanishes; the first layer spans [-1, 1] periods over the input.
+def _siren_init(layer: nn.Linear, first: bool, hidden_omega: float) -> None:
+    # SIREN (Sitzmann et al. 2020, sec. 3.2 and supplement 1.5): a layer read through sin(ω·) starts
+    # at U(±√(6/n)/ω), so ω·Wx has std ~1 and the sines' outputs stay arcsine-distributed at any
+    # depth; the first layer spans [-1, 1] periods over the input, scaled by ω₀.
     fan_in = layer.in_features
-    bound = 1 / fan_in if first else math.sqrt(6 / fan_in) / omega0
+    bound = 1 / fan_in if first else math.sqrt(6 / fan_in) / hidden_omega
     with torch.no_grad():
         layer.weight.uniform_(-bound, bound)
         layer.bias.uniform_(-1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
@@ -50,14 +55,14 @@ class CoordinateNetwork(nn.Module):
         for i in range(cfg.depth):
             linear = nn.Linear(dim, cfg.width)
             if cfg.kind == "siren":
-                _siren_init(linear, first=i == 0, omega0=cfg.omega0)
-                layers += [linear, Sine(cfg.omega0 if i == 0 else 1.0)]
+                _siren_init(linear, first=i == 0, hidden_omega=cfg.hidden_omega)
+                layers += [linear, Sine(cfg.omega0 if i == 0 else cfg.hidden_omega)]
             else:
                 layers += [linear, nn.ReLU()]
             dim = cfg.width
         head = nn.Linear(dim, 3)
         if cfg.kind == "siren":
-            _siren_init(head, first=cfg.depth == 0, omega0=cfg.omega0)
+            _siren_init(head, first=cfg.depth == 0, hidden_omega=cfg.hidden_omega)
         layers.append(head)
         if cfg.output == "sigmoid":
             layers.append(nn.Sigmoid())

@@ -17,32 +17,23 @@ This method builds on the others it compares (the codec's file, the motion arch 
 engine's arch table); none of them knows it.
 """
 
-import dataclasses
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from inr.core import run as engine
-from inr.core.baselines import rebuild
-from inr.core.diagnostics import ERROR_GAIN, error_map, uint8_psnr
-from inr.core.fit import FitConfig, field_trainer, full_psnr, preview_frame, probe_psnr
-from inr.core.images import caption, enlarge, side_by_side, to_uint8
+from inr.core.diagnostics import uint8_psnr
 from inr.core.io import Clip
-from inr.core.loop import Record, Scores, Trainer
-from inr.core.metrics import mse_to_psnr, psnr_to_mse
-from inr.core.pixels import PixelSet
+from inr.core.loop import Record
 from inr.core.render import render_uint8
 from inr.core.run import Run
 from inr.methods.codec import run as codec
 from inr.methods.compare import sizing
 from inr.methods.compare.configs import CODEC, Config, check, model_config, unique
-from inr.methods.compare.stack import FieldStack, stackable
+from inr.methods.compare.stack import FieldStack, member_histories, members, stack_trainer, stackable
 
 DEFAULT_SECONDS = {"cpu": 20.0, "cuda": 10.0}  # each configuration's, when no budget is given
-PANEL_COLUMNS = 4  # tiles a row in the side-by-side picture: the clip, the rebuild, then the models
 
 
 @dataclass
@@ -122,8 +113,8 @@ def plan(clip: Clip, configs: list[Config], equal: str = "time", seconds: float 
     shapes = [clip.frames.shape[:3]]
     if equal == "size":
         if target_bytes is None:
-            target_bytes = sizing.estimate_bytes(configs[0], shapes, holdout)
-            notes.append(f"target size: {target_bytes:,} bytes, {configs[0].label}'s at its defaults")
+            target_bytes = sizing.file_bytes(configs[0], shapes, holdout)
+            notes.append(f"target size: {target_bytes:,} bytes, {configs[0].label}'s as given")
         configs = [sizing.size_to(c, target_bytes, shapes, holdout) for c in configs]
         if len(set(configs)) < len(configs):
             raise ValueError("two configurations become the same one once sized: "
@@ -132,19 +123,22 @@ def plan(clip: Clip, configs: list[Config], equal: str = "time", seconds: float 
               for members in _batches(configs, shapes, holdout, device)]
     if any(g.batched for g in groups) and seconds is not None:
         notes.append(f"a batched group of K trains for K × {seconds:g} s, each member's share; its members take "
-                     "the batch's steps, about what each would take alone in its share on a CPU (more on a GPU, "
+                     "the batch's steps, a little more than each would alone in its share on a CPU (more on a GPU, "
                      "where batching is cheaper)")
     return Comparison(clip, configs, groups, equal, seconds, steps, target_bytes, notes)
 
 
-def adopt(clip: Clip, fitted: list[tuple[Config, Run]], seed: int = 0) -> Comparison:
+def adopt(clip: Clip, fitted: list[tuple[Config, Run]]) -> Comparison:
     """A comparison of runs fitted elsewhere (checkpoints) to this clip, each as fitted alone: their
-    clip is attached (the same held-out pixels as their fits, by `seed`) and nothing is fitted."""
-    groups = [Group([config], engine.attach_clips(run, [clip], seed=seed), started=True, done=True)
-              for config, run in fitted]
+    clip is attached (the held-out pixels of their fits, by their seed) and nothing is fitted."""
+    groups = [Group([config], engine.attach_clips(run, [clip], seed=run.fit_cfg.seed if run.fit_cfg else 0),
+                    started=True) for config, run in fitted]
     budgets = {(r.fit_cfg.steps, r.fit_cfg.seconds) if r.fit_cfg else (None, None) for _, r in fitted}
     steps, seconds = budgets.pop() if len(budgets) == 1 else (None, None)
-    return Comparison(clip, [c for c, _ in fitted], groups, "time", seconds, steps, None)
+    comparison = Comparison(clip, [c for c, _ in fitted], groups, "time", seconds, steps, None)
+    for group in groups:
+        _finish(comparison, group)
+    return comparison
 
 
 def _batches(configs: list[Config], shapes, holdout: str, device: str) -> list[list[Config]]:
@@ -173,7 +167,10 @@ def _group(clip: Clip, configs: list[Config], holdout: str, device: str, seed: i
     budget = {"seconds": None if seconds is None else seconds * len(configs), "steps": steps}
     first = configs[0]
     if first.arch == CODEC:
-        return Group(configs, codec.prepare(clip, bpp=first.get("bpp"), device=device, seed=seed, **budget))
+        try:
+            return Group(configs, codec.prepare(clip, bpp=first.get("bpp"), device=device, seed=seed, **budget))
+        except ValueError as err:  # the range a target must lie in for this clip: say how to set it
+            raise ValueError(f"{first.label}: {err}; set it as codec:bpp=...") from err
     if len(configs) > 1 and (fit_overrides.get("curvature") or fit_overrides.get("temporal")):
         raise ValueError("a batched group fits without smoothness priors: its stack has no lattice to read them on")
     shapes = [clip.frames.shape[:3]]
@@ -204,10 +201,22 @@ def fit(comparison: Comparison, only: int | None = None) -> Iterator[tuple[int, 
         records = codec.fit(group.run) if isinstance(group.run, codec.CodecRun) else engine.fit(group.run)
         try:
             for rec in records:
-                group.done = group.done or rec.final  # the last record: the model is what it will stay
+                if rec.final:  # the last record: the model is what it will stay
+                    _finish(comparison, group)
                 yield index, rec
-        finally:  # also when the caller stops: what was fitted is kept, and nothing trains it further
-            group.done = True
+        except GeneratorExit:  # the caller stopped: what was fitted is kept, and nothing trains it further
+            _finish(comparison, group)
+            raise
+        finally:
+            records.close()
+
+
+def _finish(comparison: Comparison, group: Group) -> None:
+    """Make a group's results (renders, the codec's file), once, here and not where they are read:
+    a slider moved in another thread then never builds them from a model in training."""
+    if not group.done:
+        comparison.results.update(zip(group.configs, _results(comparison, group)))
+        group.done = True
 
 
 def histories(comparison: Comparison) -> dict[str, list[Record]]:
@@ -218,50 +227,6 @@ def histories(comparison: Comparison) -> dict[str, list[Record]]:
             curves = member_histories(group.run) if group.batched else [group.run.history]
             out.update({c.label: h for c, h in zip(group.configs, curves)})
     return {c.label: out[c.label] for c in comparison.configs if c.label in out}
-
-
-# ---------------------------------------------------------------- the stack's trainer
-
-def stack_trainer(stack: FieldStack, data: PixelSet, cfg: FitConfig,
-                  clips: list[np.ndarray] | None = None) -> Trainer:
-    """The stack's step (the field fit's own: its loss is the mean over members) and its scoring:
-    each member as the ordinary Field it hands back, on 1/K of the probe frames while live, then
-    pooled into one curve point (the PSNR of the members' mean squared error)."""
-    step = field_trainer(stack, data, cfg, clips).step
-
-    def score(final: bool, preview: bool) -> Scores:
-        fields = stack.members()
-        scores = tuple(full_psnr(f, data, clips) if final else probe_psnr(f, data, len(fields)) for f in fields)
-        train, heldout = pooled(scores)
-        return Scores(train, heldout, preview_frame(fields[0], data) if preview else None, scores)
-
-    return Trainer(step, score)
-
-
-def pooled(scores: tuple[tuple[float, float | None], ...]) -> tuple[float, float | None]:
-    """One (train, held-out) PSNR for several members: the PSNR of their mean squared error."""
-    if len(scores) == 1:
-        return scores[0]
-    pools = []
-    for column in zip(*scores):
-        pools.append(None if None in column else mse_to_psnr(sum(psnr_to_mse(v) for v in column) / len(column)))
-    return pools[0], pools[1]
-
-
-def member_histories(run: Run) -> list[list[Record]]:
-    """Each member's curve of a stacked run; the run's own curve otherwise."""
-    if not isinstance(run.model, FieldStack):
-        return [run.history]
-    return [[dataclasses.replace(r, train_psnr=r.members[k][0], heldout_psnr=r.members[k][1], members=())
-             for r in run.history] for k in range(len(run.model.configs))]
-
-
-def members(run: Run) -> list[Run]:
-    """A stacked run as one ordinary Run per member: its weights now, its curve."""
-    if not isinstance(run.model, FieldStack):
-        return [run]
-    return [dataclasses.replace(run, model=f, history=h, optimizer=None, make_trainer=None)
-            for f, h in zip(run.model.members(), member_histories(run))]
 
 
 # ---------------------------------------------------------------- results
@@ -277,12 +242,8 @@ class Result:
 
 
 def results(comparison: Comparison) -> list[Result]:
-    """The results of the groups whose fit ended or was stopped, in the order given (made once per
-    group, then kept); a group still training has none yet."""
-    for group in comparison.groups:
-        if group.done and group.configs[0] not in comparison.results:
-            for config, result in zip(group.configs, _results(comparison, group)):
-                comparison.results[config] = result
+    """The results of the groups whose fit ended or was stopped, in the order given; a group still
+    training has none yet."""
     return [comparison.results[c] for c in comparison.configs if c in comparison.results]
 
 
@@ -311,10 +272,10 @@ def _results(comparison: Comparison, group: Group) -> list[Result]:
 
 def _figures(comparison: Comparison, group: Group, config: Config, history: list[Record], parameters, size: int,
              train: float | None, heldout: float | None, scored_on: str) -> dict:
-    """One configuration's row. A batched member's seconds are its share of the batch's (1/K); its
-    steps are the batch's, so its steps a second are per second of that share."""
+    """One configuration's row. A batched member's seconds are its share of the batch's (1/K, as its
+    curve has them); its steps are the batch's, so its steps a second are per second of that share."""
     steps = history[-1].step if history else 0
-    seconds = (history[-1].seconds if history else 0.0) / len(group.configs)
+    seconds = history[-1].seconds if history else 0.0
     out = {"label": config.label, "arch": config.arch, "config": config.text, "train_psnr": train,
            "heldout_psnr": heldout, "gap": None if train is None or heldout is None else train - heldout,
            "params": sum(p.numel() for p in parameters), "bytes": size,
@@ -341,63 +302,3 @@ def summary(comparison: Comparison) -> dict:
             "target_bytes": comparison.target_bytes, "schedule": comparison.schedule, "notes": comparison.notes,
             "runs": table(comparison), "bilinear_psnr": baseline and baseline["bilinear"],
             "bicubic_psnr": baseline and baseline["bicubic"]}
-
-
-# ---------------------------------------------------------------- side by side
-
-def crop_box(shape: tuple[int, int], centre: tuple[float, float], zoom: float) -> tuple[slice, slice]:
-    """Rows and columns of a (H, W) frame seen at `zoom` (>= 1) around `centre` ((y, x) in [0, 1])."""
-    if not (math.isfinite(zoom) and zoom >= 1):
-        raise ValueError(f"zoom must be a number >= 1, got {zoom!r}")
-    out = []
-    for n, c in zip(shape, centre):
-        if not 0 <= c <= 1:
-            raise ValueError(f"the crop's centre must be in [0, 1], got {centre}")
-        size = max(1, round(n / zoom))
-        start = min(max(0, round(c * n - size / 2)), n - size)
-        out.append(slice(start, start + size))
-    return out[0], out[1]
-
-
-def panel(comparison: Comparison, frame: int, centre: tuple[float, float] = (0.5, 0.5), zoom: float = 1.0,
-          width: int = 300) -> np.ndarray:
-    """uint8 picture: the clip's frame, its bicubic rebuild from the training pixels (when pixels are
-    held out) and each fitted configuration's frame, cropped alike, each over its error map x ERROR_GAIN.
-    Each tile is enlarged by pixel repeat to about `width` columns, PANEL_COLUMNS tiles a row."""
-    truth_clip = comparison.clip.frames
-    if not 0 <= frame < len(truth_clip):
-        raise ValueError(f"frame must be in 0..{len(truth_clip) - 1}, got {frame}")
-    rows, cols = crop_box(truth_clip.shape[1:3], centre, zoom)
-    truth = truth_clip[frame]
-    columns = [("clip", truth)]
-    field_group = next((g for g in comparison.groups if isinstance(g.run, Run)), None)
-    if field_group is not None and comparison.baseline:
-        data = field_group.run.data
-        built = rebuild(torch.from_numpy(truth[None]).float() / 255, data.masks[0][frame:frame + 1],
-                        field_group.run.holdout)
-        columns.append(("bicubic rebuild", to_uint8(built[0])))
-    columns += [(r.config.ascii_label, r.frames[frame]) for r in results(comparison)]
-    scale = max(1, width // (cols.stop - cols.start))
-    tiles = []
-    for name, picture in columns:
-        top = caption(enlarge(picture[rows, cols], scale), name if picture is truth else
-                      f"{name} {uint8_psnr(picture, truth):.1f} dB")
-        if picture is truth:  # under the clip: where its held-out pixels are (white), as the errors are read
-            held = np.repeat(~field_group.run.data.masks[0][frame].numpy()[..., None], 3, -1) if field_group else \
-                np.zeros_like(truth, bool)
-            bottom = caption(enlarge((held * 255).astype(np.uint8)[rows, cols], scale), "held out")
-        else:
-            bottom = caption(enlarge(error_map(picture, truth)[rows, cols], scale), f"error x{ERROR_GAIN}")
-        tiles.append(np.concatenate([top, bottom]))
-    return grid_of(tiles, PANEL_COLUMNS)
-
-
-def grid_of(tiles: list[np.ndarray], columns: int) -> np.ndarray:
-    """Tiles of one size in rows of at most `columns`, the last row padded with white."""
-    blank = np.full_like(tiles[0], 235)  # light grey: a white crop still reads as a picture
-    rows = [tiles[i:i + columns] for i in range(0, len(tiles), columns)]
-    if len(rows) > 1:
-        rows[-1] = rows[-1] + [blank] * (columns - len(rows[-1]))
-    strips = [side_by_side(r) for r in rows]
-    gap = np.full((8, strips[0].shape[1], 3), 255, np.uint8)
-    return np.concatenate([part for strip in strips for part in (strip, gap)][:-1])

@@ -23,8 +23,6 @@ from inr.methods.compare.configs import CODEC, SETTINGS, SIZED_BY, Config, model
 
 TOLERANCE = 0.1  # a configuration lands within 10% of the target bytes, or sizing says it cannot
 _SEARCH_STEPS = 40  # bisection steps over a float setting: far finer than the bytes can resolve
-_HEADER_PER_TENSOR = 80  # safetensors' JSON per tensor (name, dtype, shape, offsets), about
-_HEADER_FIXED = 600  # the format, version, clips and config JSON beside the weights, about
 # The codec's rate stops growing near 1 bpp (its latents are one channel a grid): asked for 2 bpp,
 # jelly's 8 frames at 96 px landed at 1.34 after 20 s; asked for 1, at 0.91. Sizing stays below.
 CODEC_MAX_BPP = 1.0
@@ -35,28 +33,29 @@ def weights_bytes(model: Field, clips: list[ClipInfo]) -> int:
     return len(checkpoints.serialise(model, clips, {}))
 
 
-def real_bytes(config: Config, shapes: list[tuple[int, int, int]], holdout: str) -> int:
-    """The bytes of a (non-codec) configuration's weights file, built for real."""
+def file_bytes(config: Config, shapes: list[tuple[int, int, int]], holdout: str) -> int:
+    """The bytes of a configuration's file: a field's weights file, built for real; the codec's
+    target (its bits per pixel over the clip)."""
+    if config.arch == CODEC:
+        return round(config.get("bpp") * math.prod(shapes[0]) / 8)
     return weights_bytes(Field(model_config(config, shapes, holdout)),
                          [ClipInfo("clip", *shape, fps=30.0) for shape in shapes])
 
 
-def estimate_bytes(config: Config, shapes: list[tuple[int, int, int]], holdout: str) -> int:
-    """About the bytes of a configuration's weights file, from its tensors' shapes (within ~1 KB)."""
-    if config.arch == CODEC:
-        return round(config.get("bpp") * math.prod(shapes[0]) / 8)
-    cfg = model_config(config, shapes, holdout)
+def _tensor_bytes(config: Config, shapes: list[tuple[int, int, int]], holdout: str) -> int:
+    """4 bytes per number of the configuration's tensors, counted on the meta device (no storage)."""
     with torch.device("meta"):
-        state = Field(cfg).state_dict()
-    return (4 * sum(t.numel() for t in state.values()) + _HEADER_PER_TENSOR * len(state) + _HEADER_FIXED
-            + len(cfg.to_json()))
+        state = Field(model_config(config, shapes, holdout)).state_dict()
+    return 4 * sum(t.numel() for t in state.values())
 
 
 def size_to(config: Config, target: int, shapes: list[tuple[int, int, int]], holdout: str) -> Config:
     """The configuration with its sizing setting chosen so its file takes `target` bytes.
 
-    ValueError when no value of the setting comes within TOLERANCE of the target, naming the
-    bytes the setting's range spans, or the nearest a field's real file comes.
+    A field's candidates are counted on the meta device plus the header of its smallest candidate,
+    built for real (the header changes by a few digits between candidates); the chosen one is built
+    and measured. ValueError when no value comes within TOLERANCE of the target, naming the bytes
+    the setting's range spans, or the nearest the real file comes.
     """
     key = SIZED_BY[config.arch]
     setting = SETTINGS[config.arch][key]
@@ -66,15 +65,25 @@ def size_to(config: Config, target: int, shapes: list[tuple[int, int, int]], hol
         # Below twice its networks' and header's bytes nothing is left for the picture (codec.check_target).
         pixels = math.prod(shapes[0])
         low, high = 16 * codec.floor_bytes(CodecConfig(shape=tuple(shapes[0]))) / pixels, CODEC_MAX_BPP
+        if low > high:
+            raise ValueError(f"the clip is too small for the codec at equal size: its networks alone take "
+                             f"{low / 2:.2f} bits a pixel")
 
-    def size(value) -> int:
-        return estimate_bytes(config.with_setting(key, value), shapes, holdout)
+        def size(value) -> int:
+            return file_bytes(config.with_setting(key, value), shapes, holdout)
+    else:
+        least = config.with_setting(key, low)
+        header = file_bytes(least, shapes, holdout) - _tensor_bytes(least, shapes, holdout)
+
+        def size(value) -> int:
+            return _tensor_bytes(config.with_setting(key, value), shapes, holdout) + header
 
     floor = low
     smallest, largest = size(low), size(high)
     if not smallest * (1 - TOLERANCE) <= target <= largest * (1 + TOLERANCE):
-        raise ValueError(f"{config.label} cannot be sized to {target:,} bytes: with {key} from {low:g} to "
-                         f"{high:g} its file takes {smallest:,} to {largest:,} bytes")
+        span = f"{low:,}" + " to " + f"{high:,}" if whole else f"{low:.3g} to {high:.3g}"
+        raise ValueError(f"{config.label} cannot be sized to {target:,} bytes: with {key} from {span} its file "
+                         f"takes {smallest:,} to {largest:,} bytes")
     # The smallest value whose size reaches the target, then whichever of it and the one below is closer.
     for _ in range(_SEARCH_STEPS):
         if (whole and high - low <= 1) or (not whole and high - low <= 1e-4 * high):
@@ -82,11 +91,13 @@ def size_to(config: Config, target: int, shapes: list[tuple[int, int, int]], hol
         middle = (low + high) // 2 if whole else (low + high) / 2
         low, high = (middle, high) if size(middle) < target else (low, middle)
     value = min((low, high), key=lambda v: abs(size(v) - target))
-    # Four digits read well in a label; never below the range's floor (the codec's smallest file).
-    value = int(value) if whole else max(float(f"{value:.4g}"), floor)
+    if whole:
+        value = int(value)
+    else:  # the fewest digits (4 read well in a label) that keep its size, never below the range's floor
+        value = next(v for v in (max(float(f"{value:.{d}g}"), floor) for d in range(4, 18)) if size(v) == size(value))
     chosen = config.with_setting(key, value)
     if config.arch != CODEC:
-        found = real_bytes(chosen, shapes, holdout)
+        found = file_bytes(chosen, shapes, holdout)
         if abs(found - target) > TOLERANCE * target:
             raise ValueError(f"{config.label} cannot be sized to {target:,} bytes: the nearest, {chosen.label}, "
                              f"takes {found:,} ({found / target - 1:+.0%})")

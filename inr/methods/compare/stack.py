@@ -15,12 +15,18 @@ rendering, scoring and saving a member need nothing new.
 
 import dataclasses
 
+import numpy as np
 import torch
 from torch import nn
 
 from inr.core.encodings import build_encoding
 from inr.core.field import Field, ModelConfig
+from inr.core.fit import FitConfig, field_trainer, full_psnr, preview_frame, probe_psnr
+from inr.core.loop import Record, Scores, Trainer
+from inr.core.metrics import mse_to_psnr, psnr_to_mse
 from inr.core.networks import NetworkConfig
+from inr.core.pixels import PixelSet
+from inr.core.run import Run
 
 
 class FieldStack(nn.Module):
@@ -91,7 +97,7 @@ class FieldStack(nn.Module):
     def _activation(self, h: torch.Tensor, first: bool) -> torch.Tensor:
         if self.network.kind == "relu":
             return torch.relu(h)
-        return torch.sin(self.omegas * h if first else h)
+        return torch.sin(self.omegas * h if first else self.network.hidden_omega * h)
 
 
 def stackable(a: NetworkConfig, b: NetworkConfig) -> bool:
@@ -103,3 +109,52 @@ def stackable(a: NetworkConfig, b: NetworkConfig) -> bool:
 
 def _linears(field: Field) -> list[nn.Linear]:
     return [m for m in field.network.net if isinstance(m, nn.Linear)]
+
+
+# ---------------------------------------------------------------- training a stack on the one loop
+
+def stack_trainer(stack: FieldStack, data: PixelSet, cfg: FitConfig,
+                  clips: list[np.ndarray] | None = None) -> Trainer:
+    """The stack's step (the field fit's own: its loss is the mean over members) and its scoring:
+    each member as the ordinary Field it hands back, on 1/K of the probe frames while live, then
+    pooled into one curve point (the PSNR of the members' mean squared error)."""
+    step = field_trainer(stack, data, cfg, clips).step
+
+    def score(final: bool, preview: bool) -> Scores:
+        fields = stack.members()
+        scores = tuple(full_psnr(f, data, clips) if final else probe_psnr(f, data, len(fields)) for f in fields)
+        train, heldout = pooled(scores)
+        return Scores(train, heldout, preview_frame(fields[0], data) if preview else None, scores)
+
+    return Trainer(step, score)
+
+
+def pooled(scores: tuple[tuple[float, float | None], ...]) -> tuple[float, float | None]:
+    """One (train, held-out) PSNR for several members: the PSNR of their mean squared error."""
+    if len(scores) == 1:
+        return scores[0]
+    pools = []
+    for column in zip(*scores):
+        pools.append(None if None in column else mse_to_psnr(sum(psnr_to_mse(v) for v in column) / len(column)))
+    return pools[0], pools[1]
+
+
+def member_histories(run: Run) -> list[list[Record]]:
+    """Each member's curve of a stacked run (the run's own curve otherwise): its scores; its share of
+    the time (1/K of the stack's seconds, so steps a second K times the stack's); and for a loss, the
+    mean squared error of its training-pixel score (the stack's step loss is the members' mean)."""
+    if not isinstance(run.model, FieldStack):
+        return [run.history]
+    count = len(run.model.configs)
+    return [[dataclasses.replace(r, train_psnr=r.members[k][0], heldout_psnr=r.members[k][1], members=(),
+                                 loss=psnr_to_mse(r.members[k][0]), seconds=r.seconds / count,
+                                 steps_per_second=r.steps_per_second * count)
+             for r in run.history] for k in range(count)]
+
+
+def members(run: Run) -> list[Run]:
+    """A stacked run as one ordinary Run per member: its weights now, its curve."""
+    if not isinstance(run.model, FieldStack):
+        return [run]
+    return [dataclasses.replace(run, model=f, history=h, optimizer=None, make_trainer=None)
+            for f, h in zip(run.model.members(), member_histories(run))]

@@ -40,6 +40,10 @@ def test_groups_batch_what_they_can_and_the_rest_run_one_after_another(small):
     rows = api.compare.table(comparison)
     assert [r["trained"] for r in rows] == ["batched (2 as one model)", "alone", "batched (2 as one model)"]
     assert rows[0]["seconds"] == rows[2]["seconds"] and rows[0]["steps_per_second"] > 0
+    # A batched member's curve runs over its share of the batch's time, as its row says.
+    batch = comparison.groups[0].run.history[-1]
+    member = api.compare.histories(comparison)["fourier σ=10"][-1]
+    assert member.seconds == pytest.approx(batch.seconds / 2) and member.step == batch.step
     assert all(r["steps"] == 6 and r["scored_on"] == "every pixel" and r["heldout_psnr"] for r in rows)
     baseline = comparison.baseline
     assert baseline and set(baseline) == {"bilinear", "bicubic"}

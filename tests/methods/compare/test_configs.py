@@ -76,25 +76,27 @@ def test_the_presets_parse_to_the_papers_configurations():
                       "encodings": ["fourier σ=10", "grid", "hash"]}
 
 
-def test_equal_size_estimates_are_the_real_files_within_a_kilobyte():
-    from inr.core.checkpoints import ClipInfo
-    from inr.core.field import Field
-    for config in api.compare.parse("fourier;relu:depth=2;siren;grid;hash:table=5000;motion"):
-        field = Field(model_config(config, SHAPES, "every2"))
-        real = api.compare.weights_bytes(field, [ClipInfo("x", *SHAPES[0], fps=10.0)])
-        assert abs(api.compare.estimate_bytes(config, SHAPES, "every2") - real) < 1000, config.label
+def test_sizing_lands_small_targets_on_the_real_files():
+    from inr.methods.compare.sizing import size_to
+    for text, target in (("relu", 1403), ("grid", 2916), ("hash:depth=1", 20_000), ("siren", 150_000)):
+        config = api.compare.parse(text)[0]
+        sized = size_to(config, target, SHAPES, "every2")
+        assert abs(api.compare.file_bytes(sized, SHAPES, "every2") / target - 1) < 0.03, (text, sized.label)
 
 
 def test_an_unreachable_size_names_the_range():
     clip = api.Clip(__import__("numpy").zeros((8, 54, 96, 3), "uint8"), 10.0, "x", ())
-    with pytest.raises(ValueError, match="codec cannot be sized to 150,000 bytes: with bpp from 0.2.* to 1 its file takes"):
+    with pytest.raises(ValueError, match="codec cannot be sized to 150,000 bytes: with bpp from 0.2.* to 1 its"):
         api.compare.plan(clip, api.compare.parse("grid;codec"), equal="size", target_bytes=150_000, steps=1)
     with pytest.raises(ValueError, match="grid cannot be sized to 100 bytes"):
         api.compare.plan(clip, api.compare.parse("grid"), equal="size", target_bytes=100, steps=1)
+    with pytest.raises(ValueError, match="codec: bpp must be in .*; set it as codec:bpp="):
+        api.compare.plan(clip, api.compare.parse("codec"), steps=1)  # its default is under this clip's floor
     with pytest.raises(ValueError, match="codec cannot be sized to 300 bytes"):  # under its networks' floor
         api.compare.plan(clip, api.compare.parse("codec"), equal="size", target_bytes=300, steps=1)
-    # Within the range of estimates but not of real files: the nearest says how far it lands.
-    with pytest.raises(ValueError, match=r"relu cannot be sized to 2,000 bytes: the nearest, relu width=\d+, takes"):
-        api.compare.plan(clip, api.compare.parse("relu"), equal="size", target_bytes=2000, steps=1)
+    # Between two sizes 30% apart (a grid of 2x3 or 3x3 nodes a frame): the nearest says how far it lands.
+    with pytest.raises(ValueError, match=r"sized to 3,700 bytes: the nearest, grid .*, takes 4,188 \(\+13%\)"):
+        api.compare.plan(clip, api.compare.parse("grid:levels=1,features=16"), equal="size", target_bytes=3700,
+                         steps=1)
     with pytest.raises(ValueError, match="target size is for equal size"):
         api.compare.plan(clip, api.compare.parse("grid"), target_bytes=1000, steps=1)
