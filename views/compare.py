@@ -1,4 +1,4 @@
-"""The "Compare" tab: two to six configurations of any architecture fitted to the Fit tab's clip, at
+"""The "Compare" tab: up to six configurations of any architecture fitted to the Fit tab's clip, at
 equal time or equal size, side by side: every curve live on one plot with the classical rebuild
 as a line, a table of training against held-out PSNR, size and speed, one frame of each with a
 shared frame slider, zoom and error maps, and a GIF of each. At first launch it shows the shipped
@@ -79,14 +79,18 @@ def _cell(text: str) -> str:
 
 
 def _gifs(session: Session, comparison) -> list[tuple[str, str]]:
-    """(GIF path, caption) of each fitted configuration, enlarged so a small clip is not a stamp."""
+    """(GIF path, caption) of each fitted configuration, enlarged so a small clip is not a stamp; each
+    written once per comparison (this is called again as every later group ends)."""
     height = comparison.clip.frames.shape[1]
     scale = max(1, min(3, 240 // height))
+    written = _state(session).setdefault("gifs", {})  # (comparison, config) -> path
     out = []
     for k, result in enumerate(api.compare.results(comparison)):
-        path = session.path(f"compare_{k}_{result.config.file_stem}.gif")
-        api.export(path, api.enlarge(result.frames, scale), comparison.clip.fps)
-        out.append((str(path), result.config.label))
+        key = (id(comparison), result.config)
+        if key not in written:
+            path = session.path(f"compare_{k}_{result.config.file_stem}.gif")
+            written[key] = str(api.export(path, api.enlarge(result.frames, scale), comparison.clip.fps))
+        out.append((written[key], result.config.label))
     return out
 
 
@@ -138,7 +142,7 @@ def on_compare(session: Session, example, upload, size, text, equal, seconds, ta
         target = int(target) if equal == "size" and target else None
         clip = api.load_clips([path], **CLIP_SIZES[size])[0]
         comparison = api.compare.plan(clip, configs, equal=equal, seconds=float(seconds), target_bytes=target)
-        state["comparison"] = comparison
+        state.update(comparison=comparison, gifs={})  # the GIFs of the one before are not shown again
         yield from _fit_updates(session, state, comparison, name)
     finally:
         state["running"] = False
@@ -151,6 +155,9 @@ def _fit_updates(session: Session, state: dict, comparison, name: str):
            f"{len(groups)} group(s): {comparison.schedule}.")
     notes = "; ".join([*clip.notes, *comparison.notes])
     how += f"\n\nNotes: {notes}." if notes else ""
+    # The new comparison's status at once, and nothing of the one before it (its table, picture, GIFs).
+    yield (f"{how}\n\nStarting group 1 of {len(groups)}: {groups[0].describe}.", None, "", None,
+           *(gr.skip(),) * 4, [], [], session)
     records = api.compare.fit(comparison)
     next_update, started = 0.0, time.perf_counter()
     try:
@@ -245,7 +252,7 @@ def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> Compa
         size = gr.Radio(list(CLIP_SIZES), value=next(iter(CLIP_SIZES)), label="Clip size")
         equal = gr.Radio([("equal time", "time"), ("equal size", "size")], value="time", label="Compare at")
         seconds = gr.Slider(2, 240, value=15, step=1, label="Seconds each")
-        target = gr.Number(0, label="Target bytes (equal size; 0: the first configuration's default size)",
+        target = gr.Number(0, label="Target bytes (equal size; 0: the first configuration's size as given)",
                            precision=0, minimum=0)
     with gr.Row():
         go = gr.Button("Compare", variant="primary", elem_id="compare-go")
@@ -270,8 +277,9 @@ def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> Compa
              api_name="compare", **FIT_QUEUE)
     stop.click(on_stop, [session], [session], queue=False, api_name="compare_stop")
     view = [session, frame, zoom, x, y]
-    # Only a person's moves redraw it (input, release): the handlers set these sliders with the picture.
-    frame.input(on_view, view, [picture], api_name="compare_view")
+    # Only a person's moves (dragging or typing) redraw it: the handlers set these sliders with the picture.
+    # The latest move wins, so a drag does not queue a picture for every step it passed.
+    frame.input(on_view, view, [picture], api_name="compare_view", trigger_mode="always_last")
     for control in (zoom, x, y):
-        control.release(on_view, view, [picture], api_visibility="private")
+        control.input(on_view, view, [picture], api_visibility="private", trigger_mode="always_last")
     return CompareTab(outputs)

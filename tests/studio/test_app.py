@@ -52,6 +52,8 @@ def test_compare_fits_each_configuration_and_fills_the_view_as_groups_end(tmp_pa
     assert "together as one batched model" in status and "one after another" in status
     assert "given twice: fitted once" in status
     assert table.count("\n| fourier σ=") == 2 and "| grid | alone |" in table and "bicubic rebuild" in table
+    start, outputs = outputs[0], outputs[1:]  # the new comparison's status, the one before's pictures cleared
+    assert "Starting group 1 of 2" in start[0] and start[2] == "" and start[3] is None and start[8] == []
     live = [o for o in outputs[:-1] if o[2] == gr.skip()]
     done = [o for o in outputs[:-1] if o[2] != gr.skip()]
     assert live and len(done) == 1 and done[0][2].count("\n| fourier") == 2  # the batch's rows before the grid's

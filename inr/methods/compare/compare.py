@@ -98,7 +98,7 @@ def plan(clip: Clip, configs: list[Config], equal: str = "time", seconds: float 
     """The groups that fit `configs` to `clip`, each configuration on the same budget.
 
     `seconds` and `steps` are each configuration's (default: DEFAULT_SECONDS). Under equal size,
-    `target_bytes` (default: the first configuration's size at its defaults) sizes every one.
+    `target_bytes` (default: the first configuration's size as given) sizes every one.
     `fit_overrides` (batch, lr ...) replace the fields' fit settings; the codec has its own.
     """
     device = engine.check_device(device)
@@ -224,7 +224,7 @@ def histories(comparison: Comparison) -> dict[str, list[Record]]:
     out = {}
     for group in comparison.groups:
         if group.started:
-            curves = member_histories(group.run) if group.batched else [group.run.history]
+            curves = member_histories(group.run)
             out.update({c.label: h for c, h in zip(group.configs, curves)})
     return {c.label: out[c.label] for c in comparison.configs if c.label in out}
 

@@ -14,6 +14,7 @@ from inr.methods.compare.compare import Comparison, results
 
 PANEL_COLUMNS = 4  # tiles a row: the clip, the rebuild, then the models
 
+
 def crop_box(shape: tuple[int, int], centre: tuple[float, float], zoom: float) -> tuple[slice, slice]:
     """Rows and columns of a (H, W) frame seen at `zoom` (>= 1) around `centre` ((y, x) in [0, 1])."""
     if not (math.isfinite(zoom) and zoom >= 1):
@@ -37,32 +38,30 @@ def panel(comparison: Comparison, frame: int, centre: tuple[float, float] = (0.5
     if not 0 <= frame < len(truth_clip):
         raise ValueError(f"frame must be in 0..{len(truth_clip) - 1}, got {frame}")
     rows, cols = crop_box(truth_clip.shape[1:3], centre, zoom)
+    scale = max(1, width // (cols.stop - cols.start))
+
+    def tile(picture: np.ndarray, top: str, under: np.ndarray, bottom: str) -> np.ndarray:
+        return np.concatenate([caption(enlarge(picture[rows, cols], scale), top),
+                               caption(enlarge(under[rows, cols], scale), bottom)])
+
     truth = truth_clip[frame]
-    columns = [("clip", truth)]
     field_group = next((g for g in comparison.groups if isinstance(g.run, Run)), None)
-    if field_group is not None and comparison.baseline:
-        data = field_group.run.data
-        built = rebuild(torch.from_numpy(truth[None]).float() / 255, data.masks[0][frame:frame + 1],
-                        field_group.run.holdout)
+    mask = field_group.run.data.masks[0][frame] if field_group else None  # (H, W), True: training pixel
+    held = np.zeros_like(truth) if mask is None else np.repeat((~mask).numpy()[..., None], 3, -1).astype(np.uint8) * 255
+    columns = []
+    if mask is not None and comparison.baseline:
+        built = rebuild(torch.from_numpy(truth[None]).float() / 255, mask[None], field_group.run.holdout)
         columns.append(("bicubic rebuild", to_uint8(built[0])))
     columns += [(r.config.ascii_label, r.frames[frame]) for r in results(comparison)]
-    scale = max(1, width // (cols.stop - cols.start))
-    tiles = []
-    for name, picture in columns:
-        top = caption(enlarge(picture[rows, cols], scale), name if picture is truth else
-                      f"{name} {uint8_psnr(picture, truth):.1f} dB")
-        if picture is truth:  # under the clip: where its held-out pixels are (white), as the errors are read
-            held = np.repeat(~field_group.run.data.masks[0][frame].numpy()[..., None], 3, -1) if field_group else \
-                np.zeros_like(truth, bool)
-            bottom = caption(enlarge((held * 255).astype(np.uint8)[rows, cols], scale), "held out")
-        else:
-            bottom = caption(enlarge(error_map(picture, truth)[rows, cols], scale), f"error x{ERROR_GAIN}")
-        tiles.append(np.concatenate([top, bottom]))
+    # Under the clip: where its held-out pixels are (white); under the rest, their errors.
+    tiles = [tile(truth, "clip", held, "held out")]
+    tiles += [tile(picture, f"{name} {uint8_psnr(picture, truth):.1f} dB", error_map(picture, truth),
+                   f"error x{ERROR_GAIN}") for name, picture in columns]
     return grid_of(tiles, PANEL_COLUMNS)
 
 
 def grid_of(tiles: list[np.ndarray], columns: int) -> np.ndarray:
-    """Tiles of one size in rows of at most `columns`, the last row padded with white."""
+    """Tiles of one size in rows of at most `columns`, the last row padded with light grey."""
     blank = np.full_like(tiles[0], 235)  # light grey: a white crop still reads as a picture
     rows = [tiles[i:i + columns] for i in range(0, len(tiles), columns)]
     if len(rows) > 1:
