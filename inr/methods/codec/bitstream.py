@@ -14,8 +14,12 @@ Layout (integers little-endian)::
 Network weights are integers times a power-of-two step (``weight_steps`` per tensor, chosen at
 encode time); each tensor is coded under a zero-mean Laplace whose scale is in the header. Each
 latent is coded under the Laplace its context gives (``entropy.coding_params``), computed in
-integers from integers, so the decoder's probabilities are the encoder's, bit for bit. Nothing is
-unpickled; any mismatch is a ValueError naming the file.
+integers from integers, so the decoder's probabilities are the encoder's, bit for bit.
+
+Reading trusts nothing: the header is checked field by field, against the body's length and against
+a memory budget, before anything is built from it (``header.py``); a body that does not decode
+under its model, ends before its header's latents or goes on after them is refused. Nothing is
+unpickled; whatever is wrong is one ValueError naming the file and the field.
 """
 
 import contextlib
@@ -29,12 +33,16 @@ import constriction
 import numpy as np
 import torch
 
-from inr.methods.codec import entropy
+from inr.methods.codec import entropy, header as checks
+from inr.methods.codec.header import DECODE_LIMIT, WEIGHT_MAX, HeaderError
 from inr.methods.codec.model import LATENT_MAX, CodecConfig, CodecModel
 
 MAGIC = b"\x89INC\r\n\x1a\n"
 VERSION = 1
-WEIGHT_MAX = 2**15 - 1  # network integers live in [-WEIGHT_MAX, WEIGHT_MAX]
+CHUNK = 8  # frames synthesised at a time when decoding
+# After the body's last word is read the coder's state still holds at most two words (64 bits):
+# latents that need more than this once the body is spent are not in it.
+SPENT_BITS = 128
 _FIXED = struct.Struct("<8sBH")
 
 
@@ -152,46 +160,60 @@ def _header(payload: bytes, name: str) -> tuple[dict, bytes]:
     if len(payload) < start + length:
         raise ValueError(f"{name}: truncated: the header needs {length} bytes, {len(payload) - start} are left")
     try:
-        header = json.loads(zlib.decompress(payload[start:start + length]))
-    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{name}: damaged header ({error})") from None
+        inflater = zlib.decompressobj()
+        text = inflater.decompress(payload[start:start + length], checks.MAX_HEADER_TEXT)
+        if inflater.unconsumed_tail:
+            raise ValueError(f"it inflates to more than {checks.MAX_HEADER_TEXT:,} bytes")
+        header = json.loads(text)
+    except (zlib.error, UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ValueError(f"{name}: damaged header ({' '.join(str(error).split())[:120]})") from None
     body = payload[start + length:]
-    if len(body) != 4 * header.get("words", -1):
-        raise ValueError(f"{name}: truncated or padded: the body should be {4 * header.get('words', 0):,} bytes, "
-                         f"it is {len(body):,}")
+    words = header.get("words") if isinstance(header, dict) else None
+    if isinstance(words, bool) or not isinstance(words, int) or len(body) != 4 * words:
+        raise ValueError(f"{name}: truncated or padded: the header gives the body as {checks.shown(words)} words "
+                         f"(4 bytes each), it is {len(body):,} bytes")
     if zlib.crc32(body) != header.get("crc"):
         raise ValueError(f"{name}: damaged: the body's checksum does not match its header")
     return header, body
 
 
 def config_of(header: dict) -> CodecConfig:
-    return CodecConfig(shape=tuple(header["shape"]), levels=tuple(tuple(f) for f in header["levels"]),
-                       hidden=tuple(header["hidden"]), refine=bool(header["refine"]), arm_hidden=int(header["arm_hidden"]),
-                       context=bool(header["context"]))
+    """The model config a header describes, every field checked (``header.config``)."""
+    return checks.config(header)
 
 
-def decode(payload: bytes, name: str = "file") -> Decoded:
-    """Rebuild the model a file holds; ValueError (naming the file) for anything not ours or damaged."""
+def decode(payload: bytes, name: str = "file", limit: int = DECODE_LIMIT) -> Decoded:
+    """Rebuild the model a file holds; ValueError (one line naming the file) for anything not ours,
+    damaged, lying about its body, or needing more than `limit` bytes to decode."""
     with one_thread():
-        return _decode(payload, name)
+        header, body = _header(payload, name)
+        try:
+            cfg = checks.config(header)
+            shapes = checks.network_shapes(cfg)
+            steps, scales = checks.steps_and_scales(header, shapes)
+            fps = checks.number(header["fps"], "fps", 1e-3, checks.MAX_FPS)
+            checks.check_body(cfg, shapes, scales, len(body) // 4)
+            checks.check_budget(cfg, CHUNK, limit)
+        except HeaderError as error:
+            raise ValueError(f"{name}: {error}") from None
+        try:
+            return _decode(cfg, steps, scales, fps, body)
+        except (AssertionError, ValueError, RuntimeError) as error:  # constriction says "invalid" by assertion
+            reason = " ".join(str(error).split())[:160] or type(error).__name__
+            raise ValueError(f"{name}: damaged body: it does not decode under the model its header gives "
+                             f"({reason})") from None
 
 
-def _decode(payload: bytes, name: str) -> Decoded:
-    header, body = _header(payload, name)
-    try:
-        cfg = config_of(header)
-        steps = {k: int(v) for k, v in header["steps"].items()}
-        fps = float(header["fps"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"{name}: damaged header ({error})") from None
+def _decode(cfg: CodecConfig, steps: dict[str, int], scales: dict[str, float], fps: float, body: bytes) -> Decoded:
+    """The model a checked header and its body describe (ValueError if the body lies)."""
     model, arm = CodecModel(cfg), entropy.make_arm(cfg)
     coder = constriction.stream.queue.RangeDecoder(np.frombuffer(body, dtype="<u4").astype(np.uint32))
 
     def read_tensors(prefix: str, module: torch.nn.Module) -> dict[str, torch.Tensor]:
         out = {}
         for key, like in module.state_dict().items():
-            scale = float(header["scales"][f"{prefix}{key}"])
-            values = coder.decode(_laplace(WEIGHT_MAX), np.zeros(like.numel()), np.full(like.numel(), scale))
+            values = coder.decode(_laplace(WEIGHT_MAX), np.zeros(like.numel()),
+                                  np.full(like.numel(), scales[f"{prefix}{key}"]))
             out[key] = torch.from_numpy(values.astype(np.int64)).view(like.shape)
         return out
 
@@ -199,23 +221,30 @@ def _decode(payload: bytes, name: str) -> Decoded:
     arm_weights = read_tensors("a.", arm)
     entropy.load_fixed_point(arm, arm_weights)
     grids = [torch.zeros(s, dtype=torch.long) for s in cfg.grid_shapes()]
+    cheapest = checks.min_bits(float(entropy.SCALE_TABLE[0]), 2 * LATENT_MAX + 1)
+    left = cfg.latents
     for level in level_order(len(grids)):
         coarse = grids[level + 1] if level + 1 < len(grids) else None
         grid = grids[level]
         for t in range(len(grid)):
-            means, scales = entropy.coding_params(arm_weights, grid, coarse, [t], level, cfg.context)
-            values = coder.decode(_laplace(LATENT_MAX), means, scales)
+            means, scales_ = entropy.coding_params(arm_weights, grid, coarse, [t], level, cfg.context)
+            values = coder.decode(_laplace(LATENT_MAX), means, scales_)
             grid[t] = torch.from_numpy(values.astype(np.int64)).view(grid.shape[1:])
+            left -= len(values)
+            if left and coder.maybe_exhausted() and left * cheapest > SPENT_BITS:
+                raise ValueError(f"the body ends {left:,} latents before the last one its header claims")
+    if not coder.maybe_exhausted():
+        raise ValueError("the body goes on after the last latent its header claims")
     with torch.no_grad():
         for param, grid in zip(model.latents, grids):
             param.copy_(grid.float())
     return Decoded(model, arm, ClipMeta(*cfg.shape, fps), steps)
 
 
-def read(path: str | Path) -> Decoded:
+def read(path: str | Path, limit: int = DECODE_LIMIT) -> Decoded:
     path = Path(path)
     try:
         payload = path.read_bytes()
     except OSError as error:
         raise ValueError(f"{path}: cannot be read ({error.strerror})") from None
-    return decode(payload, str(path))
+    return decode(payload, str(path), limit)

@@ -20,14 +20,13 @@ from inr.core.io import Clip
 from inr.core.loop import Record
 from inr.core.run import check_device
 from inr.methods.codec import bitstream, entropy
-from inr.methods.codec.bitstream import ClipMeta
+from inr.methods.codec.bitstream import CHUNK, ClipMeta
 from inr.methods.codec.model import CodecConfig, CodecModel, levels_for
 from inr.methods.codec.train import CodecFitConfig, Steering, make_optimizer, loop_config, meet_target, trainer
 
 RAW_BPP = 24.0  # uncompressed RGB: no codec should be larger
 DEFAULT_SECONDS = {"cpu": 120.0, "cuda": 30.0}
 WEIGHT_STEPS = range(5, 13)  # synthesis weights are tried at steps 2^-5 .. 2^-12
-CHUNK = 8  # frames decoded at a time
 
 
 @dataclass
@@ -216,15 +215,17 @@ def timed_decode(payload: bytes, name: str) -> tuple[np.ndarray, float]:
     return frames, time.perf_counter() - started
 
 
-def decompress(path: str | Path) -> tuple[np.ndarray, ClipMeta]:
-    """The clip an .inr codec file holds: uint8 (T, H, W, 3), and its metadata."""
-    decoded = bitstream.read(path)
+def decompress(path: str | Path, limit: int = bitstream.DECODE_LIMIT) -> tuple[np.ndarray, ClipMeta]:
+    """The clip an .inr codec file holds: uint8 (T, H, W, 3), and its metadata. ValueError naming the
+    file for anything damaged or hostile, or a decode needing more than `limit` bytes."""
+    decoded = bitstream.read(path, limit)
     return decode_frames(decoded.model), decoded.meta
 
 
-def decompress_bytes(payload: bytes, name: str = "file") -> tuple[np.ndarray, ClipMeta]:
+def decompress_bytes(payload: bytes, name: str = "file",
+                     limit: int = bitstream.DECODE_LIMIT) -> tuple[np.ndarray, ClipMeta]:
     """``decompress`` of a file's bytes."""
-    decoded = bitstream.decode(payload, name)
+    decoded = bitstream.decode(payload, name, limit)
     return decode_frames(decoded.model), decoded.meta
 
 
