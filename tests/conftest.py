@@ -89,3 +89,14 @@ def jelly_latents(jelly):
     model = fl.make_model(jelly.frames)
     records = list(fl.fit(model, jelly.frames, fl.LatentFitConfig(steps=150, seconds=None)))
     return model.eval(), records
+
+
+# Hypothesis (the hostile-file fuzzing): "fast" is the suite's, seeded so CI sees the same cases each
+# run; "long" is for thousands of cases on demand (--hypothesis-profile long, or python -m bench.fuzz).
+from hypothesis import HealthCheck, settings  # noqa: E402 - beside the profiles it sets
+
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("fast", max_examples=40, derandomize=True, deadline=None, suppress_health_check=_QUIET,
+                          print_blob=True)
+settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=_QUIET, print_blob=True)
+settings.load_profile("fast")

@@ -140,6 +140,14 @@ def check_finite(value, where: str) -> None:
             check_finite(item, f"{where}[{i}]")
 
 
+def extra_of(metadata: dict) -> dict:
+    """What a file keeps beside its weights (fit settings, history, summary): a JSON object, else ValueError."""
+    extra = json.loads(metadata.get("extra", "{}"))
+    if not isinstance(extra, dict):
+        raise ValueError(f"extra must be a JSON object, got {type(extra).__name__}")
+    return extra
+
+
 def check_counts(value, limit: int, where: str, keys: tuple[str, ...] = ("levels", "depth")) -> None:
     """Config entries named `keys` count things (levels, layers) that each own at least one tensor:
     more of them than the file's `limit` tensors is a lie, and building them first, even on the
@@ -193,10 +201,10 @@ def load_with_optimizer(path: str | Path, device: str = "cpu") -> tuple[Field, l
     try:
         config = json.loads(metadata["model"])
         clip_data = json.loads(metadata["clips"])
-        extra = json.loads(metadata.get("extra", "{}"))
+        extra = extra_of(metadata)
         check_finite(config, "model")
         check_finite(clip_data, "clips")
-        check_finite(extra.get("fit") if isinstance(extra, dict) else None, "extra.fit")
+        check_finite(extra.get("fit"), "extra.fit")
         check_counts(config, len(weights), "model")
         cfg = ModelConfig.from_dict(config)
         clips = [clip_info(c) for c in clip_data]

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -35,8 +36,13 @@ class ModelConfig:
             for key in ("finest", "coarsest"):
                 if key in enc:
                     enc[key] = tuple(int(v) for v in enc[key])
+                    if len(enc[key]) != 3 or min(enc[key]) < 1:
+                        raise ValueError(f"{key} must be 3 node counts >= 1 (t, y, x), got {enc[key]}")
             if "span" in enc:
                 enc["span"] = tuple(tuple(float(v) for v in pair) for pair in enc["span"])
+                if len(enc["span"]) != 3 or any(len(p) != 2 or not -math.inf < p[0] < p[1] < math.inf
+                                                for p in enc["span"]):
+                    raise ValueError(f"span must be 3 finite (low, high) pairs, low < high, got {enc['span']}")
             encoding = type(ENCODING_CONFIGS[kind])(**enc)
             net = dict(data["network"])
             if net.get("kind") == "siren":

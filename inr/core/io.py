@@ -31,6 +31,10 @@ VIDEO_FPS = 30.0  # for a video whose rate ffmpeg cannot tell: the most common r
 # Frames larger than this are refused from their header, before any pixel is decoded: one such
 # frame is 200 MB as RGB, and any clip is downscaled far below it anyway.
 MAX_FRAME_PIXELS = 8192 * 8192
+# Pillow decodes every frame of an animated image as the whole canvas its header claims: a GIF of
+# tiny frames on a 176x65,000 canvas takes as long as one of that size (48 such frames: 7.5 s).
+# The frames read times the canvas is refused above this (about 4 s of decoding on one core).
+MAX_IMAGE_DECODE = 2**28
 
 
 class ClipError(ValueError):
@@ -155,8 +159,9 @@ def _folder_frames(folder: Path, files: list[Path]) -> Iterator[tuple[str, np.nd
 
 
 @contextmanager
-def _open(path: Path):
-    """(frames labelled for messages, fps, frame count in words or None, notes) of a file or folder."""
+def _open(path: Path, max_frames: int | None):
+    """(frames labelled for messages, fps, frame count in words or None, notes) of a file or folder,
+    of which at most `max_frames` will be read."""
     if path.is_dir():
         files = sorted((p for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES), key=_natural_key)
         yield _folder_frames(path, files), DEFAULT_FPS, str(len(files)), ()
@@ -181,6 +186,11 @@ def _open(path: Path):
             delay_ms = image.metadata(index=0).get("duration") or 0  # per frame, in animated images
             fps = 1000 / delay_ms if delay_ms > 0 else DEFAULT_FPS
             count = str(image.properties(index=...).n_images)
+            read = int(count) if max_frames is None else min(int(count), max_frames)
+            if read * size[0] * size[1] > MAX_IMAGE_DECODE:
+                raise ClipError(path, f"has {count} frames on a canvas of {size[0]}x{size[1]}: reading {read} means "
+                                      f"decoding {read * size[0] * size[1]:,} pixels, more than the limit of "
+                                      f"{MAX_IMAGE_DECODE:,} (keep fewer frames: --max-frames)")
             if delay_ms <= 0 and int(count) > 1:
                 notes.append(f"the file gives no frame delay: played at {DEFAULT_FPS:g} fps")
             yield ((f"frame {i}", f) for i, f in enumerate(image.iter(rotate=True))), fps, count, tuple(notes)
@@ -251,7 +261,7 @@ def load_clip(path: str | Path, max_frames: int | None = None, max_size: int | N
     if path.is_file() and path.stat().st_size == 0:
         raise ClipError(path, "file is empty")
     try:
-        with _open(path) as (frames, fps, count, open_notes):
+        with _open(path, max_frames) as (frames, fps, count, open_notes):
             frames, notes = _collect(path, frames, count, max_frames, max_size)
             notes = open_notes + notes
     except ClipError:

@@ -26,7 +26,7 @@ from inr.core.io import Clip, load_clip, resize
 from inr.core.loop import Record
 from inr.core.metrics import mse_to_psnr, psnr_to_mse, ssim
 from inr.core.pixels import PixelSet, make_pixel_set
-from inr.core.presets import DEFAULT_ARCH, caps, fit_config, initialise, model_config, trainer
+from inr.core.presets import DEFAULT_ARCH, arch_names, caps, fit_config, initialise, model_config, trainer
 from inr.core.render import render_uint8
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
@@ -269,12 +269,9 @@ def _record_row(r: Record) -> list:
     return [r.step, r.loss, r.train_psnr, r.heldout_psnr, r.seconds, r.steps_per_second, r.final]
 
 
-def _records(rows: list, path) -> list[Record]:
-    try:
-        return [Record(int(a), float(b), float(c), None if d is None else float(d), float(e), float(f),
-                       None, bool(g)) for a, b, c, d, e, f, g in rows]
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{path}: checkpoint holds an unreadable fit history ({err})") from err
+def _records(rows: list) -> list[Record]:
+    return [Record(int(a), float(b), float(c), None if d is None else float(d), float(e), float(f), None, bool(g))
+            for a, b, c, d, e, f, g in rows]
 
 
 def load(path: str | Path, device: str | None = None) -> Run:
@@ -284,8 +281,14 @@ def load(path: str | Path, device: str | None = None) -> Run:
     model.eval()
     try:
         fit_cfg = FitConfig(**extra["fit"]) if extra.get("fit") else None
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{path}: checkpoint holds an unreadable fit config ({err})") from err
+        arch, holdout = extra.get("arch", "grid"), extra.get("holdout", "every2")
+        if arch not in arch_names() or not isinstance(holdout, str):
+            raise ValueError(f"arch {str(arch)[:40]!r} or holdout {str(holdout)[:40]!r} is not one this program knows")
+        steps, seconds = int(extra.get("steps", 0)), float(extra.get("seconds", 0.0))
+        history = _records(extra.get("history") or [])
+    except (AttributeError, TypeError, ValueError, OverflowError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"{path}: checkpoint holds an unreadable fit config or history ({reason})") from err
     optimizer = None
     if optimizer_state is not None and fit_cfg is not None:
         optimizer = make_optimizer(model, fit_cfg)
@@ -293,11 +296,9 @@ def load(path: str | Path, device: str | None = None) -> Run:
             checkpoints.restore_optimizer(optimizer, model, optimizer_state)
         except ValueError as err:
             raise ValueError(f"{path}: checkpoint holds an optimizer state that does not fit its model ({err})") from err
-    arch = str(extra.get("arch", "grid"))
-    return Run(model, clips, arch, device, fit_cfg=fit_cfg, make_trainer=trainer(arch),
-               holdout=str(extra.get("holdout", "every2")),
-               steps=int(extra.get("steps", 0)), seconds=float(extra.get("seconds", 0.0)), optimizer=optimizer,
-               saved_summary=extra.get("summary"), history=_records(extra.get("history") or [], path))
+    return Run(model, clips, arch, device, fit_cfg=fit_cfg, make_trainer=trainer(arch), holdout=holdout,
+               steps=steps, seconds=seconds, optimizer=optimizer, saved_summary=extra.get("summary"),
+               history=history)
 
 
 def resume(path: str | Path, clips: list[Clip], device: str | None = None, steps: int | None = None,

@@ -504,7 +504,7 @@ def load(path: str | Path, device: str = "cpu") -> tuple[HyperINR, list[ClipInfo
         if cfg.weight_count != held:
             raise ValueError(f"the config makes INRs of {cfg.weight_count:,} weights, the file holds {held:,}")
         clips = [checkpoints.clip_info(c) for c in clip_data]
-        extra = json.loads(metadata.get("extra", "{}"))
+        extra = checkpoints.extra_of(metadata)
         model = checkpoints.build(lambda: HyperINR(cfg), tensors)
     except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__

@@ -263,11 +263,12 @@ def load(path: str | Path, device: str = "cpu") -> Space:
                    for s, loss, p, sec, f in extra.get("history") or []]
         trained = (extra.get("summary") or {}).get("train")
         train_cfg = TrainConfig(**trained) if trained else None
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{path}: latent-space checkpoint holds an unreadable history or training config ({err})") from err
+        steps, seconds = int(extra.get("steps", 0)), float(extra.get("seconds", 0.0))
+    except (AttributeError, TypeError, ValueError, OverflowError) as err:
+        raise ValueError(f"{path}: latent-space checkpoint holds an unreadable history or training config "
+                         f"({str(err).splitlines()[0] if str(err) else type(err).__name__})") from err
     return Space(model, clips, train_cfg=train_cfg, saved_optimizer=state, history=history,
-                 steps=int(extra.get("steps", 0)), seconds=float(extra.get("seconds", 0.0)),
-                 saved_summary=extra.get("summary"))
+                 steps=steps, seconds=seconds, saved_summary=extra.get("summary"))
 
 
 def _scaled(space: Space, scale: float) -> tuple[int, int, int]:

@@ -19,6 +19,7 @@ unpickled; any mismatch is a ValueError naming the file.
 
 import json
 import lzma
+import math
 import struct
 import zlib
 from pathlib import Path
@@ -37,6 +38,10 @@ FORMAT = "inr-frame-latents"
 BITS = (32, 16, 8)  # fp32, fp16, 8-bit affine codes
 COMPRESSIONS = ("none", "zlib", "lzma")
 MAX_HEADER = 1 << 20  # a header longer than this is not ours
+MAX_RAW = 1 << 28  # bytes the body may inflate to (the shipped file's is 0.2 MB): no decompression bomb
+MAX_TENSORS = 64  # entries of the tensor table (a model has 12)
+MAX_DIMS = 4
+MAX_PIXELS = 1 << 27  # frames x height x width a file may decode to (400 MB of RGB)
 
 
 
@@ -164,22 +169,48 @@ def _header(payload: bytes, source: str) -> tuple[dict, bytes]:
     return header, body
 
 
-def _decompress(body: bytes, compression: str, source: str) -> bytes:
+def _decompress(body: bytes, compression: str, size: int, source: str) -> bytes:
+    """The body inflated, refused if it does not inflate to exactly `size` bytes (read no further)."""
     try:
         if compression == "zlib":
-            return zlib.decompress(body)
-        if compression == "lzma":
-            return lzma.decompress(body)
+            inflater = zlib.decompressobj()
+            raw = inflater.decompress(body, size + 1)
+        elif compression == "lzma":
+            raw = lzma.LZMADecompressor().decompress(body, size + 1)
+        else:
+            raw = body
     except (zlib.error, lzma.LZMAError) as err:
         raise ValueError(f"{source}: corrupt .inr body ({err})") from err
-    if compression != "none":
-        raise ValueError(f"{source}: unknown compression {compression!r}")
-    return body
+    if len(raw) != size:
+        raise ValueError(f"{source}: corrupt .inr body (it does not inflate to the {size:,} bytes its header gives)")
+    return raw
+
+
+def _whole(value, low: int, high: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{what} must be a whole number in {low}..{high:,}, got {str(value)[:40]}")
+    return value
+
+
+def _table(tensors) -> list[tuple[str, list[int]]]:
+    """(name, shape) of each tensor of a header's table, every size a whole number in range."""
+    if not isinstance(tensors, list) or not 1 <= len(tensors) <= MAX_TENSORS:
+        raise ValueError(f"the tensor table must list 1..{MAX_TENSORS} tensors")
+    table = []
+    for i, entry in enumerate(tensors):
+        shape = entry["shape"]
+        if not isinstance(entry["name"], str) or not isinstance(shape, list) or len(shape) > MAX_DIMS:
+            raise ValueError(f"tensor {i} must have a name and a shape of at most {MAX_DIMS} sizes")
+        shape = [_whole(v, 0, MAX_RAW, f"tensor {i}'s size") for v in shape]
+        if math.prod(max(v, 1) for v in shape) > MAX_RAW:
+            raise ValueError(f"tensor {i} of shape {shape} is larger than {MAX_RAW:,} values")
+        table.append((entry["name"], shape))
+    return table
 
 
 def _read_tensor(raw: memoryview, offset: int, shape: list[int], bits: int, per_channel: bool,
                  source: str) -> tuple[torch.Tensor, int]:
-    count = int(np.prod(shape)) if shape else 1
+    count = math.prod(shape)
     if bits in (32, 16):
         size = count * bits // 8
         need = offset + size
@@ -192,6 +223,8 @@ def _read_tensor(raw: memoryview, offset: int, shape: list[int], bits: int, per_
     need = offset + rows * 8 + count
     if need > len(raw):
         raise ValueError(f"{source}: corrupt .inr body (shorter than its tensor table)")
+    if count == 0:
+        return torch.zeros(shape), need
     scales = torch.from_numpy(np.frombuffer(raw[offset:offset + rows * 8], dtype="<f4").astype(np.float32).copy())
     codes = torch.from_numpy(np.frombuffer(raw[offset + rows * 8:need], dtype=np.uint8).copy())
     scales = scales.reshape(rows, 2)
@@ -202,17 +235,24 @@ def decode(payload: bytes, source: str = "<bytes>") -> tuple[FrameLatents, ClipI
     """(model on the CPU in eval mode, clip metadata, header) from .inr bytes; ValueError if not valid."""
     header, body = _header(payload, source)
     try:
-        bits, per_channel = int(header["bits"]), bool(header["per_channel"])
-        compression = str(header["compression"])
-        table = [(str(t["name"]), [int(v) for v in t["shape"]]) for t in header["tensors"]]
-        if any(v < 0 for _, shape in table for v in shape):
-            raise ValueError("a tensor has a negative size")
+        bits, per_channel = header["bits"], header["per_channel"]
+        compression = header["compression"]
+        if not isinstance(per_channel, bool) or not isinstance(compression, str):
+            raise ValueError("per_channel must be true or false and compression a name")
+        check_settings(bits, compression)
+        raw_bytes = _whole(header["raw_bytes"], 0, MAX_RAW, "raw_bytes")
+        table = _table(header["tensors"])
         clip = checkpoints.clip_info(header["clip"])
         cfg = config_from_dict(header["model"])
-        check_settings(bits, compression)
+        if (clip.frames, clip.height, clip.width) != (cfg.frames, cfg.height, cfg.width):
+            raise ValueError(f"the clip is {clip.frames} frames of {clip.width}x{clip.height}, the model's "
+                             f"{cfg.frames} of {cfg.width}x{cfg.height}")
+        if cfg.frames * cfg.height * cfg.width > MAX_PIXELS:
+            raise ValueError(f"{cfg.frames:,} frames of {cfg.width:,}x{cfg.height:,} are more than the "
+                             f"{MAX_PIXELS:,} pixels a file may decode to")
     except (KeyError, TypeError, ValueError) as err:
-        raise ValueError(f"{source}: corrupt .inr header ({err})") from err
-    raw = memoryview(_decompress(body, compression, source))
+        raise ValueError(f"{source}: corrupt .inr header ({str(err).splitlines()[0][:200]})") from err
+    raw = memoryview(_decompress(body, compression, raw_bytes, source))
     state, offset = {}, 0
     for name, shape in table:
         state[name], offset = _read_tensor(raw, offset, shape, bits, per_channel, source)
@@ -221,9 +261,9 @@ def decode(payload: bytes, source: str = "<bytes>") -> tuple[FrameLatents, ClipI
     try:  # counts, then shapes on the meta device: a config naming a huge model allocates nothing
         checkpoints.check_counts(header["model"], len(state), "model", keys=("levels",))
         model = checkpoints.build(lambda: FrameLatents(cfg), state)
-    except (RuntimeError, ValueError) as err:
+    except (RuntimeError, TypeError, ValueError, OverflowError) as err:
         raise ValueError(f"{source}: .inr tensors do not match its model config "
-                         f"({str(err).splitlines()[0]})") from err
+                         f"({str(err).splitlines()[0][:200]})") from err
     return model.eval(), clip, header
 
 

@@ -28,6 +28,9 @@ from inr.core.images import to_uint8
 from inr.core.metrics import mse_to_psnr
 
 
+MAX_SIZE = 2**16  # any count or side of a config: far above what a fit makes, far below a machine's memory
+
+
 @dataclass(frozen=True)
 class LatentConfig:
     frames: int  # T: one latent code per frame of the clip
@@ -45,9 +48,10 @@ class LatentConfig:
         for name in ("frames", "height", "width", "latent_dim", "levels", "channels", "coarsest", "hidden",
                      "hyper_hidden"):
             value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 1):
-                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
-        if not (math.isfinite(self.finest_scale) and 0 < self.finest_scale <= 2):
+            if isinstance(value, bool) or not (isinstance(value, int) and 1 <= value <= MAX_SIZE):
+                raise ValueError(f"{name} must be a whole number in 1..{MAX_SIZE:,}, got {str(value)[:40]}")
+        if isinstance(self.finest_scale, bool) or not isinstance(self.finest_scale, (int, float)) or not (
+                math.isfinite(self.finest_scale) and 0 < self.finest_scale <= 2):
             raise ValueError(f"finest_scale must be in (0, 2], got {self.finest_scale}")
 
     @property
