@@ -3,10 +3,12 @@
     python -m inr compress CLIP --out F.inr [--bpp B | --lambda L] [--seconds S] [--max-frames N]
         [--max-size PX] [--no-baselines] [--json]
     python -m inr compress CLIP --out F.inr --model latent [--bits 8] ...   (Latent-INR's file)
-    python -m inr decompress F.inr --out DIR/|F.mp4|F.gif
+    python -m inr decompress F.inr --out DIR/|F.mp4|F.gif [--max-memory GB]
 
 ``decompress`` reads either kind of file, by its signature. A folder gets lossless PNG frames, so
-every figure can be checked against the clip.
+every figure can be checked against the clip. A file is checked before anything is decoded (a
+damaged or forged one is refused in one line, exit 2, nothing written); a codec file whose decode
+would take more than --max-memory GB is refused naming the limit.
 """
 
 import sys
@@ -41,6 +43,9 @@ def register(sub) -> None:
     p = sub.add_parser("decompress", help="decode an .inr file back to a clip")
     p.add_argument("file", help="FILE.inr (either kind)")
     p.add_argument("--out", required=True, help="DIR/ (lossless PNG frames), FILE.mp4 or FILE.gif")
+    p.add_argument("--max-memory", type=positive_float, default=api.codec.DECODE_LIMIT / 2**30, metavar="GB",
+                   help="refuse a neural-codec file whose decode needs more memory than this (default "
+                        f"{api.codec.DECODE_LIMIT / 2**30:g} GiB)")
     add_json_option(p)
     p.set_defaults(handler=cmd_decompress)
 
@@ -77,7 +82,7 @@ def cmd_compress(args) -> dict:
 def cmd_decompress(args) -> dict:
     if not api.codec.is_codec_file(args.file):
         return latent.cmd_decompress(args)
-    frames, meta = api.codec.decompress(args.file)
+    frames, meta = api.codec.decompress(args.file, limit=int(args.max_memory * 2**30))
     path = api.write_frames(args.out, frames) if _is_folder(args.out) else api.export(args.out, frames, meta.fps)
     print(f"wrote {path}: {meta.frames} frames of {meta.width}x{meta.height} at {meta.fps:g} fps")
     return {"out": str(path), "frames": meta.frames, "height": meta.height, "width": meta.width, "fps": meta.fps}

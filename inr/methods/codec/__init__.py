@@ -1,12 +1,13 @@
 """The neural codec: quantised latent grids, a small synthesis and a learned entropy model, range-coded."""
 
 from inr.methods.codec.bitstream import ClipMeta, MAGIC, VERSION, read
+from inr.methods.codec.header import DECODE_LIMIT
 from inr.methods.codec.model import CodecConfig
 from inr.methods.codec.run import (RAW_BPP, CodecRun, codecs_at_size, compress, decode_frames, decompress, fit,
                                    floor_bytes, prepare)
 from inr.methods.codec.train import CodecFitConfig
 
-__all__ = ["ClipMeta", "CodecConfig", "CodecFitConfig", "CodecRun", "MAGIC", "RAW_BPP", "VERSION", "codecs_at_size",
+__all__ = ["DECODE_LIMIT", "ClipMeta", "CodecConfig", "CodecFitConfig", "CodecRun", "MAGIC", "RAW_BPP", "VERSION", "codecs_at_size",
            "compress", "decode_frames", "decompress", "fit", "floor_bytes", "is_codec_file", "prepare", "read"]
 
 
