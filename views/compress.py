@@ -1,5 +1,6 @@
 """The "Compress" tab: the neural codec first (a clip to a small .inr file of a chosen size, beside
-x264, x265, AV1 and GIF on exactly that clip), then Latent-INR's section (``views/compress_latent.py``).
+x264, x265, AV1 and GIF on exactly that clip), then a section that opens any .inr file
+(``views/compress_open.py``), then Latent-INR's (``views/compress_latent.py``).
 
 Works at first launch from the shipped ``checkpoints/codec_jelly_small.inr`` and its summary
 ``checkpoints/codec_jelly_small.json`` (both made by ``scripts/make_codec.py``): the chart and table
@@ -17,7 +18,7 @@ from pathlib import Path
 import gradio as gr
 
 from inr import api
-from views import compress_latent
+from views import compress_latent, compress_open
 from views.common import ASSETS, CHECKPOINTS, FIGURES, FIT_QUEUE, PIXELATED, Session, chosen_clip, ensure, friendly
 
 SHIPPED = CHECKPOINTS / "codec_jelly_small.inr"
@@ -290,6 +291,8 @@ def build_tab(session: gr.State) -> CompressTab:
     note = gr.Markdown(elem_id="codec-note")
     files = gr.File(label="Downloads: the .inr file and what it decodes to (MP4)", file_count="multiple",
                     elem_id="codec-files")
+    with gr.Accordion("Open an .inr file (either kind): its frames, size and PSNR", open=False):
+        compress_open.build_section(session, example, upload)
     with gr.Accordion("Latent-INR: per-frame latents (frame search, latent interpolation)", open=False):
         compress_latent.build_section(session)
 

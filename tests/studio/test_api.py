@@ -27,7 +27,8 @@ ENDPOINTS = {
     "/space_preview", "/space_interpolate", "/space_sample", "/space_box_preview", "/space_invert",
     "/space_inpaint", "/space_train",
     # Compress: the neural codec, then Latent-INR
-    "/codec", "/codec_stop", "/codec_frame", "/compress", "/search_frames", "/compress_interpolate",
+    "/codec", "/codec_stop", "/codec_frame", "/codec_open", "/codec_open_frame", "/compress", "/search_frames",
+    "/compress_interpolate",
 }
 EXAMPLE = ROOT / "scripts" / "api_example.py"
 
@@ -84,3 +85,27 @@ def test_stop_ends_the_same_clients_fit(url):
     client.predict(api_name="/stop")
     stats = job.result(timeout=60)[0]
     assert "stopped at step" in stats
+
+
+def test_a_hostile_inr_upload_gets_a_sentence_and_the_server_serves_on(url, tmp_path):
+    """A forged codec file (40 GB of network in its header, checksums right) uploaded through the API:
+    one sentence naming the file, in seconds; another session then opens a real file."""
+    from gradio_client import Client, handle_file
+
+    import hostile
+
+    header, body = hostile.CODEC.split((ROOT / "checkpoints" / "codec_jelly_small.inr").read_bytes())
+    header["hidden"] = [100_000, 100_000]
+    forged = tmp_path / "present.inr"
+    forged.write_bytes(hostile.CODEC.join(header, body, set()))
+    started = time.time()
+    status, *_ = Client(url, verbose=False).predict(file=handle_file(str(forged)), example="jelly_small.mp4",
+                                                    upload=None, api_name="/codec_open")
+    assert time.time() - started < 30
+    assert "Cannot open present.inr" in status and "hidden[0]" in status and "gradio" not in status.lower(), status
+    status, frame, ours, theirs, note, files = Client(url, verbose=False).predict(
+        file=handle_file(str(ROOT / "checkpoints" / "codec_jelly_small.inr")), example="jelly_small.mp4", upload=None,
+        api_name="/codec_open")
+    shipped = json.loads((ROOT / "checkpoints" / "codec_jelly_small.json").read_text())
+    assert "100 frames of 160×90" in status and f"PSNR **{shipped['psnr']:.2f} dB**" in status, status
+    assert files and files[0].endswith(".mp4")

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import imageio.v3 as iio
 import pytest
 
+import hostile
 from conftest import ROOT, free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -186,5 +187,22 @@ def test_studio_in_a_browser(server, tmp_path):
         page.wait_for_function("() => { const p = document.querySelector('#codec-chart .js-plotly-plot');"
                                " return p && p.data && p.data.length >= 6; }", timeout=30_000)
         page.screenshot(path=str(SHOTS / "6_compress.png"), full_page=True)
+
+        # Open an .inr: a forged one gets one sentence and leaves nothing broken; the real one its frames.
+        page.get_by_text("Open an .inr file").click()
+        forged = tmp_path / "forged.inr"
+        header, body = hostile.CODEC.split((ROOT / "checkpoints" / "codec_jelly_small.inr").read_bytes())
+        header["levels"] = header["levels"] * 200_000
+        forged.write_bytes(hostile.CODEC.join(header, body, set()))
+        page.locator("#open-file input[type=file]").set_input_files(str(forged))
+        page.locator("#open-status").get_by_text("Cannot open forged.inr").wait_for(timeout=30_000)
+        page.screenshot(path=str(SHOTS / "6_open_forged.png"), full_page=True)
+        page.locator("#open-file button[aria-label='Clear']").click()
+        page.locator("#open-file input[type=file]").set_input_files(str(ROOT / "checkpoints" / "codec_jelly_small.inr"))
+        page.locator("#open-status").get_by_text("a neural-codec .inr file").wait_for(timeout=60_000)
+        page.locator("#open-ours img").wait_for(timeout=30_000)
+        assert page.locator("#open-clip img").count() == 1  # the example is its clip: shown beside, with PSNR
+        assert "error" not in page.locator("#open-status").inner_text().lower()
+        page.screenshot(path=str(SHOTS / "6_open_real.png"), full_page=True)
         browser.close()
     assert not outside, f"the page reached outside this machine: {outside[:5]}"

@@ -1,6 +1,7 @@
 """The Compress tab's handlers called directly: the neural codec's encode (beside every classical
 codec at its size), its first-launch state; Latent-INR's fit and compress, search by image, interpolate."""
 
+import json
 from pathlib import Path
 
 import gradio as gr
@@ -11,6 +12,7 @@ import pytest
 from inr import api
 from views import compress as codec_view
 from views import compress_latent as view
+from views import compress_open
 from views.common import Session
 
 CODEC_TRACES = ["x264 4:4:4", "x264 4:2:0", "x265 4:4:4", "AV1 (SVT) 4:2:0", "GIF"]
@@ -143,3 +145,33 @@ def test_the_headline_says_when_a_file_missed_the_size_asked_for():
                "decode_fps": 144.0, "bytes": 13152, "bpp": 0.0731, "target_bpp": 0.2, "psnr": 21.26, "ssim": 0.77}
     assert "0.37× the size asked for (0.073 bpp against 0.2)" in codec_view.describe(summary, "Shipped")
     assert "size asked for" not in codec_view.describe(summary | {"bpp": 0.21}, "Shipped")
+
+
+def test_open_reads_either_kind_of_inr_and_refuses_a_forged_one_in_a_sentence(tmp_path):
+    import hostile
+
+    session = Session(folder=tmp_path / "s")
+    codec_file = str(codec_view.SHIPPED)
+    status, slider, ours, theirs, note, files, _ = compress_open.on_open(session, codec_file, "jelly_small.mp4", None)
+    summary = json.loads(codec_view.SHIPPED_SUMMARY.read_text())
+    assert f"a neural-codec .inr file, **{summary['bytes']:,} bytes** ({summary['bpp']:.3f} bits per pixel)" in status
+    assert f"PSNR **{summary['psnr']:.2f} dB**" in status and slider.maximum == 99  # the encoder's own figure
+    assert ours.shape[1] >= compress_open.PICTURE_WIDTH and theirs.shape == ours.shape and "PSNR" in note
+    assert iio.imread(files[0], index=None).shape[:3] == (100, 90, 160)
+    left, right, line = compress_open.on_frame(session, 7)
+    assert "Frame 7 of 100" in line and right is not None
+
+    # the other kind, and a clip that is not the one it holds: no PSNR, and a sentence saying why
+    status, *_ = compress_open.on_open(session, str(view.SHIPPED), "office_plant.mp4", None)
+    assert "a Latent-INR .inr file" in status and "office_plant.mp4 read at this size is 36 frames" in status
+
+    # a forged file: one sentence naming it by its own name; what the section showed stays
+    header, body = hostile.CODEC.split(codec_view.SHIPPED.read_bytes())
+    header["fps"] = "nan"
+    forged = tmp_path / "upload_dir_7f3a" / "gift.inr"
+    forged.parent.mkdir()
+    forged.write_bytes(hostile.CODEC.join(header, body, set()))
+    status, *rest, _ = compress_open.on_open(session, str(forged), "jelly_small.mp4", None)
+    assert status.startswith("⚠ **Cannot open gift.inr**: header field 'fps'") and "upload_dir" not in status
+    assert all(isinstance(r, dict) and r.get("__type__") == "update" for r in rest)  # gr.skip(): nothing replaced
+    assert "Frame 3 of 100" in compress_open.on_frame(session, 3)[2]  # the last good file is still there
