@@ -1,4 +1,5 @@
 import contextlib
+import os
 import socket
 import sys
 from pathlib import Path
@@ -98,5 +99,5 @@ from hypothesis import HealthCheck, settings  # noqa: E402 - beside the profiles
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 settings.register_profile("fast", max_examples=40, derandomize=True, deadline=None, suppress_health_check=_QUIET,
                           print_blob=True)
-settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=_QUIET, print_blob=True)
+settings.register_profile("long", max_examples=int(os.environ.get("INR_FUZZ_CASES", 2000)), deadline=None, suppress_health_check=_QUIET, print_blob=True)
 settings.load_profile("fast")

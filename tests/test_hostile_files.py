@@ -6,13 +6,15 @@ The fuzz runs under Hypothesis's profile: "fast" (seeded, a few dozen cases a re
 ``python -m bench.fuzz``, which also writes what was found).
 """
 
+import copy
 import json
+import math
 import os
-import time
+import struct
+import zlib
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -102,3 +104,85 @@ def test_every_reader_loads_or_refuses_a_damaged_file_in_one_line(kind, kinds, t
     if report:
         Path(report).write_text(json.dumps({"counts": COUNTS, "problems": PROBLEMS}, indent=1))
     assert not problems, "\n\n".join(problems.values())
+
+
+def _edit(fmt, path: Path, change) -> bytes:
+    """A real file with `change(header)` applied to its JSON header (lengths and checksums recomputed)."""
+    header, body = fmt.split(path.read_bytes())
+    original = copy.deepcopy(header)
+    change(header)
+    return fmt.join(header, body, {k for k in header if header[k] != original.get(k)})  # a lie about a length stays
+
+
+def _meta(key: str, change):
+    """A change to one JSON document inside a safetensors file's metadata."""
+    return lambda header: change(header["__metadata__"][key]["__json__"])
+
+
+def _lzma_bomb(tmp: Path) -> bytes:
+    """The shipped Latent-INR file whose body inflates to 1 GB of zeros (an lzma stream of ~150 KB)."""
+    import lzma
+
+    header, _ = hostile.LATENT.split((CHECKPOINTS / "compress_jelly_small.inr").read_bytes())
+    bomb = lzma.compress(b"\0" * 2**30, preset=1)
+    header.update(body_bytes=len(bomb), crc32=zlib.crc32(bomb))
+    text = json.dumps(header).encode()
+    return hostile.LATENT_MAGIC + struct.pack("<BI", 1, len(text)) + text + bomb
+
+
+def _tall_gif(tmp: Path) -> bytes:
+    """carphone.gif's 48 frames on a canvas of 176x65,424 (bytes 8-9 of the screen descriptor)."""
+    payload = bytearray((ASSETS / "carphone.gif").read_bytes())
+    payload[9:21] = b"\xff" * 12
+    return bytes(payload)
+
+
+SPACE, FIELD, LATENT_FILE = CHECKPOINTS / "space.safetensors", CHECKPOINTS / "jelly_small.safetensors", \
+    CHECKPOINTS / "compress_jelly_small.inr"
+# (kind, what the fuzzer did, the damaged file's bytes (from a scratch folder), the fragment the refusal says)
+FOUND = [
+    ("field checkpoint", "extra is a number", lambda tmp: _edit(hostile.SAFETENSORS, FIELD,
+                                                                lambda h: h["__metadata__"].update(extra="2147483648")),
+     "extra must be a JSON object"),
+    ("field checkpoint", "an inf in the fit history", lambda tmp: _edit(
+        hostile.SAFETENSORS, FIELD, _meta("extra", lambda e: e["history"][0].__setitem__(0, math.inf))),
+     "unreadable fit config or history"),
+    ("field checkpoint", "a grid span of four values", lambda tmp: _edit(
+        hostile.SAFETENSORS, FIELD, _meta("model", lambda m: m["encoding"]["span"].__setitem__(1, [-1, 1, -1, 1]))),
+     "span must be 3 finite"),
+    ("field checkpoint", "coarsest 0 nodes", lambda tmp: _edit(
+        hostile.SAFETENSORS, FIELD, _meta("model", lambda m: m["encoding"]["coarsest"].__setitem__(0, 0))),
+     "coarsest must be 3 node counts >= 1"),
+    ("field checkpoint", "a span repeated 10,000 times", lambda tmp: _edit(
+        hostile.SAFETENSORS, FIELD, _meta("model", lambda m: m["encoding"].update(span=m["encoding"]["span"] * 10**4))),
+     "span must be 3 finite"),
+    ("INR-V space", "an inf in the history", lambda tmp: _edit(
+        hostile.SAFETENSORS, SPACE, _meta("extra", lambda e: e["history"][0].__setitem__(0, -math.inf))),
+     "unreadable history"),
+    ("INR-V space", "height 10^18", lambda tmp: _edit(
+        hostile.SAFETENSORS, SPACE, _meta("config", lambda c: c.update(height=10**18))), "height must be a whole number"),
+    ("INR-V space", "clips of 4,096x4,096", lambda tmp: _edit(
+        hostile.SAFETENSORS, SPACE, _meta("config", lambda c: c.update(height=2**12, width=2**12))),
+     "pixels a space's clip may have"),
+    ("Latent-INR .inr", "a tensor of 2^63 values", lambda tmp: _edit(
+        hostile.LATENT, LATENT_FILE, lambda h: h["tensors"][3]["shape"].__setitem__(1, 2**63 - 1)),
+     "tensor 3's size must be a whole number"),
+    ("Latent-INR .inr", "a tensor of 0 values", lambda tmp: _edit(
+        hostile.LATENT, LATENT_FILE, lambda h: h["tensors"][7]["shape"].__setitem__(0, 0)), "corrupt .inr body"),
+    ("Latent-INR .inr", "body_bytes inf", lambda tmp: _edit(hostile.LATENT, LATENT_FILE,
+                                                            lambda h: h.update(body_bytes=math.inf)), "body_bytes"),
+    ("Latent-INR .inr", "a clip 16 times taller than its model", lambda tmp: _edit(
+        hostile.LATENT, LATENT_FILE, lambda h: h["clip"].update(height=16 * h["clip"]["height"])),
+     "the model's 100 of 160x90"),
+    ("Latent-INR .inr", "a body that inflates to 1 GB", _lzma_bomb, "does not inflate to the"),
+    ("clip", "a GIF on a 176x65,424 canvas", _tall_gif, "more than the limit of 268,435,456"),
+]
+
+
+@pytest.mark.parametrize("kind, what, make, says", FOUND, ids=[f"{k}: {w}" for k, w, _, _ in FOUND])
+def test_each_bug_the_fuzzer_found_stays_fixed(kind, what, make, says, kinds, tmp_path):
+    read, files, _ = kinds[kind]
+    path = tmp_path / f"found{files[0].suffix}"
+    outcome = hostile.read_case(read, path, make(tmp_path))
+    assert outcome.result == "refused" and hostile.problem(outcome, path) is None, outcome
+    assert says in outcome.message, outcome.message

@@ -116,8 +116,7 @@ def read(path: Path, fmt: str = FORMAT, version: str = VERSION, kind: str = "inr
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as err:
-        reason = " ".join(str(err).split())
-        raise ValueError(f"{path}: not {article} {kind} (not a readable safetensors file: {reason})") from err
+        raise ValueError(f"{path}: not {article} {kind} (not a readable safetensors file: {reason(err)})") from err
     found = metadata.get("format")
     if found != fmt:
         if found is None or found not in (hints or {}):
@@ -126,6 +125,13 @@ def read(path: Path, fmt: str = FORMAT, version: str = VERSION, kind: str = "inr
     if metadata.get("version") != version:
         raise ValueError(f"{path}: {kind} version {metadata.get('version')!r}, expected {version}")
     return tensors, metadata
+
+
+def reason(error: BaseException, limit: int = 200) -> str:
+    """An exception as a phrase for a one-line message: its first line, whitespace collapsed, cut to
+    `limit` characters (a forged file's values can be megabytes long)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def check_finite(value, where: str) -> None:
@@ -212,8 +218,7 @@ def load_with_optimizer(path: str | Path, device: str = "cpu") -> tuple[Field, l
             raise ValueError(f"the config holds {cfg.clips} clips, the clip list {len(clips)}")
         model = build(lambda: Field(cfg), weights)
     except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ValueError(f"{path}: checkpoint config is invalid or does not match its weights ({reason})") from err
+        raise ValueError(f"{path}: checkpoint config is invalid or does not match its weights ({reason(err)})") from err
     return model.to(device), clips, extra, state
 
 
@@ -226,7 +231,7 @@ def split_optimizer(path: Path, tensors: dict, metadata: dict) -> tuple[dict, di
         groups = json.loads(metadata["optimizer"])
         check_finite(groups, "optimizer")
     except ValueError as err:
-        raise ValueError(f"{path}: checkpoint holds an unreadable optimizer state ({err})") from err
+        raise ValueError(f"{path}: checkpoint holds an unreadable optimizer state ({reason(err)})") from err
     return weights, {"groups": groups,
                      "tensors": {k[len(OPTIMIZER_PREFIX):]: v for k, v in tensors.items() if k.startswith(OPTIMIZER_PREFIX)}}
 
@@ -277,4 +282,4 @@ def restore_optimizer(optimizer: torch.optim.Optimizer, model: nn.Module, state:
     try:
         optimizer.load_state_dict({"state": torch_state, "param_groups": torch_groups})
     except (KeyError, TypeError, ValueError, RuntimeError) as err:
-        raise ValueError(f"the saved optimizer state does not fit ({err})") from err
+        raise ValueError(f"the saved optimizer state does not fit ({reason(err)})") from err

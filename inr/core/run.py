@@ -287,15 +287,16 @@ def load(path: str | Path, device: str | None = None) -> Run:
         steps, seconds = int(extra.get("steps", 0)), float(extra.get("seconds", 0.0))
         history = _records(extra.get("history") or [])
     except (AttributeError, TypeError, ValueError, OverflowError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ValueError(f"{path}: checkpoint holds an unreadable fit config or history ({reason})") from err
+        raise ValueError(f"{path}: checkpoint holds an unreadable fit config or history "
+                         f"({checkpoints.reason(err)})") from err
     optimizer = None
     if optimizer_state is not None and fit_cfg is not None:
         optimizer = make_optimizer(model, fit_cfg)
         try:
             checkpoints.restore_optimizer(optimizer, model, optimizer_state)
         except ValueError as err:
-            raise ValueError(f"{path}: checkpoint holds an optimizer state that does not fit its model ({err})") from err
+            raise ValueError(f"{path}: checkpoint holds an optimizer state that does not fit its model "
+                             f"({checkpoints.reason(err)})") from err
     return Run(model, clips, arch, device, fit_cfg=fit_cfg, make_trainer=trainer(arch), holdout=holdout,
                steps=steps, seconds=seconds, optimizer=optimizer, saved_summary=extra.get("summary"),
                history=history)

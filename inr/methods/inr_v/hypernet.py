@@ -42,6 +42,10 @@ PROBE_CLIPS = 32  # windows whose middle frame the live curve scores: all of a s
 STEP_SEEDS = 1_000_003  # a step's pixel draws are seeded seed * STEP_SEEDS + step: resumable, rank-independent
 
 
+MAX_COUNT = 2**16  # any count or side of a config: far above a trained space, far below a machine's memory
+MAX_CLIP_PIXELS = 2**27  # frames x height x width of the space's clips (36x48x16 by default)
+
+
 @dataclass(frozen=True)
 class HyperConfig:
     clips: int = 1  # latent codes learned with the meta-network (the training set)
@@ -63,8 +67,11 @@ class HyperConfig:
         for name in ("clips", "frames", "height", "width", "latent_dim", "features", "inr_width", "inr_depth",
                      "hyper_width"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+                raise ValueError(f"{name} must be a whole number in 1..{MAX_COUNT:,}, got {str(value)[:40]}")
+        if self.frames * self.height * self.width > MAX_CLIP_PIXELS:
+            raise ValueError(f"a clip of {self.frames} frames of {self.width}x{self.height} is more than the "
+                             f"{MAX_CLIP_PIXELS:,} pixels a space's clip may have")
         for name in ("sigma_space", "sigma_time"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
@@ -507,8 +514,8 @@ def load(path: str | Path, device: str = "cpu") -> tuple[HyperINR, list[ClipInfo
         extra = checkpoints.extra_of(metadata)
         model = checkpoints.build(lambda: HyperINR(cfg), tensors)
     except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ValueError(f"{path}: latent-space checkpoint config does not match its weights ({reason})") from err
+        raise ValueError(f"{path}: latent-space checkpoint config does not match its weights "
+                         f"({checkpoints.reason(err)})") from err
     if len(clips) != cfg.clips:
         raise ValueError(f"{path}: latent-space checkpoint lists {len(clips)} clips but holds {cfg.clips} codes")
     return model.to(device), clips, extra, state

@@ -266,7 +266,7 @@ def load(path: str | Path, device: str = "cpu") -> Space:
         steps, seconds = int(extra.get("steps", 0)), float(extra.get("seconds", 0.0))
     except (AttributeError, TypeError, ValueError, OverflowError) as err:
         raise ValueError(f"{path}: latent-space checkpoint holds an unreadable history or training config "
-                         f"({str(err).splitlines()[0] if str(err) else type(err).__name__})") from err
+                         f"({checkpoints.reason(err)})") from err
     return Space(model, clips, train_cfg=train_cfg, saved_optimizer=state, history=history,
                  steps=steps, seconds=seconds, saved_summary=extra.get("summary"))
 

@@ -154,9 +154,9 @@ def _header(payload: bytes, source: str) -> tuple[dict, bytes]:
                          f"{len(payload) - fixed} are there)")
     try:
         header = json.loads(payload[fixed:fixed + length].decode())
-        expected, crc = int(header["body_bytes"]), int(header["crc32"])
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-        raise ValueError(f"{source}: corrupt .inr header ({err})") from err
+        expected, crc = _whole(header["body_bytes"], 0, 2**62, "body_bytes"), header["crc32"]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError) as err:
+        raise ValueError(f"{source}: corrupt .inr header ({checkpoints.reason(err)})") from err
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError(f"{source}: not an .inr file of this program (format {header.get('format')!r})")
     body = payload[fixed + length:]
@@ -180,7 +180,7 @@ def _decompress(body: bytes, compression: str, size: int, source: str) -> bytes:
         else:
             raw = body
     except (zlib.error, lzma.LZMAError) as err:
-        raise ValueError(f"{source}: corrupt .inr body ({err})") from err
+        raise ValueError(f"{source}: corrupt .inr body ({checkpoints.reason(err)})") from err
     if len(raw) != size:
         raise ValueError(f"{source}: corrupt .inr body (it does not inflate to the {size:,} bytes its header gives)")
     return raw
@@ -251,7 +251,7 @@ def decode(payload: bytes, source: str = "<bytes>") -> tuple[FrameLatents, ClipI
             raise ValueError(f"{cfg.frames:,} frames of {cfg.width:,}x{cfg.height:,} are more than the "
                              f"{MAX_PIXELS:,} pixels a file may decode to")
     except (KeyError, TypeError, ValueError) as err:
-        raise ValueError(f"{source}: corrupt .inr header ({str(err).splitlines()[0][:200]})") from err
+        raise ValueError(f"{source}: corrupt .inr header ({checkpoints.reason(err)})") from err
     raw = memoryview(_decompress(body, compression, raw_bytes, source))
     state, offset = {}, 0
     for name, shape in table:
@@ -263,7 +263,7 @@ def decode(payload: bytes, source: str = "<bytes>") -> tuple[FrameLatents, ClipI
         model = checkpoints.build(lambda: FrameLatents(cfg), state)
     except (RuntimeError, TypeError, ValueError, OverflowError) as err:
         raise ValueError(f"{source}: .inr tensors do not match its model config "
-                         f"({str(err).splitlines()[0][:200]})") from err
+                         f"({checkpoints.reason(err)})") from err
     return model.eval(), clip, header
 
 
