@@ -177,11 +177,6 @@ def _header(payload: bytes, name: str) -> tuple[dict, bytes]:
     return header, body
 
 
-def config_of(header: dict) -> CodecConfig:
-    """The model config a header describes, every field checked (``header.config``)."""
-    return checks.config(header)
-
-
 def decode(payload: bytes, name: str = "file", limit: int = DECODE_LIMIT) -> Decoded:
     """Rebuild the model a file holds; ValueError (one line naming the file) for anything not ours,
     damaged, lying about its body, or needing more than `limit` bytes to decode."""
@@ -227,8 +222,8 @@ def _decode(cfg: CodecConfig, steps: dict[str, int], scales: dict[str, float], f
         coarse = grids[level + 1] if level + 1 < len(grids) else None
         grid = grids[level]
         for t in range(len(grid)):
-            means, scales_ = entropy.coding_params(arm_weights, grid, coarse, [t], level, cfg.context)
-            values = coder.decode(_laplace(LATENT_MAX), means, scales_)
+            means, spreads = entropy.coding_params(arm_weights, grid, coarse, [t], level, cfg.context)
+            values = coder.decode(_laplace(LATENT_MAX), means, spreads)
             grid[t] = torch.from_numpy(values.astype(np.int64)).view(grid.shape[1:])
             left -= len(values)
             if left and coder.maybe_exhausted() and left * cheapest > SPENT_BITS:
