@@ -20,6 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results" / "fuzz.json"
+sys.path.insert(0, str(ROOT / "tests"))
+
+import hostile  # noqa: E402 - the caps every case runs under
 
 
 def main() -> None:
@@ -37,7 +40,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
         found = json.loads(report.read_text())
     result = {"cases_per_reader": args.cases, "seed": args.seed, "seconds": round(seconds, 1),
-              "passed": done.returncode == 0, "caps": {"seconds": 5.0, "address_space_bytes": 2**30},
+              "passed": done.returncode == 0, "caps": {"seconds": hostile.SECONDS, "address_space_bytes": hostile.MEMORY},
               "readers": found["counts"], "problems": found["problems"]}
     OUT.write_text(json.dumps(result, indent=1) + "\n")
     for reader, counts in found["counts"].items():

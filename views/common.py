@@ -39,6 +39,12 @@ FIT_QUEUE = {"concurrency_limit": FIT_CONCURRENCY, "concurrency_id": "fit"}
 # Gradio's own rule (object-fit: scale-down) never enlarges; components with this class set no
 # height, so the picture's width decides it. app.py passes CSS to launch().
 PIXELATED = ["pixelated"]
+# Frames shown with a caption are enlarged (pixel repeat) to at least this width first: the
+# caption's text is ~6 px a letter, more than a 160-px frame holds.
+PICTURE_WIDTH = 480
+# The classical codec a neural one's file is shown beside: the one every reader knows, in 4:4:4 as
+# RGB PSNR scores.
+PICTURE_CODEC = "x264"
 # Markdown tables of figures: Gradio breaks table words anywhere, which splits numbers mid-digit.
 FIGURES = ["figures"]
 CSS = """
@@ -127,6 +133,12 @@ def sigma_value(text) -> float | None:
     if not (np.isfinite(value) and value > 0):
         raise ValueError(f"sigma must be a number > 0 or 'none', got {text!r}")
     return value
+
+
+def captioned(frame: np.ndarray, text: str, width: int) -> np.ndarray:
+    """A uint8 frame enlarged by a whole factor to at least PICTURE_WIDTH (for a clip `width` px wide,
+    so every frame of it gets the same factor), over a strip with `text`."""
+    return api.caption(api.enlarge(frame, max(1, -(-PICTURE_WIDTH // width))), text)
 
 
 def db(value) -> str:

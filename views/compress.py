@@ -19,7 +19,8 @@ import gradio as gr
 
 from inr import api
 from views import compress_latent, compress_open
-from views.common import ASSETS, CHECKPOINTS, FIGURES, FIT_QUEUE, PIXELATED, Session, chosen_clip, ensure, friendly
+from views.common import (ASSETS, CHECKPOINTS, FIGURES, FIT_QUEUE, PICTURE_CODEC, PIXELATED, Session, captioned,
+                          chosen_clip, ensure, friendly)
 
 SHIPPED = CHECKPOINTS / "codec_jelly_small.inr"
 SHIPPED_SUMMARY = SHIPPED.with_suffix(".json")
@@ -27,10 +28,7 @@ SHIPPED_CLIP = "jelly_small.mp4"
 CLIPS = compress_latent.CLIPS  # moving clips: a codec of one frame is an image codec
 NAMES = api.CODEC_LABELS
 OURS = "neural codec"
-PICTURE = "x264"  # the codec whose frames stand beside ours: the one every reader knows, in 4:4:4 as RGB PSNR scores
-# Frames are enlarged (pixel repeat) to at least this width before their caption is added: the
-# caption's text is ~6 px a letter, more than a 160-px frame holds.
-PICTURE_WIDTH = 480
+PICTURE = PICTURE_CODEC
 UI_SECONDS = 1.0  # at most one live update a second while encoding
 
 
@@ -141,14 +139,9 @@ def pictures(result: dict, index: int):
     """Frame `index` of ours and of x264 at the same size, each captioned; and a line of their PSNRs."""
     ours, theirs, truth = result["ours"], result["theirs"], result["truth"]
     index = int(min(max(index, 0), len(ours) - 1))
-    scale = max(1, -(-PICTURE_WIDTH // ours.shape[2]))
-    summary, row = result["summary"], result["row"]
-
-    def panel(frame, text):
-        return api.caption(api.enlarge(frame, scale), text)
-
-    left = panel(ours[index], f"{OURS} · {summary['bytes']:,} bytes · {summary['psnr']:.2f} dB")
-    right = panel(theirs[index], f"{NAMES[PICTURE]} CRF {row['crf']} · {row['bytes']:,} bytes · {row['psnr']:.2f} dB")
+    summary, row, width = result["summary"], result["row"], ours.shape[2]
+    left = captioned(ours[index], f"{OURS} · {summary['bytes']:,} bytes · {summary['psnr']:.2f} dB", width)
+    right = captioned(theirs[index], f"{NAMES[PICTURE]} CRF {row['crf']} · {row['bytes']:,} bytes · {row['psnr']:.2f} dB", width)
     note = (f"Frame {index} of {len(ours)}, against the original: {OURS} "
             f"{api.uint8_psnr(ours[index], truth[index]):.2f} dB, {NAMES[PICTURE]} "
             f"{api.uint8_psnr(theirs[index], truth[index]):.2f} dB. The captions give each file's size and its PSNR "

@@ -134,6 +134,13 @@ def reason(error: BaseException, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def whole(value, low: int, high: int, what: str) -> int:
+    """`value` if it is a whole number (a JSON integer, not a boolean) in low..high, else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{what} must be a whole number in {low:,}..{high:,}, got {str(value)[:40]}")
+    return value
+
+
 def check_finite(value, where: str) -> None:
     """ValueError naming the first NaN or infinite number in a JSON value (Python's json reads them)."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -169,9 +176,7 @@ def clip_info(data: dict) -> ClipInfo:
     """A ClipInfo from a file's JSON, every field checked (whole sides in range, a finite fps > 0)."""
     info = ClipInfo(**data)
     for name in ("frames", "height", "width"):
-        value = getattr(info, name)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CLIP_SIDE:
-            raise ValueError(f"clip {name} must be a whole number in 1..{MAX_CLIP_SIDE}, got {value!r}")
+        whole(getattr(info, name), 1, MAX_CLIP_SIDE, f"clip {name}")
     if isinstance(info.fps, bool) or not isinstance(info.fps, (int, float)) or not (
             math.isfinite(info.fps) and info.fps > 0):
         raise ValueError(f"clip fps must be a finite number > 0, got {info.fps!r}")

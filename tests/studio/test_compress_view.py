@@ -13,7 +13,7 @@ from inr import api
 from views import compress as codec_view
 from views import compress_latent as view
 from views import compress_open
-from views.common import Session
+from views.common import PICTURE_WIDTH, Session
 
 CODEC_TRACES = ["x264 4:4:4", "x264 4:2:0", "x265 4:4:4", "AV1 (SVT) 4:2:0", "GIF"]
 
@@ -21,7 +21,7 @@ CODEC_TRACES = ["x264 4:4:4", "x264 4:2:0", "x265 4:4:4", "AV1 (SVT) 4:2:0", "GI
 def _captioned(picture, frame_width: int) -> bool:
     """A frame enlarged to the caption's width, over a black strip with white text."""
     strip = picture[-14:]
-    return (picture.shape[1] >= codec_view.PICTURE_WIDTH and picture.shape[1] % frame_width == 0
+    return (picture.shape[1] >= PICTURE_WIDTH and picture.shape[1] % frame_width == 0
             and strip.max() > 200 and np.median(strip) == 0)
 
 
@@ -156,7 +156,7 @@ def test_open_reads_either_kind_of_inr_and_refuses_a_forged_one_in_a_sentence(tm
     summary = json.loads(codec_view.SHIPPED_SUMMARY.read_text())
     assert f"a neural-codec .inr file, **{summary['bytes']:,} bytes** ({summary['bpp']:.3f} bits per pixel)" in status
     assert f"PSNR **{summary['psnr']:.2f} dB**" in status and slider.maximum == 99  # the encoder's own figure
-    assert ours.shape[1] >= compress_open.PICTURE_WIDTH and theirs.shape == ours.shape and "PSNR" in note
+    assert ours.shape[1] >= PICTURE_WIDTH and theirs.shape == ours.shape and "PSNR" in note
     assert iio.imread(files[0], index=None).shape[:3] == (100, 90, 160)
     left, right, line = compress_open.on_frame(session, 7)
     assert "Frame 7 of 100" in line and right is not None

@@ -33,6 +33,7 @@ import constriction
 import numpy as np
 import torch
 
+from inr.core.checkpoints import reason
 from inr.methods.codec import entropy, header as checks
 from inr.methods.codec.header import DECODE_LIMIT, WEIGHT_MAX, HeaderError
 from inr.methods.codec.model import LATENT_MAX, CodecConfig, CodecModel
@@ -166,7 +167,7 @@ def _header(payload: bytes, name: str) -> tuple[dict, bytes]:
             raise ValueError(f"it inflates to more than {checks.MAX_HEADER_TEXT:,} bytes")
         header = json.loads(text)
     except (zlib.error, UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise ValueError(f"{name}: damaged header ({' '.join(str(error).split())[:120]})") from None
+        raise ValueError(f"{name}: damaged header ({reason(error)})") from None
     body = payload[start + length:]
     words = header.get("words") if isinstance(header, dict) else None
     if isinstance(words, bool) or not isinstance(words, int) or len(body) != 4 * words:
@@ -194,9 +195,8 @@ def decode(payload: bytes, name: str = "file", limit: int = DECODE_LIMIT) -> Dec
         try:
             return _decode(cfg, steps, scales, fps, body)
         except (AssertionError, ValueError, RuntimeError) as error:  # constriction says "invalid" by assertion
-            reason = " ".join(str(error).split())[:160] or type(error).__name__
             raise ValueError(f"{name}: damaged body: it does not decode under the model its header gives "
-                             f"({reason})") from None
+                             f"({reason(error)})") from None
 
 
 def _decode(cfg: CodecConfig, steps: dict[str, int], scales: dict[str, float], fps: float, body: bytes) -> Decoded:

@@ -25,7 +25,7 @@ from inr.methods.codec import entropy
 from inr.methods.codec.model import LATENT_MAX, CodecConfig, Synthesis
 
 WEIGHT_MAX = 2**15 - 1  # network integers live in [-WEIGHT_MAX, WEIGHT_MAX]
-MAX_HEADER_TEXT = 2**24  # bytes of JSON a header may inflate to (the encoder writes ~1 KB; 16 MiB parse in < 1 s)
+MAX_HEADER_TEXT = 2**24  # bytes of JSON a header may inflate to (the encoder writes ~1 KB; 16 MiB parse in ~1 s)
 MAX_SIDE = 2**16  # frames, height or width of the clip
 MAX_LEVELS = 8  # latent grids (the encoder writes 5, or 6 from FULL_GRID_BPP)
 MAX_FACTOR = 2**16  # a grid's down-sampling factor along one axis

@@ -154,7 +154,7 @@ def _header(payload: bytes, source: str) -> tuple[dict, bytes]:
                          f"{len(payload) - fixed} are there)")
     try:
         header = json.loads(payload[fixed:fixed + length].decode())
-        expected, crc = _whole(header["body_bytes"], 0, 2**62, "body_bytes"), header["crc32"]
+        expected, crc = checkpoints.whole(header["body_bytes"], 0, 2**62, "body_bytes"), header["crc32"]
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError) as err:
         raise ValueError(f"{source}: corrupt .inr header ({checkpoints.reason(err)})") from err
     if not isinstance(header, dict) or header.get("format") != FORMAT:
@@ -186,12 +186,6 @@ def _decompress(body: bytes, compression: str, size: int, source: str) -> bytes:
     return raw
 
 
-def _whole(value, low: int, high: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{what} must be a whole number in {low}..{high:,}, got {str(value)[:40]}")
-    return value
-
-
 def _table(tensors) -> list[tuple[str, list[int]]]:
     """(name, shape) of each tensor of a header's table, every size a whole number in range."""
     if not isinstance(tensors, list) or not 1 <= len(tensors) <= MAX_TENSORS:
@@ -201,7 +195,7 @@ def _table(tensors) -> list[tuple[str, list[int]]]:
         shape = entry["shape"]
         if not isinstance(entry["name"], str) or not isinstance(shape, list) or len(shape) > MAX_DIMS:
             raise ValueError(f"tensor {i} must have a name and a shape of at most {MAX_DIMS} sizes")
-        shape = [_whole(v, 0, MAX_RAW, f"tensor {i}'s size") for v in shape]
+        shape = [checkpoints.whole(v, 0, MAX_RAW, f"tensor {i}'s size") for v in shape]
         if math.prod(max(v, 1) for v in shape) > MAX_RAW:
             raise ValueError(f"tensor {i} of shape {shape} is larger than {MAX_RAW:,} values")
         table.append((entry["name"], shape))
@@ -240,7 +234,7 @@ def decode(payload: bytes, source: str = "<bytes>") -> tuple[FrameLatents, ClipI
         if not isinstance(per_channel, bool) or not isinstance(compression, str):
             raise ValueError("per_channel must be true or false and compression a name")
         check_settings(bits, compression)
-        raw_bytes = _whole(header["raw_bytes"], 0, MAX_RAW, "raw_bytes")
+        raw_bytes = checkpoints.whole(header["raw_bytes"], 0, MAX_RAW, "raw_bytes")
         table = _table(header["tensors"])
         clip = checkpoints.clip_info(header["clip"])
         cfg = config_from_dict(header["model"])
