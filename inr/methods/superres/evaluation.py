@@ -5,8 +5,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from inr.core import rife
 from inr.core.io import Clip
-from inr.core.presets import DEFAULT_ARCH
+from inr.core.presets import BASE_ARCH
 from inr.core.images import to_uint8
 from inr.core.render import render_uint8
 from inr.core.run import Run, fit, prepare
@@ -22,7 +23,7 @@ class SuperResolution:
     classical: np.ndarray
     target: np.ndarray
     low: np.ndarray
-    rebuilds: dict[str, np.ndarray]  # every classical rebuild by name (``classical`` is the best of them)
+    rebuilds: dict[str, np.ndarray]  # every classical rebuild by name (``classical`` is the best of them), and RIFE
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Study:
 def best_arch(space: float, time: int) -> str:
     """The field to fit for these factors: the motion field moves content into new frames (it beat
     blending and minterpolate on every shared clip); in space it is the grid it holds at key frames."""
-    return "motion" if time > 1 else DEFAULT_ARCH
+    return "motion" if time > 1 else BASE_ARCH
 
 
 def prepare_study(clip: Clip, space: float = 1.0, time: int = 1, arch: str | None = None,
@@ -77,7 +78,21 @@ def _classical_half(degraded: protocol.Degraded) -> tuple[dict, dict[str, np.nda
         row["classical_all_new_frames"] = {name: v["psnr_new_frames"] for name, v in theirs.items()}
         row["blend_psnr_new_frames"] = theirs[plain]["psnr_new_frames"]
         row["mci_psnr_new_frames"] = theirs[strong]["psnr_new_frames"]
+    learned = learned_rebuild(degraded)
+    if learned is not None:
+        rebuilds["RIFE"] = learned
+        row["rife_psnr_new_frames"] = protocol.score(torch.from_numpy(learned).float() / 255, degraded.target,
+                                                     time, structure=False)["psnr_new_frames"]
     return row, rebuilds
+
+
+def learned_rebuild(degraded: protocol.Degraded) -> np.ndarray | None:
+    """RIFE's uint8 frames (T, H, W, 3) for a time-only scale by a power of 2, where RIFE is installed
+    (core/rife.py); None otherwise. Kept apart from the classical rebuilds: it is a learned model."""
+    time = degraded.time
+    if not rife.available() or time < 2 or time & (time - 1) or degraded.low.shape[1:3] != degraded.target.shape[1:3]:
+        return None
+    return to_uint8(rife.interpolate(torch.from_numpy(degraded.low).float() / 255, time))
 
 
 def classical_scores(clip: Clip, space: float = 1.0, time: int = 1) -> dict:
