@@ -1,9 +1,8 @@
 """The motion field's design choices, each measured against its alternatives (bench/motion.py measures the field).
 
-    python -m bench.motion_ablations [--clip ../shared/clips/jelly.mp4 ...] [--prior-steps 600]
-        [--out bench/results/motion_ablations.json]
+    python -m bench.motion_ablations [--clip ../shared/clips/jelly.mp4 ...] [--out bench/results/motion_ablations.json]
 
-Part 1, no fitting (seconds a clip): the kept frames themselves (every n-th of 100 frames at
+No fitting (seconds a clip): the kept frames themselves (every n-th of 100 frames at
 longest side 160) are moved along DIS flow the way the motion field moves its content, and the
 new frames are scored against the original, for each variant of one choice at a time:
 
@@ -12,17 +11,14 @@ new frames are scored against the original, for each variant of one choice at a 
 - blend weights by nearness in time (ours) or also by forward-backward consistency, Gaussian in the
   consistency error with σ = 0.5, 1 or 2 px (the usual occlusion mask of flow-based interpolation).
 
-Part 2 (``--prior-steps`` > 0; 10-20 s a fit): the motion field's temporal consistency
-(inr/methods/motion/prior.py, ``--temporal W``) for held-out pixels. The motion field is fitted on
-the ``every2`` split without it and with weight 0.3 (held-out PSNR beside bicubic), and to the
-clip downscaled 2x (PSNR of the 2x render beside Lanczos).
+Designs fitted for held-out pixels (each key tied to the next, neighbours' pixels moved along the
+flow, ...) are measured by bench/multiframe.py.
 """
 
 import argparse
 import json
 import platform
 import sys
-import time
 from pathlib import Path
 
 import cv2
@@ -36,7 +32,6 @@ from inr import api  # noqa: E402
 from inr.core.coords import pixel_centres  # noqa: E402
 from inr.methods.motion.flow import disagreement, dis_flow, origin, sample, to_normalised  # noqa: E402
 
-PRIOR_WEIGHT = 0.3
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 
 
@@ -94,39 +89,17 @@ def no_fit_rows(clip: api.Clip, factor: int) -> list[dict]:
     return rows
 
 
-def prior_rows(clip: api.Clip, steps: int) -> list[dict]:
-    rows = []
-    for weight in (0.0, PRIOR_WEIGHT):
-        run = api.prepare([clip], arch="motion", holdout="every2", device="cpu", steps=steps, seconds=None,
-                          temporal=weight)
-        start = time.perf_counter()
-        for _ in api.fit(run):
-            pass
-        s, seconds = api.summary(run), round(time.perf_counter() - start, 1)
-        space = api.superres.evaluate(clip, 2.0, 1, arch="motion", device="cpu", steps=steps, seconds=None,
-                                      temporal=weight).row
-        rows.append({"clip": clip.name, "prior": weight, "steps": steps, "seconds": seconds,
-                     "heldout_psnr": s["heldout_psnr"], "train_psnr": s["train_psnr"],
-                     "bicubic_psnr": s["bicubic_psnr"], "space2x_psnr": space["inr_psnr"],
-                     "space2x_lanczos_psnr": space["lanczos_psnr"]})
-        print(json.dumps(rows[-1]), flush=True)
-    return rows
-
-
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--clip", action="append", help="clip (repeatable; default: every shared clip)")
-    p.add_argument("--prior-steps", type=int, default=600, help="steps of each prior fit (0: skip part 2)")
     p.add_argument("--out", default="bench/results/motion_ablations.json")
     args = p.parse_args(argv)
     torch.set_num_threads(min(torch.get_num_threads(), 2))
-    rows, priors = [], []
+    rows = []
     for path in args.clip or CLIPS:
         clip = api.load_clips([path], max_frames=100, max_size=160, device="cpu")[0]
         for factor in (2, 4):
             rows += no_fit_rows(clip, factor)
-        if args.prior_steps:
-            priors += prior_rows(clip, args.prior_steps)
     variants = list(dict.fromkeys(r["variant"] for r in rows))
     cases = list(dict.fromkeys((r["clip"], r["time"]) for r in rows))
     by = {(r["clip"], r["time"], r["variant"]): r["psnr_new_frames"] for r in rows}
@@ -134,14 +107,10 @@ def main(argv=None) -> None:
     print("|---" * (len(cases) + 1) + "|")
     for v in variants:
         print(f"| {v} | " + " | ".join(f"{by[(c, t, v)]:.2f}" for c, t in cases) + " |")
-    for r in priors:
-        print(f"prior {r['prior']:g} on {r['clip']}: held-out {r['heldout_psnr']:.2f} dB (bicubic "
-              f"{r['bicubic_psnr']:.2f}), training {r['train_psnr']:.2f} dB, {r['seconds']} s for {r['steps']} steps; "
-              f"2x space {r['space2x_psnr']:.2f} dB (Lanczos {r['space2x_lanczos_psnr']:.2f})")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"device": "CPU", "host": platform.node(), "threads": torch.get_num_threads(),
-                               "no_fit": rows, "prior": priors}, indent=1))
+                               "no_fit": rows}, indent=1))
     print(f"wrote {out}")
 
 

@@ -91,7 +91,8 @@ def estimate(run, trial_steps: int = 3) -> dict:
     state = {k: v.clone() for k, v in run.model.state_dict().items()}
     # The fit's own step at its first rates, unscored: a record here only syncs and reads the clock.
     unscored = Scores(math.nan)
-    trainer = replace(field_trainer(run.model, run.data, run.fit_cfg), score=lambda final, preview: unscored)
+    make = run.make_trainer or field_trainer  # the arch's own step (the motion field's reads its neighbours too)
+    trainer = replace(make(run.model, run.data, run.fit_cfg), score=lambda final, preview: unscored)
     trial = loop_config(run.fit_cfg, steps=trial_steps + 1, seconds=None, final_ratio=1.0, log_seconds=math.inf,
                         preview_seconds=None, final=False)
     records = list(train(trainer, make_optimizer(run.model, run.fit_cfg), trial))

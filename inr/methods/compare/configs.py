@@ -61,7 +61,8 @@ SETTINGS: dict[str, dict[str, Setting]] = {
                 **_MLP},
     "relu": dict(_MLP),
     "siren": {"omega0": Setting(_positive(float), 30.0, 0, math.inf, "first layer's frequency"), **_MLP},
-    "motion": dict(_GRID),
+    # The motion field's levels are the grid's, plus one on every pixel where pixels are held out.
+    "motion": {k: v for k, v in _GRID.items() if k != "levels"},
     CODEC: {"bpp": Setting(_positive(float), 0.2, 0, 24.0, "target size in bits per pixel")},
 }
 # The setting equal size chooses for each architecture (bytes grow with it).

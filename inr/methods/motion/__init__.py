@@ -7,9 +7,12 @@ encodings, so ``prepare(clips, arch="motion")``, checkpoints and renders work li
 from inr.core.encodings import register as _register_encoding
 from inr.methods.motion import arch
 from inr.methods.motion.field import MotionConfig, MotionGrid
+from inr.methods.motion.gain import describe as describe_split
+from inr.methods.motion.gain import heldout_split
 from inr.methods.motion.view import PANEL_TITLES, gaps, is_motion, learned, panel
 
 _register_encoding(MotionConfig(), MotionGrid)
 arch.register()
 
-__all__ = ["PANEL_TITLES", "MotionConfig", "MotionGrid", "gaps", "is_motion", "learned", "panel"]
+__all__ = ["PANEL_TITLES", "MotionConfig", "MotionGrid", "describe_split", "gaps", "heldout_split", "is_motion",
+           "learned", "panel"]

@@ -12,21 +12,31 @@ from inr.core import presets
 from inr.core.field import ModelConfig
 from inr.methods.motion.field import MotionConfig, flow_grid_size
 from inr.methods.motion.flow import MIN_SIDE, gap_flows
-from inr.methods.motion.prior import motion_trainer
+from inr.methods.motion.trainer import motion_trainer
 
 NAME = "motion"
 
 
 def model_config(shapes: list[tuple[int, int, int]], holdout: str) -> ModelConfig:
-    """The grid arch's content model for this clip, plus a flow grid a quarter of its size a side."""
+    """The grid arch's content model for this clip, with its finest nodes on every pixel, plus a flow
+    grid a quarter of its size a side.
+
+    Where the grid trains on a lattice sparser than the pixels (``every2``), its nodes sit on that
+    lattice; the motion field adds one level on every pixel, which the neighbours' pixels moved
+    along the flow fill (neighbours.py), so the levels below stay where the grid has them.
+    """
     if len(shapes) != 1:
         raise ValueError("the motion field fits one clip at a time (its flows belong to that clip): "
                          "blend several clips with another arch")
     grid = presets.model_config("grid", shapes, holdout)
     content = dataclasses.asdict(grid.encoding)
     content.pop("kind")
-    height, width = flow_grid_size(*shapes[0][1:])
-    return ModelConfig(MotionConfig(**content, flow_height=height, flow_width=width), grid.network)
+    frames, height, width = shapes[0]
+    if tuple(content["finest"]) != (frames, height, width):
+        content.update(finest=(frames, height, width), levels=content["levels"] + 1,
+                       span=((-1.0, 1.0), presets.training_span(height, 1), presets.training_span(width, 1)))
+    flow_height, flow_width = flow_grid_size(height, width)
+    return ModelConfig(MotionConfig(**content, flow_height=flow_height, flow_width=flow_width), grid.network)
 
 
 def visible_frames(frames: np.ndarray, mask: torch.Tensor) -> np.ndarray:
@@ -75,6 +85,20 @@ def initialise(model: nn.Module, frames: list[np.ndarray], masks: list[torch.Ten
 FINAL_LR_RATIO = 0.02
 
 
+# Weight of the neighbours' pixels against each frame's own (FitConfig.temporal, neighbours.py), and
+# of the curvature prior that keeps the nodes between pixels smooth where no neighbour lands: without
+# it, held-out pixels fell under bicubic the longer jelly and carphone trained (the finest nodes
+# memorise misplaced samples); see bench/multiframe.py and docs/motion.md.
+NEIGHBOURS = 0.5
+CURVATURE = 0.01
+
+
+WHY = ("each frame is also fitted to its neighbours' pixels moved along the optical flow, so a point that moves "
+       "is seen at more positions than one frame shows; it rebuilt held-out pixels best across the shared clips "
+       "(bench/multiframe.py)")
+
+
 def register() -> None:
-    fit = {kind: {**presets.FIT[("grid", kind)], "final_lr_ratio": FINAL_LR_RATIO} for kind in ("cpu", "cuda")}
-    presets.register(NAME, presets.Arch(model_config, fit, initialise, motion_trainer))
+    fit = {kind: {**presets.FIT[("grid", kind)], "final_lr_ratio": FINAL_LR_RATIO, "temporal": NEIGHBOURS,
+                  "curvature": CURVATURE} for kind in ("cpu", "cuda")}
+    presets.register(NAME, presets.Arch(model_config, fit, initialise, motion_trainer, default_reason=WHY))

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-MIN_SIDE = 8  # DIS needs a patch (8 px) inside the frame; smaller frames get no flow
+MIN_SIDE = 12  # DIS refuses frames under 12 px on both sides (its patches are 8 px): smaller ones get no flow
 # A gap whose frames differ this much (mean absolute difference in [0, 1]) even after warping is
 # not motion but a cut or a flash: it is blended, not moved.
 CUT_RESIDUAL = 0.12

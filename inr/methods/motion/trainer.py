@@ -1,12 +1,9 @@
-"""The motion field's temporal consistency: a point keeps its colour where the flow carries it.
+"""How the motion field fits: the grid's step on each frame's own training pixels, plus its neighbours'.
 
-For a random gap k that has motion, the field at every pixel of key frame k (held-out pixels
-included) is asked to equal key frame k+1 where the forward flow moves that pixel, weighted by how
-well the forward and backward flows agree there (a Gaussian of their disagreement, σ = half a
-pixel: occluded and mistracked pixels drop out) and only inside the frame. A point seen at another
-sub-pixel position in the next frame thus tells the field about pixels it never trained on.
-``--temporal W`` sets its weight for the motion arch (the straight-in-time prior of priors.py is
-what other fields get); bench/motion_ablations.py measures it.
+``FitConfig.temporal`` weighs the neighbours' pixels moved along the flow (neighbours.py) against
+the frames' own; the motion arch's fit settings set it (arch.py) and ``--temporal W`` changes it
+(0: every frame on its own, as the grid). ``FitConfig.curvature`` adds the engine's smoothness prior
+(priors.py). Both apply where pixels are held out; a fit on every pixel is the grid's.
 """
 
 import dataclasses
@@ -15,13 +12,13 @@ import numpy as np
 import torch
 
 from inr.core import loop
-from inr.core.coords import frame_times, pixel_centres
 from inr.core.field import Field
 from inr.core.fit import FitConfig, field_trainer
 from inr.core.pixels import PixelSet
-from inr.methods.motion.flow import disagreement, sample
+from inr.methods.motion import neighbours
 
-AGREEMENT_PIXELS = 0.5  # σ of the forward-backward weight, in pixels
+# Key/neighbour pairs a step: each renders a key frame on the pixel lattice, the step's main cost.
+PAIRS = 3
 
 
 def moving_gaps(model: Field) -> list[int]:
@@ -30,25 +27,16 @@ def moving_gaps(model: Field) -> list[int]:
     return torch.nonzero(flows.flatten(1).abs().amax(1) > 0).view(-1).tolist()
 
 
-def consistency(model: Field, gap: int, height: int, width: int) -> torch.Tensor:
-    """The weighted squared difference between key frame `gap` and key frame gap+1 moved back along the flow."""
-    grid = model.encoding
-    device = grid.flows.device
-    y, x = pixel_centres(height, device), pixel_centres(width, device)
-    points = torch.stack(torch.meshgrid(x, y, indexing="xy"), -1)  # (H, W, 2) as (x, y)
-    moved, miss = disagreement(grid.flows[gap, 0], grid.flows[gap, 1], points, (height, width))
-    trust = torch.exp(-(miss / AGREEMENT_PIXELS) ** 2) * (moved.abs() <= 1).all(-1)
-    both = model.lattice(frame_times(grid.keys, device)[[gap, gap + 1]], y, x, model.latents[0])  # (2, H, W, 3)
-    later = sample(both[1].permute(2, 0, 1), moved)
-    return (trust[..., None] * (both[0] - later) ** 2).mean()
-
-
 def motion_trainer(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | None = None) -> loop.Trainer:
-    """The field's own step and scoring, plus ``cfg.temporal`` times the consistency of one random moving gap."""
-    base = field_trainer(model, data, dataclasses.replace(cfg, temporal=0.0), clips)
-    gaps = moving_gaps(model) if cfg.temporal else []
-    _, height, width = (int(v) for v in data.masks[0].shape)
-    draw = torch.Generator().manual_seed(cfg.seed)
+    """The field's own step and scoring, plus ``cfg.temporal`` times the neighbours' pixels of PAIRS random keys."""
+    frames, lattice = data.clip_frames(0), data.lattices[0]
+    # The neighbours fill pixels a frame does not show; fitted on every pixel (holdout none, as for
+    # new frames between them), each frame shows them all and the neighbours and the curvature that
+    # keeps their fill smooth have nothing to add but cost.
+    shared = not _every_pixel(lattice, frames.shape[1:3])
+    base = field_trainer(model, data, dataclasses.replace(cfg, temporal=0.0, curvature=cfg.curvature * shared), clips)
+    gaps = moving_gaps(model) if cfg.temporal and shared else []
+    draw = torch.Generator().manual_seed(cfg.seed + 1)
     grid = model.encoding
 
     def step(progress: float) -> torch.Tensor:
@@ -56,10 +44,15 @@ def motion_trainer(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.
         try:
             loss = base.step(progress)
             if gaps:
-                gap = gaps[int(torch.randint(len(gaps), (1,), generator=draw))]
-                loss = loss + cfg.temporal * consistency(model, gap, height, width)
+                keys, others = neighbours.pairs(PAIRS, gaps, draw)
+                loss = loss + cfg.temporal * neighbours.loss(model, frames, lattice, keys, others)
             return loss
         finally:
             grid.at_keys = False
 
     return loop.Trainer(step, base.score)
+
+
+def _every_pixel(lattice, size: tuple[int, int]) -> bool:
+    """Whether a clip's training lattice is every pixel of its (H, W) frames."""
+    return lattice.mask is None and (len(lattice.rows), len(lattice.cols)) == tuple(int(v) for v in size)
