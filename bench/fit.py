@@ -9,6 +9,10 @@ budget; we report PSNR on training and held-out pixels at fixed times (medians o
 time to reach fixed training PSNR levels, and the classical bilinear/bicubic rebuild of the same
 held-out pixels. Writes a JSON and a plotly chart of PSNR against time.
 
+"ours" is the grid arch with its fit settings: the fastest field to a given training PSNR (the
+motion field, the default for one clip since bench/multiframe.py, trains fewer steps a second for
+its held-out pixels).
+
 Baselines, re-implemented from their settings:
 * siren: SIREN 5 hidden layers of 256, omega0 30, Adam lr 1e-4, random batches of 65,536 pixels,
   fp32, sigmoid output ("Implicit Neural Videos").
@@ -83,7 +87,7 @@ def matmul_flops(model: Field, pixels: int) -> int:
 
 
 def one_run(method: str, clip: api.Clip, device: str, seconds: float, seed: int) -> dict:
-    run = api.prepare([clip], device=device, seed=seed, seconds=seconds, log_seconds=0.25)
+    run = api.prepare([clip], arch="grid", device=device, seed=seed, seconds=seconds, log_seconds=0.25)
     if method != "ours":
         run.model, run.fit_cfg = recipe(method, run, seconds)
         run.fit_cfg = FitConfig(**{**run.fit_cfg.__dict__, "seed": seed, "log_seconds": 0.25})

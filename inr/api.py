@@ -28,7 +28,7 @@ from inr.core.history import thin
 from inr.core.images import caption, enlarge, side_by_side
 from inr.core.io import Clip, ClipError
 from inr.core.plots import curves_figure, rate_distortion_figure
-from inr.core.presets import DEFAULT_ARCH, arch_names, caps, fit_config
+from inr.core.presets import arch_names, caps, default_arch, fit_config
 from inr.core.report import run_card, write_comparison, write_curves, write_image, write_run_card
 from inr.core.run import (MAX_RENDER_PIXELS, Run, attach_clips, clip_ssim, common_size, default_device, device_name,
                           export, fit, load, load_clips, output_fps, output_size, prepare, render, resume, save,
@@ -42,8 +42,8 @@ __all__ = [
     # clips and devices
     "Clip", "ClipError", "caps", "common_size", "default_device", "device_name", "load_clips",
     # a run of the engine: prepare or load, fit, score, save
-    "ARCHS", "DEFAULT_ARCH", "FitConfig", "Record", "Run", "attach_clips", "clip_ssim", "estimate", "fit",
-    "fit_config", "load", "prepare", "resume", "save", "summary", "thin", "verdict",
+    "ARCHS", "FitConfig", "Record", "Run", "attach_clips", "clip_ssim", "default_arch", "estimate",
+    "fit", "fit_config", "load", "prepare", "resume", "save", "summary", "thin", "verdict",
     # what the studio draws beside a fit
     "ERROR_GAIN", "caption", "curves_figure", "enlarge", "error_map", "frame_psnrs", "predict_frame",
     "preview_triplet", "render_frame", "side_by_side", "uint8_psnr",

@@ -127,7 +127,9 @@ def on_fit(session: Session, example, upload, arch, sigma, holdout, seconds, max
     session = ensure(session)
     path, name = chosen_clip(example, upload)
     clips = api.load_clips([path], max_size=int(max_size))
-    run = api.prepare(clips, arch=arch, sigma=sigma_value(sigma), holdout=holdout, seconds=float(seconds),
+    # The default network is prepared as the default, so its notes (page and run card) say why it is.
+    chosen = None if arch == api.default_arch(len(clips))[0] else arch
+    run = api.prepare(clips, arch=chosen, sigma=sigma_value(sigma), holdout=holdout, seconds=float(seconds),
                       preview_seconds=None)
     session.run, session.name, session.stop = run, name, False
     session.fitting = True
@@ -157,7 +159,11 @@ def _fit_updates(session: Session, run: api.Run, name: str, notes: tuple):
                 strip_cost = time.perf_counter() - started
                 next_strip = rec.seconds + max(3.0, 10 * strip_cost)
             yield outputs
-    yield _outputs(session, run, name, notes, run.history[-1], files=save_outputs(session, run))
+    split = api.motion.heldout_split(run)  # a motion field's held-out gain, moving pixels apart from still ones
+    files = save_outputs(session, run, split)
+    if split:
+        notes = (*notes, api.motion.describe_split(split))
+    yield _outputs(session, run, name, notes, run.history[-1], files=files)
 
 
 @friendly
@@ -172,12 +178,16 @@ def on_example(session: Session, example, upload):
     return _outputs(session, run, f"{example} (pretrained)", files=[])
 
 
-def save_outputs(session: Session, run: api.Run) -> list[str]:
+def save_outputs(session: Session, run: api.Run, split: dict | None = None) -> list[str]:
     """Checkpoint (weights only: the bytes the tab states; `fit --resume` goes on from it with a fresh
-    optimizer), run card, GIF and MP4 of the current model, in the session's folder."""
+    optimizer), run card (with the fit's notes, and a motion field's held-out `split`), GIF and MP4
+    of the current model, in the session's folder."""
     stem = Path(session.name).stem or "clip"
     ckpt = api.save(run, session.path(f"{stem}.safetensors"), optimizer=False)  # the size the tab states
-    card = api.write_run_card(session.path(f"{stem}_run.json"), run, api.summary(run))
+    summary = {**api.summary(run), "notes": list(run.notes)}
+    if split:
+        summary["heldout_by_motion"] = split
+    card = api.write_run_card(session.path(f"{stem}_run.json"), run, summary)
     frames, _, fps = api.render(run)
     frames = np.stack(list(frames))
     gif = api.export(session.path(f"{stem}.gif"), frames, fps)
@@ -228,10 +238,12 @@ def build_tab(session: gr.State) -> FitTab:
         with gr.Column(scale=1):
             example = gr.Dropdown(EXAMPLES, value=DEFAULT_EXAMPLE, label="Example clip")
             upload = gr.File(label="…or upload a clip (video, GIF, image)", type="filepath")
-            arch = gr.Radio(list(api.ARCHS), value=api.DEFAULT_ARCH, label="Network",
-                            info="grid: multiresolution grid (fastest); fourier: Fourier-feature MLP; "
-                                 "siren: sine MLP; hash: hash grid; relu: plain MLP; motion: the grid's frames "
-                                 "moved along optical flow, so in-between frames move instead of cross-fading")
+            default, why = api.default_arch(1)
+            arch = gr.Radio(list(api.ARCHS), value=default, label="Network",
+                            info=f"{default} is the default: {why}. motion: a grid whose frames learn from their "
+                                 "neighbours along optical flow, and whose in-between frames move instead of "
+                                 "cross-fading; grid: multiresolution grid, frame by frame (fastest); fourier: "
+                                 "Fourier-feature MLP; siren: sine MLP; hash: hash grid; relu: plain MLP")
             sigma = gr.Textbox("10", label="σ for fourier ('none' for raw coordinates)")
             holdout = gr.Radio(["every2", "random", "none"], value="every2", label="Held-out pixels",
                                info="every2: train on even rows and columns, score on the rest")

@@ -35,7 +35,9 @@ def register(sub) -> None:
 
 def add_fit_options(p) -> None:
     """What a fresh fit is: arch, sigma, priors, and how the clips are read and fitted (`fit`, `fit-many`)."""
-    p.add_argument("--arch", choices=api.ARCHS, default=api.DEFAULT_ARCH)
+    p.add_argument("--arch", choices=api.ARCHS,
+                   help=f"default: {api.default_arch(1)[0]} for one clip, {api.default_arch(2)[0]} for several "
+                        "(the fit names it and says why)")
     p.add_argument("--sigma", type=sigma, default=10.0, help="Fourier sigma for --arch fourier ('none': no encoding)")
     add_prior_options(p)
     add_clip_options(p)
@@ -75,6 +77,9 @@ def fit_into(run: api.Run, out: Path, progress: Callable[[Iterator[api.Record]],
     summary["comparison"] = str(api.write_comparison(out / "comparison.png", run))
     if api.motion.gaps(run):  # the middle gap's content and the motion it moves along
         summary["motion"] = str(api.write_image(out / "motion.png", api.motion.panel(run, api.motion.gaps(run) // 2)))
+    split = api.motion.heldout_split(run)
+    if split:  # where a motion field's held-out gain comes from: moving pixels or still ones
+        summary["heldout_by_motion"] = split
     summary["notes"] = run.notes
     summary["run_card"] = str(api.write_run_card(out / "run.json", run, summary))
     return summary
@@ -104,6 +109,8 @@ def describe(s: dict) -> str:
     if s["heldout_psnr"] is not None:
         lines.append(f"held-out pixels: {s['heldout_psnr']:.2f} dB  |  classical rebuild of the same pixels: "
                      f"bilinear {s['bilinear_psnr']:.2f} dB, bicubic {s['bicubic_psnr']:.2f} dB")
+    if s.get("heldout_by_motion"):
+        lines.append(api.motion.describe_split(s["heldout_by_motion"]))
     if s.get("ssim") is not None:
         lines.append(f"SSIM of the 1x render against the clip (all pixels): {s['ssim']:.4f}")
     lines.append(f"verdict: the INR {s['verdict']}")

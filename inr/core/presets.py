@@ -1,9 +1,10 @@
 """Named architectures and their default settings per device, in one table.
 
-``grid`` is the default: a multiresolution grid read through a cubic B-spline with a linear
-head. On a 2-core CPU it trains whole frames per step with matrix products (see encodings.py),
-which is what makes a 60 s fit reach high PSNR. The others are the published recipes. A method
-adds an architecture of its own with ``register`` (the motion field does).
+``grid`` is the built-in default: a multiresolution grid read through a cubic B-spline with a
+linear head. On a 2-core CPU it trains whole frames per step with matrix products (see
+encodings.py), which is what makes a 60 s fit reach high PSNR. The others are the published
+recipes. A method adds an architecture of its own with ``register`` (the motion field does), and
+may offer it as the default for one clip (``default_arch`` says which a fit uses, and why).
 """
 
 import math
@@ -20,7 +21,8 @@ from inr.core.field import ModelConfig
 from inr.core.networks import NetworkConfig
 
 BUILTIN_ARCHS = ("grid", "hash", "fourier", "siren", "relu")
-DEFAULT_ARCH = "grid"
+BASE_ARCH = "grid"  # the default for several clips, and for one when no method offers itself
+BASE_REASON = "the grid: one multiresolution grid for every clip, the fastest field to a given quality here"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Arch:
     initialise: Callable[[nn.Module, list[np.ndarray], list[torch.Tensor]], list[str]] | None = None
     # How its fits step and score, called as fit.field_trainer is (None: fit.field_trainer itself).
     make_trainer: Callable | None = None
+    # Why a fit of one clip should use it when none is named (None: it is not offered as the default).
+    default_reason: str | None = None
 
 
 _REGISTERED: dict[str, Arch] = {}
@@ -47,8 +51,22 @@ def register(name: str, arch: Arch) -> None:
 
 
 def arch_names() -> tuple[str, ...]:
-    """Every architecture: the built-in ones, then those methods registered."""
-    return BUILTIN_ARCHS + tuple(_REGISTERED)
+    """Every architecture: the default for one clip first, then the built-in ones, then those methods registered."""
+    first = default_arch(1)[0]
+    return (first,) + tuple(a for a in BUILTIN_ARCHS + tuple(_REGISTERED) if a != first)
+
+
+def default_arch(clips: int = 1) -> tuple[str, str]:
+    """The architecture a fit of this many clips uses when none is named, and why (a sentence).
+
+    One clip: the first registered architecture that offers itself as the default; several: the grid.
+    """
+    offered = [(name, a.default_reason) for name, a in _REGISTERED.items() if a.default_reason]
+    if clips == 1 and offered:
+        return offered[0]
+    if clips > 1 and offered:
+        return BASE_ARCH, f"{BASE_REASON} ({offered[0][0]}, the default for one clip, fits one clip at a time)"
+    return BASE_ARCH, BASE_REASON
 
 # Clip caps per device: longest side and frames. A CPU fit of 100 frames at 160 px takes ~1 min.
 CAPS = {"cpu": {"max_size": 160, "max_frames": 100}, "cuda": {"max_size": 512, "max_frames": 300}}
@@ -69,8 +87,9 @@ FIT = {
 
 
 def _check_arch(arch: str) -> None:
-    if arch not in arch_names():
-        raise ValueError(f"arch must be one of {', '.join(arch_names())}, got {arch!r}")
+    known = BUILTIN_ARCHS + tuple(_REGISTERED)
+    if arch not in known:
+        raise ValueError(f"arch must be one of {', '.join(known)}, got {arch!r}")
 
 
 def model_config(arch: str, shapes: list[tuple[int, int, int]], holdout: str = "every2",

@@ -26,7 +26,7 @@ from inr.core.io import Clip, load_clip, resize
 from inr.core.loop import Record
 from inr.core.metrics import mse_to_psnr, psnr_to_mse, ssim
 from inr.core.pixels import PixelSet, make_pixel_set
-from inr.core.presets import DEFAULT_ARCH, arch_names, caps, fit_config, initialise, model_config, trainer
+from inr.core.presets import arch_names, default_arch, caps, fit_config, initialise, model_config, trainer
 from inr.core.render import render_uint8
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
@@ -104,17 +104,22 @@ def load_clips(paths: list[str | Path], max_frames: int | None = None, max_size:
     return [load_clip(p, max_frames=max_frames, max_size=max_size) for p in paths]
 
 
-def prepare(clips: list[Clip], arch: str = DEFAULT_ARCH, sigma: float | None = None,
+def prepare(clips: list[Clip], arch: str | None = None, sigma: float | None = None,
             holdout: str = "every2", device: str | None = None, seed: int = 0,
             model_cfg: ModelConfig | None = None, **fit_overrides) -> Run:
     """A fresh model for these clips, its data on the device and the classical baseline.
 
     The model is the arch's for these clips (``presets.model_config``) unless `model_cfg` gives
     another of the arch (Compare sizes and sets them); the fit settings are the arch's either way.
+    No arch: the default for this many clips (``presets.default_arch``), named with why in the notes.
     """
     device = check_device(device)
     if not clips:
         raise ValueError("a fit needs at least one clip")
+    chosen = []
+    if arch is None:
+        arch, why = default_arch(len(clips))
+        chosen = [f"network: {arch}, the default for {'one clip' if len(clips) == 1 else 'several clips'}: {why}"]
     frames = [c.frames for c in clips]
     fit_cfg = fit_config(arch, device, holdout=holdout, seed=seed, **fit_overrides)
     if model_cfg is not None and (sigma is not None or model_cfg.clips != len(clips)):
@@ -124,7 +129,7 @@ def prepare(clips: list[Clip], arch: str = DEFAULT_ARCH, sigma: float | None = N
     model = fresh_model(model_cfg, seed, device)
     data = make_pixel_set(frames, holdout, seed, device)
     infos = [ClipInfo(c.name, *c.frames.shape[:3], fps=c.fps) for c in clips]
-    notes = initialise(arch, model, frames, data.masks)
+    notes = chosen + initialise(arch, model, frames, data.masks)
     run = Run(model, infos, arch, device, fit_cfg, holdout, frames, data, make_trainer=trainer(arch), notes=notes)
     run.baseline = _baseline(frames, data, holdout)
     return run

@@ -5,7 +5,7 @@ import torch
 
 from inr.core.coords import pixel_centres
 from inr.core.field import Field
-from inr.core.presets import BUILTIN_ARCHS as ARCHS, DEFAULT_ARCH, caps, fit_config, model_config, training_span
+from inr.core.presets import BASE_ARCH, BUILTIN_ARCHS as ARCHS, caps, default_arch, fit_config, model_config, training_span
 
 
 @pytest.mark.parametrize("device", ["cpu", "cuda"])
@@ -22,7 +22,15 @@ def test_an_unknown_arch_names_the_known_ones():
         fit_config("nerf", "cpu")
     with pytest.raises(ValueError, match="arch must be one of"):
         model_config("nerf", [(1, 2, 2)])
-    assert DEFAULT_ARCH in ARCHS
+    assert BASE_ARCH in ARCHS
+
+
+def test_one_clip_fits_the_offered_default_and_several_the_grid():
+    from inr.methods.motion import arch  # registers the motion arch, which offers itself
+
+    (one, why), (several, why_several) = default_arch(1), default_arch(3)
+    assert (one, several) == (arch.NAME, "grid")
+    assert "neighbours" in why and "one clip at a time" in why_several
 
 
 def test_a_step_budget_replaces_the_default_time_budget_unless_both_are_given():
