@@ -148,6 +148,7 @@ def main(argv=None) -> None:
                             else measure(clip, design, seed, args.seconds))
                 print(json.dumps(rows[-1]), flush=True)
     if args.space:
+        print("| clip | design | every pixel | bicubic | Lanczos | over the better | steps |\n|---|---|---|---|---|---|---|")
         write(args, rows, space_medians(rows))
         return
     print(table(medians(rows)))

@@ -30,10 +30,10 @@ def moving_gaps(model: Field) -> list[int]:
 def motion_trainer(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.ndarray] | None = None) -> loop.Trainer:
     """The field's own step and scoring, plus ``cfg.temporal`` times the neighbours' pixels of PAIRS random keys."""
     frames, lattice = data.clip_frames(0), data.lattices[0]
-    # The neighbours fill pixels a frame does not show; fitted on every pixel (holdout none, as for
-    # new frames between them), each frame shows them all and the neighbours and the curvature that
-    # keeps their fill smooth have nothing to add but cost.
-    shared = not _every_pixel(lattice, frames.shape[1:3])
+    # The neighbours fill what a frame's own pixels do not pin; fitted on every pixel with nodes no
+    # finer (holdout none, as for new frames between them), each frame pins them all, and the
+    # neighbours and the curvature that keeps their fill smooth have nothing to add but cost.
+    shared = _fills(model, lattice)
     base = field_trainer(model, data, dataclasses.replace(cfg, temporal=0.0, curvature=cfg.curvature * shared), clips)
     gaps = moving_gaps(model) if cfg.temporal and shared else []
     draw = torch.Generator().manual_seed(cfg.seed + 1)
@@ -53,6 +53,8 @@ def motion_trainer(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.
     return loop.Trainer(step, base.score)
 
 
-def _every_pixel(lattice, size: tuple[int, int]) -> bool:
-    """Whether a clip's training lattice is every pixel of its (H, W) frames."""
-    return lattice.mask is None and (len(lattice.rows), len(lattice.cols)) == tuple(int(v) for v in size)
+def _fills(model: Field, lattice) -> bool:
+    """Whether the content holds positions its frames' training pixels leave open: held-out pixels
+    (a masked lattice), or content nodes finer than the training lattice (every2; a shrunk clip)."""
+    _, rows, cols = model.encoding.content.resolutions[-1]
+    return lattice.mask is not None or rows > len(lattice.rows) or cols > len(lattice.cols)
