@@ -240,10 +240,8 @@ def build_tab(session: gr.State) -> FitTab:
             upload = gr.File(label="…or upload a clip (video, GIF, image)", type="filepath")
             default, why = api.default_arch(1)
             arch = gr.Radio(list(api.ARCHS), value=default, label="Network",
-                            info=f"{default} is the default: {why}. motion: a grid whose frames learn from their "
-                                 "neighbours along optical flow, and whose in-between frames move instead of "
-                                 "cross-fading; grid: multiresolution grid, frame by frame (fastest); fourier: "
-                                 "Fourier-feature MLP; siren: sine MLP; hash: hash grid; relu: plain MLP")
+                            info=f"{default}, the default: {why}. grid: frame by frame, the fastest a step; "
+                                 "fourier: Fourier-feature MLP; siren: sine MLP; hash: hash grid; relu: plain MLP")
             sigma = gr.Textbox("10", label="σ for fourier ('none' for raw coordinates)")
             holdout = gr.Radio(["every2", "random", "none"], value="every2", label="Held-out pixels",
                                info="every2: train on even rows and columns, score on the rest")
