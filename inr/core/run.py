@@ -26,7 +26,7 @@ from inr.core.io import Clip, load_clip, resize
 from inr.core.loop import Record
 from inr.core.metrics import mse_to_psnr, psnr_to_mse, ssim
 from inr.core.pixels import PixelSet, make_pixel_set
-from inr.core.presets import arch_names, default_arch, caps, fit_config, initialise, model_config, trainer
+from inr.core.presets import arch_names, caps, default_arch, fit_config, initialise, model_config, trainer
 from inr.core.render import render_uint8
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
@@ -111,15 +111,15 @@ def prepare(clips: list[Clip], arch: str | None = None, sigma: float | None = No
 
     The model is the arch's for these clips (``presets.model_config``) unless `model_cfg` gives
     another of the arch (Compare sizes and sets them); the fit settings are the arch's either way.
-    No arch: the default for this many clips (``presets.default_arch``), named with why in the notes.
+    No arch: the default for this many clips (``presets.default_arch``); the default, named or not, says why in the notes.
     """
     device = check_device(device)
     if not clips:
         raise ValueError("a fit needs at least one clip")
-    chosen = []
-    if arch is None:
-        arch, why = default_arch(len(clips))
-        chosen = [f"network: {arch}, the default for {'one clip' if len(clips) == 1 else 'several clips'}: {why}"]
+    default, why = default_arch(len(clips))
+    arch = arch or default
+    chosen = [f"network: {arch}, the default for {'one clip' if len(clips) == 1 else 'several clips'}: {why}"] \
+        if arch == default else []
     frames = [c.frames for c in clips]
     fit_cfg = fit_config(arch, device, holdout=holdout, seed=seed, **fit_overrides)
     if model_cfg is not None and (sigma is not None or model_cfg.clips != len(clips)):

@@ -39,13 +39,16 @@ def to_normalised(flow: np.ndarray, size: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(scaled[None], size=size, mode="area")[0] if (height, width) != size else scaled
 
 
-def sample(field: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-    """Bilinear read of a (C, h, w) image spanning [-1, 1]^2 (area-aligned) at points (..., 2) = (x, y):
-    (..., C). Outside the frame it repeats the border."""
-    shape = points.shape[:-1]
-    grid = points.reshape(1, 1, -1, 2)
-    out = F.grid_sample(field[None], grid, mode="bilinear", padding_mode="border", align_corners=False)
-    return out[0, :, 0].T.reshape(*shape, field.shape[0])
+def sample(field: torch.Tensor, points: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
+    """Read a (C, h, w) image spanning [-1, 1]^2 (area-aligned) at points (..., 2) = (x, y): (..., C); or n
+    images (n, C, h, w) at n sets of points (n, ..., 2): (n, ..., C). Outside the frame the border repeats."""
+    batched = field.dim() == 4
+    fields, points = (field, points) if batched else (field[None], points[None])
+    shape = points.shape[1:-1]
+    grid = points.reshape(len(fields), 1, -1, 2)
+    out = F.grid_sample(fields, grid, mode=mode, padding_mode="border", align_corners=False)  # (n, C, 1, P)
+    out = out[:, :, 0].transpose(1, 2).reshape(len(fields), *shape, fields.shape[1])
+    return out if batched else out[0]
 
 
 def origin(flow: torch.Tensor, points: torch.Tensor, share: float, steps: int = 4) -> torch.Tensor:
@@ -61,7 +64,8 @@ def origin(flow: torch.Tensor, points: torch.Tensor, share: float, steps: int = 
 def disagreement(forward: torch.Tensor, backward: torch.Tensor, points: torch.Tensor,
                  size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
     """(where the forward flow carries points (..., 2), and how far in pixels of a (H, W) frame the
-    backward flow from there misses the start (...,)): the usual occlusion and mistracking check."""
+    backward flow from there misses the start (...,)): the usual occlusion and mistracking check.
+    Flows (2, h, w), or n of them (n, 2, h, w) with n sets of points, as ``sample`` reads them."""
     height, width = size
     there = sample(forward, points)
     miss = (there + sample(backward, points + there)) * torch.tensor([width / 2, height / 2], device=points.device)

@@ -14,7 +14,7 @@ from inr.core.metrics import mse_to_psnr
 from inr.core.render import render_frames
 from inr.core.run import Run
 from inr.methods.motion.field import MotionGrid
-from inr.methods.motion.neighbours import read
+from inr.methods.motion.flow import sample
 
 MOVING_PIXELS = 0.25  # a pixel whose flow to a neighbouring frame is at least this long "moves"
 
@@ -28,7 +28,7 @@ def speeds(grid: MotionGrid, height: int, width: int) -> torch.Tensor:
     toward = torch.cat([flows[:, 0], flows[-1:, 1]])  # (T, 2, h, w): forward flows, then the last one back
     y, x = pixel_centres(height, flows.device), pixel_centres(width, flows.device)
     points = torch.stack(torch.meshgrid(x, y, indexing="xy"), -1).expand(len(toward), -1, -1, -1)
-    shift = read(toward, points) * torch.tensor([width / 2, height / 2], device=flows.device)
+    shift = sample(toward, points) * torch.tensor([width / 2, height / 2], device=flows.device)
     return shift.norm(dim=-1).cpu()
 
 

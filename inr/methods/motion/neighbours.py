@@ -15,21 +15,14 @@ of its own nodes.
 """
 
 import torch
-import torch.nn.functional as F
 
 from inr.core.coords import frame_times, pixel_centres
 from inr.core.field import Field
 from inr.core.pixels import TrainLattice
+from inr.methods.motion.flow import disagreement, sample
 
 AGREEMENT_PIXELS = 0.5  # σ of the forward-backward weight, in pixels
 READ = "bicubic"  # how a rendered key frame is read where a neighbour's pixel lands (grid_sample's mode)
-
-
-def read(images: torch.Tensor, points: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
-    """n images (n, C, h, w) spanning [-1, 1]^2 read at n sets of points (n, H, W, 2) = (x, y): (n, H, W, C).
-    Outside the frame the border repeats."""
-    out = F.grid_sample(images, points, mode=mode, padding_mode="border", align_corners=False)
-    return out.permute(0, 2, 3, 1)
 
 
 def pairs(count: int, moving: list[int], draw: torch.Generator) -> tuple[list[int], list[int]]:
@@ -37,19 +30,6 @@ def pairs(count: int, moving: list[int], draw: torch.Generator) -> tuple[list[in
     gaps = torch.tensor(moving)[torch.randint(len(moving), (count,), generator=draw)]
     later = torch.rand(count, generator=draw) < 0.5  # the key is the later frame of its gap
     return (gaps + later.long()).tolist(), (gaps + (~later).long()).tolist()
-
-
-def landing(flows: torch.Tensor, keys: torch.Tensor, others: torch.Tensor, points: torch.Tensor,
-            size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Where points (n, h, w, 2) of each neighbour frame sit in its key frame, and how far in pixels the
-    flow back from there misses them (n, h, w): the usual occlusion and mistracking check."""
-    height, width = size
-    gap = torch.minimum(keys, others)
-    ahead = (others > keys).long()  # 1: the neighbour is the later frame: its pixels go back along the gap
-    shift = read(flows[gap, ahead], points)
-    moved = points + shift
-    miss = (shift + read(flows[gap, 1 - ahead], moved)) * torch.tensor([width / 2, height / 2], device=points.device)
-    return moved, miss.norm(dim=-1)
 
 
 def loss(model: Field, frames: torch.Tensor, lattice: TrainLattice, keys: list[int], others: list[int],
@@ -64,7 +44,9 @@ def loss(model: Field, frames: torch.Tensor, lattice: TrainLattice, keys: list[i
     y, x = pixel_centres(height, device), pixel_centres(width, device)
     points = torch.stack(torch.meshgrid(x[lattice.cols], y[lattice.rows], indexing="xy"), -1)
     points = points.expand(len(keys), -1, -1, -1)  # (n, h, w, 2): the neighbours' training pixels
-    moved, miss = landing(model.encoding.flows, key, other, points, (height, width))
+    flows, gap = model.encoding.flows, torch.minimum(key, other)
+    ahead = (other > key).long()  # 1: the neighbour is the later frame: its pixels go back along the gap
+    moved, miss = disagreement(flows[gap, ahead], flows[gap, 1 - ahead], points, (height, width))
     trust = torch.exp(-(miss / AGREEMENT_PIXELS) ** 2) * (moved.abs() <= 1).all(-1)
     if lattice.mask is not None:
         trust = trust * lattice.mask
@@ -73,6 +55,6 @@ def loss(model: Field, frames: torch.Tensor, lattice: TrainLattice, keys: list[i
     fine_height, fine_width = model.encoding.content.resolutions[-1][1:]
     rendered = model.lattice(frame_times(count, device)[key], pixel_centres(max(fine_height, height), device),
                              pixel_centres(max(fine_width, width), device), code)  # (n, H', W', 3)
-    pred = read(rendered.permute(0, 3, 1, 2), moved, READ)
+    pred = sample(rendered.permute(0, 3, 1, 2), moved, READ)
     target = frames[other][:, lattice.rows][:, :, lattice.cols].float() / 255
     return (trust.detach()[..., None] * (pred - target) ** 2).mean()

@@ -3,7 +3,8 @@
 ``FitConfig.temporal`` weighs the neighbours' pixels moved along the flow (neighbours.py) against
 the frames' own; the motion arch's fit settings set it (arch.py) and ``--temporal W`` changes it
 (0: every frame on its own, as the grid). ``FitConfig.curvature`` adds the engine's smoothness prior
-(priors.py). Both apply where pixels are held out; a fit on every pixel is the grid's.
+(priors.py). Both apply where the content holds positions the training pixels leave open (held-out
+pixels, nodes finer than the training lattice); otherwise the fit is the grid's.
 """
 
 import dataclasses
@@ -34,7 +35,7 @@ def motion_trainer(model: Field, data: PixelSet, cfg: FitConfig, clips: list[np.
     # finer (holdout none, as for new frames between them), each frame pins them all, and the
     # neighbours and the curvature that keeps their fill smooth have nothing to add but cost.
     shared = _fills(model, lattice)
-    base = field_trainer(model, data, dataclasses.replace(cfg, temporal=0.0, curvature=cfg.curvature * shared), clips)
+    base = field_trainer(model, data, dataclasses.replace(cfg, temporal=0.0, curvature=cfg.curvature if shared else 0.0), clips)
     gaps = moving_gaps(model) if cfg.temporal and shared else []
     draw = torch.Generator().manual_seed(cfg.seed + 1)
     grid = model.encoding

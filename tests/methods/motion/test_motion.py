@@ -40,7 +40,8 @@ def panning(frames: int = 9, height: int = 40, width: int = 48, speed: float = 1
 def test_between_frames_move_content_and_beat_blending():
     clip = panning(frames=13)
     study = api.superres.prepare_study(clip, 1.0, 2, device="cpu", steps=300, seconds=None)
-    assert study.run.arch == "motion" and study.run.notes[0].startswith("optical flow for 6 frame gaps took")
+    assert study.run.arch == "motion" and study.run.notes[0].startswith("network: motion, the default")
+    assert study.run.notes[1].startswith("optical flow for 6 frame gaps took")
     drain(api.fit(study.run))
     row = api.superres.score(study).row
     assert row["arch"] == "motion"
