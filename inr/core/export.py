@@ -12,7 +12,6 @@ from contextlib import closing
 from pathlib import Path
 
 import imageio.v2 as iio2
-import imageio.v3 as iio
 import numpy as np
 from PIL import Image
 
@@ -34,10 +33,13 @@ def check_export_size(path: str | Path, shape: tuple[int, int, int]) -> None:
                          f"{MAX_GIF_PIXELS:,} pixels (GIF frames are held in memory): write an .mp4 instead")
 
 
-def gif_delay_ms(fps: float) -> int:
-    """Per-frame delay of a GIF at `fps`: 1000 / fps ms, to the nearest of the 10 ms steps GIF stores."""
-    # Rounded here because Pillow would truncate to 10 ms instead, making every GIF play fast.
-    return min(GIF_MAX_DELAY_MS, max(GIF_MIN_DELAY_MS, 10 * math.floor(100 / fps + 0.5)))
+def gif_delay_ms(fps: float, frame: int = 0) -> int:
+    """The delay of GIF frame `frame` at `fps`, in the 10 ms steps GIF stores: each frame ends at the
+    whole 10 ms nearest its true end, so delays alternate (40 fps: 30, 20, 30, ...) and average
+    1000 / fps ms over the clip (never under GIF_MIN_DELAY_MS)."""
+    def end(i: int) -> int:  # in hundredths of a second; rounded here, for Pillow would truncate
+        return math.floor(i * 100 / fps + 0.5)
+    return min(GIF_MAX_DELAY_MS, max(GIF_MIN_DELAY_MS, 10 * (end(frame + 1) - end(frame))))
 
 
 def pad_to_even(frame: np.ndarray) -> np.ndarray:
@@ -79,17 +81,18 @@ def _each_checked(frames: Iterable) -> Iterator[np.ndarray]:
 
 def write_gif(path: str | Path, frames, fps: float) -> Path:
     """Write uint8 RGB `frames` as a GIF that loops forever at `fps` (see gif_delay_ms); returns `path`."""
-    path, delay_ms = Path(path), gif_delay_ms(_check_fps(fps))
+    path, fps = Path(path), _check_fps(fps)
     if isinstance(frames, np.ndarray) and frames.ndim == 4:
         check_export_size(path, frames.shape[:3])
-    frames = _checked(frames)
     with atomic_path(path, ".gif") as tmp:
-        # Not a true stream: imageio's Pillow writer keeps every frame until close, then saves them in
-        # one call. GIF suits short clips; long renders go to MP4.
-        with iio.imopen(tmp, "w", plugin="pillow", extension=".gif") as file:
-            for count, frame in enumerate(frames, start=1):
-                check_export_size(path, (count, *frame.shape[:2]))  # an iterator's length is known only at its end
-                file.write(frame, is_batch=False, duration=delay_ms, loop=0)
+        images = []
+        # Not a stream: Pillow saves a GIF's frames in one call, with a delay each (imageio's writer
+        # keeps one delay for all). GIF suits short clips; long renders go to MP4.
+        for count, frame in enumerate(_checked(frames), start=1):
+            check_export_size(path, (count, *frame.shape[:2]))  # an iterator's length is known only at its end
+            images.append(Image.fromarray(frame))
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], loop=0,
+                       duration=[gif_delay_ms(fps, i) for i in range(len(images))])
     return path
 
 

@@ -3,6 +3,7 @@
 
 import imageio.v3 as iio
 import numpy as np
+from PIL import Image
 import pytest
 
 from conftest import ASSETS
@@ -51,7 +52,7 @@ def test_gif_round_trip_loops_at_the_asked_rate(tmp_path, frames):
 
 
 @pytest.mark.parametrize("fps, ms", [
-    (10, 100), (30, 30), (24, 40), (25, 40), (40, 30), (12.5, 80), (0.5, 2000),
+    (10, 100), (30, 30), (24, 40), (25, 40), (40, 30), (12.5, 80), (0.5, 2000),  # the first frame's
     (100, 20),  # 10 ms would play at 100 ms in browsers
     (1e-6, 655_350),  # the longest delay GIF can store
 ])
@@ -62,6 +63,21 @@ def test_gif_delay_is_the_nearest_whole_10_ms(fps, ms):
 def test_gif_stores_the_delay_it_was_given(tmp_path, frames):
     path = write_gif(tmp_path / "fast.gif", frames, fps=30.0)
     assert iio.immeta(path, index=0)["duration"] == gif_delay_ms(30.0) == 30
+
+
+@pytest.mark.parametrize("fps", [40.0, 24.0, 30.0, 29.97, 12.5])
+def test_gif_frame_delays_average_the_clip_rate(tmp_path, fps):
+    rng = np.random.default_rng(0)
+    clip = rng.integers(0, 256, size=(48, 8, 10, 3), dtype=np.uint8)  # no two frames alike: none merged
+    path = write_gif(tmp_path / "clip.gif", clip, fps=fps)
+    with Image.open(path) as gif:
+        delays = []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            delays.append(gif.info["duration"])
+    assert len(delays) == 48 and all(d % 10 == 0 and d >= 20 for d in delays)
+    assert abs(sum(delays) - 48 * 1000 / fps) <= 5  # the clip plays as long as it lasts, to GIF's 10 ms
+    assert max(delays) - min(delays) <= 10  # alternating neighbours of 1000 / fps, never a drift
 
 
 def test_pad_to_even_repeats_the_edge():
