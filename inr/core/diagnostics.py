@@ -1,6 +1,7 @@
 """What the studio shows beside a fit: frame previews with error maps, per-frame PSNR, estimates."""
 
 import math
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -80,8 +81,16 @@ def frame_psnrs(run, clip: int = 0) -> tuple[list[float], list[float | None]]:
     return train, heldout
 
 
-def estimate(run, trial_steps: int = 3) -> dict:
-    """Memory (bytes) of the fit and the time per 1,000 steps, timed on a copy of a few steps."""
+def _seconds(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def estimate(run, trial_steps: int = 3, trial_seconds: float = 0.5) -> dict:
+    """Memory (bytes) of the fit and the time per 1,000 steps, timed on a copy: at least `trial_steps`
+    steps and as many as `trial_seconds` allow, plus the share the fit's own scoring takes (the loop
+    scores at most every log_seconds, and gives scoring at most a fifth of its time)."""
     params = sum(p.numel() for p in run.model.parameters())
     data_bytes = run.data.colors.numel() + 8 * (len(run.data.train) + len(run.data.heldout))
     model_bytes = params * 4 * 4  # weights, gradients and Adam's two moments
@@ -89,17 +98,24 @@ def estimate(run, trial_steps: int = 3) -> dict:
     width = max(run.model.encoding.out_dim, getattr(run.model.cfg.network, "width", 0))
     activation_bytes = batch * width * 4 * (run.model.cfg.network.depth + 2) * 3
     state = {k: v.clone() for k, v in run.model.state_dict().items()}
+    make = run.make_trainer or field_trainer  # the arch's own step (the motion field's reads its neighbours too)
+    trainer = make(run.model, run.data, run.fit_cfg)
+    scoring = min(_seconds(lambda: trainer.score(False, False)) for _ in range(2))  # the first warms up
     # The fit's own step at its first rates, unscored: a record here only syncs and reads the clock.
     unscored = Scores(math.nan)
-    make = run.make_trainer or field_trainer  # the arch's own step (the motion field's reads its neighbours too)
-    trainer = replace(make(run.model, run.data, run.fit_cfg), score=lambda final, preview: unscored)
-    trial = loop_config(run.fit_cfg, steps=trial_steps + 1, seconds=None, final_ratio=1.0, log_seconds=math.inf,
-                        preview_seconds=None, final=False)
-    records = list(train(trainer, make_optimizer(run.model, run.fit_cfg), trial))
+    timed = replace(trainer, score=lambda final, preview: unscored)
+    optimizer = make_optimizer(run.model, run.fit_cfg)
+    first = list(train(timed, optimizer, loop_config(run.fit_cfg, steps=trial_steps + 1, seconds=None, final_ratio=1.0,
+                                                      log_seconds=math.inf, preview_seconds=None, final=False)))
+    # The first step warms up allocators and caches: the steps after it are timed, for trial_seconds.
+    per_step = (first[-1].seconds - first[0].seconds) / max(first[-1].step - first[0].step, 1)
+    more = int(min(1000, max(0, trial_seconds / max(per_step, 1e-6) - trial_steps)))
+    if more:
+        records = list(train(timed, optimizer, loop_config(run.fit_cfg, steps=more + 1, seconds=None, final_ratio=1.0,
+                                                             log_seconds=math.inf, preview_seconds=None, final=False)))
+        per_step = (records[-1].seconds - records[0].seconds) / max(records[-1].step - records[0].step, 1)
     run.model.load_state_dict(state)  # the trial leaves the model as it was
-    # The first record comes after the first step, which warms up allocators and caches: time the rest.
-    first, last = records[0], records[-1]
-    per_step = (last.seconds - first.seconds) / (last.step - first.step) if last.step > first.step else math.nan
+    per_step *= 1 + scoring / max(run.fit_cfg.log_seconds, 4 * scoring, 1e-9)
     return {
         "params": params,
         "memory_bytes": data_bytes + model_bytes + activation_bytes,
