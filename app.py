@@ -14,7 +14,7 @@ import gradio as gr
 
 from inr import api
 from views import blend, compare, compress, fit, render, space
-from views.common import CSS, SESSIONS_ROOT, delete_session, ensure
+from views.common import CSS, SESSIONS_ROOT, attach, delete_session
 
 # Gradio's copies of uploads and downloads (its cache): every 10 minutes, those over an hour old go.
 CACHE_CLEANUP = (600, 3600)
@@ -25,6 +25,8 @@ THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
 def build() -> gr.Blocks:
     with gr.Blocks(title="Neural video studio", analytics_enabled=False, delete_cache=CACHE_CLEANUP) as demo:
         session = gr.State(None, delete_callback=delete_session)
+        # The session's key in this browser's local storage: a reload finds the same session.
+        browser_key = gr.BrowserState(None, storage_key="inr-studio-session")
         gr.Markdown(f"# Neural video studio\nFit a coordinate network to a clip, watch it learn, render it "
                     f"at any size. Running on **{api.device_name(api.default_device())}**.")
         with gr.Tabs():
@@ -53,14 +55,17 @@ def build() -> gr.Blocks:
         # The session is created by an event of its own that returns at once, before the slow
         # pretrained loads: a button pressed while they run then finds this session and fills it,
         # instead of making a second one that replaces it; the loads leave alone what it filled.
-        loaded = demo.load(ensure, [session], [session], api_visibility="private").then(
-            fit.on_load, [session], fit_tab.outputs, api_visibility="private").then(
+        loaded = demo.load(attach, [session, browser_key], [session, browser_key], api_visibility="private").then(
+            fit.on_load, [session], fit_tab.load_outputs, api_visibility="private").then(
+            **fit_tab.clip, api_visibility="private").then(
             compare.load_pretrained, [session], compare_tab.pretrained_outputs, api_visibility="private").then(
             blend.load_pretrained, [session], blend_tab.pretrained_outputs, api_visibility="private")
         refresh_render(loaded)
         # Beside the Render tab's refresh, not after it: decoding the shipped codec file and encoding
         # x264 at its size take a few seconds that no other tab waits for.
-        loaded.then(compress.on_load, [session], compress_tab.outputs, api_visibility="private")
+        # The estimate last: it times the fit's steps, which the page's other loads would slow.
+        loaded.then(compress.on_load, [session], compress_tab.outputs, api_visibility="private").then(
+            **fit_tab.sizing, api_visibility="private")
     return demo
 
 

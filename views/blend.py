@@ -50,6 +50,10 @@ def load_pretrained(session: Session):
     path = CHECKPOINTS / "blend.safetensors"
     if not path.is_file():
         return "No pretrained blend ships: tick two examples and press **Fit blend**.", gr.skip(), gr.skip()
+    if session.blend is not None and session.restored:  # a reload: the blend it had
+        choices = _choices(session.blend)
+        return (f"Found again after the reload: the blend of {len(choices)} clips.",
+                gr.Dropdown(choices=choices, value=0), gr.Dropdown(choices=choices, value=1))
     if session.blend is not None:  # keep it
         return (gr.skip(),) * 3
     session.blend = api.load(path)

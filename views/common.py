@@ -8,8 +8,12 @@ other tabs need. ``app.py`` composes the tabs and wires what crosses from one ta
 
 import functools
 import inspect
+import logging
+import re
 import shutil
 import tempfile
+import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,17 +61,29 @@ CSS = """
 """
 
 
+log = logging.getLogger("studio")
+
+
 @dataclass
 class Session:
-    """One browser session's models and files."""
+    """One browser session's models and files. A browser keeps its `key` in local storage: a reload
+    finds the same session again (see `attach`)."""
 
     run: api.Run | None = None  # the Fit tab's model, also what the Render tab renders
     name: str = ""
+    clip: Path | None = None  # the accepted upload, copied into the folder (None: the example is the clip)
+    files: list = field(default_factory=list)  # the Fit tab's downloads of `run`
+    lost: str = ""  # what a page left mid-fit lost, said once by the next page of this browser
+    example: str = DEFAULT_EXAMPLE  # the example picked last: the clip when no upload is
+    advice: dict | None = None  # the settings the Fit tab's "try next" button applies
     blend: api.Run | None = None
     views: dict = field(default_factory=dict)  # state of the Compare, Latent space and Compress tabs, by tab
     stop: bool = False
     fitting: bool = False  # a Fit-tab fit is running: picking an example must not swap its model
     folder: Path = field(default_factory=lambda: SESSIONS_ROOT / uuid.uuid4().hex)
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    pages: int = 0  # pages holding this session in their gr.State; its files go with the last
+    restored: bool = False  # found again by a reload: each tab's page load shows what it holds
 
     def path(self, name: str) -> Path:
         """A file of this session's folder. Names come from uploads: one plain name, never a path
@@ -78,33 +94,94 @@ class Session:
         return self.folder / name
 
 
+# The sessions of this server by their browsers' keys. Gradio keeps a closed page's state for an
+# hour, so a session found here is alive; it leaves with its last page (delete_session).
+SESSIONS: dict[str, "Session"] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
 def ensure(session) -> "Session":
     """The session's state, created on first use (an API client may never trigger the page load)."""
     return session if isinstance(session, Session) else Session()
 
 
-def delete_session(session: "Session | None") -> None:
+def attach(session, key) -> tuple["Session", str]:
+    """The page load's session and the key its browser keeps: the page's own, else the one the
+    browser's `key` names (a reload finds its session again), else a new one."""
     if isinstance(session, Session):
-        shutil.rmtree(session.folder, ignore_errors=True)
+        return session, session.key
+    with _SESSIONS_LOCK:
+        found = SESSIONS.get(key) if isinstance(key, str) else None
+        if found is None:
+            found = Session()
+            SESSIONS[found.key] = found
+        else:
+            found.restored = True
+        found.pages += 1
+    return found, found.key
+
+
+def settled(busy, seconds: float = 5.0) -> None:
+    """Wait (at most `seconds`) until `busy()` is false: a reloaded page waits for the work its last
+    page left to stop (Gradio closes that page's events within a step)."""
+    deadline = time.monotonic() + seconds
+    while busy() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def delete_session(session: "Session | None") -> None:
+    """Gradio's call when a page's state expires: the session's files go when no page holds it."""
+    if not isinstance(session, Session):
+        return
+    with _SESSIONS_LOCK:
+        session.pages -= 1
+        if session.pages > 0:
+            return
+        SESSIONS.pop(session.key, None)
+    shutil.rmtree(session.folder, ignore_errors=True)
+
+
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^/\\\s:'\"()]+)+[/\\]([^/\\\s:'\"()]+)")
+
+
+def said(err: Exception) -> str:
+    """An error as a person reads it: one sentence with a file's own name, never a server path or a
+    decoder's raw output; what was not expected says only that it happened (the log has the rest)."""
+    if isinstance(err, api.ClipError):
+        return f"Cannot use {err.path.name}: {err.brief}."
+    if isinstance(err, ValueError):
+        text = _PATH.sub(r"\1", " ".join(str(err).split()))
+        return text + ("" if text.endswith((".", "?", "!")) else ".")
+    return f"Something went wrong ({type(err).__name__}); nothing shown was changed, and the server log has the details."
 
 
 def friendly(fn):
-    """Turn ValueError (bad input, refused request) into a message in the page, not a crash."""
+    """A handler whose failure is a message, not a crash: a refused input (ValueError) or an
+    unexpected error is logged once (the unexpected with its traceback), shown once as a toast in
+    words (`said`), and every output keeps what it showed (no error badges, nothing lost)."""
+    def report(err: Exception):
+        if isinstance(err, ValueError):
+            log.warning("%s refused: %s", fn.__name__, err)
+        else:
+            log.exception("%s failed", fn.__name__)
+        gr.Warning(said(err))
+        return gr.skip()
+
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen(*args, **kwargs):
             try:
                 yield from fn(*args, **kwargs)
-            except ValueError as err:
-                raise gr.Error(str(err)) from err
+            except Exception as err:
+                yield report(err)
         return gen
 
     @functools.wraps(fn)
     def plain(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except ValueError as err:
-            raise gr.Error(str(err)) from err
+        except Exception as err:
+            return report(err)
     return plain
 
 

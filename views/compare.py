@@ -13,7 +13,7 @@ import gradio as gr
 
 from inr import api
 from views.common import (CHECKPOINTS, FIGURES, FIT_QUEUE, PIXELATED, SMALL_CAPS, Session, chosen_clip, curves_plot,
-                          db, ensure, example_path, friendly)
+                          db, ensure, example_path, friendly, settled)
 
 UI_UPDATE_SECONDS = 1.0  # the browser redraws the plot on the fit's cores: once a second is live enough
 CUSTOM = "custom"
@@ -111,6 +111,7 @@ def _finished(session: Session, comparison, status: str):
     """Every output once some groups have been fitted: status, curves, table, the picture of the middle
     frame with its controls set to match (frame, zoom, centre), GIFs, files."""
     gifs = _gifs(session, comparison)
+    _state(session)["status"] = status  # what a reloaded page says again
     count = len(comparison.clip.frames)
     frame = gr.Slider(0, count - 1, value=count // 2, step=1, label="Frame (all panels)")
     return (status, curves_plot(api.compare.histories(comparison), comparison.baseline), _table(comparison),
@@ -201,6 +202,9 @@ def load_pretrained(session: Session):
     one started while this loaded: it is checked again before anything is replaced)."""
     session = ensure(session)
     state = _state(session)
+    if session.restored and state["comparison"] is not None:  # a reload: the comparison it had, as it stands
+        settled(lambda: state["running"])
+        return _finished(session, state["comparison"], state.get("status", ""))
 
     def started() -> bool:
         return state["comparison"] is not None or state["running"]

@@ -20,7 +20,7 @@ import gradio as gr
 from inr import api
 from views import compress_latent, compress_open
 from views.common import (ASSETS, CHECKPOINTS, FIGURES, FIT_QUEUE, PICTURE_CODEC, PIXELATED, Session, captioned,
-                          chosen_clip, ensure, friendly)
+                          chosen_clip, ensure, friendly, settled)
 
 SHIPPED = CHECKPOINTS / "codec_jelly_small.inr"
 SHIPPED_SUMMARY = SHIPPED.with_suffix(".json")
@@ -166,6 +166,9 @@ def on_load(session: Session | None):
     """First launch: the shipped file's chart, table and frames, without encoding anything."""
     session = ensure(session)
     state = _state(session)
+    if session.restored and state.get("result") is not None:  # a reload: the result it had
+        settled(lambda: state.get("encoding"))
+        return (*_outputs(session, state["result"]), session)
     if state.get("result") is not None or state.get("encoding"):  # an encode started first wins
         return (*[gr.skip()] * 8, session)
     summary = _shipped_summary()

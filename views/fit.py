@@ -2,6 +2,8 @@
 model at once; load a checkpoint. Its model is also what the Render tab renders.
 """
 
+import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +15,15 @@ import plotly.graph_objects as go
 from inr import api
 from views import fit_many
 from views.common import (CHECKPOINTS, DEFAULT_EXAMPLE, EXAMPLES, FIT_CONCURRENCY, FIT_QUEUE, PIXELATED, Session,
-                          chosen_clip, curves_plot, db, ensure, example_path, friendly, sigma_value)
+                          chosen_clip, curves_plot, db, ensure, example_path, friendly, log, said, settled,
+                          sigma_value)
 
 UI_UPDATE_SECONDS = 1.0  # at most one live update of the Fit view a second
+# The per-frame strip renders the whole clip: it is refreshed at most every STRIP_SECONDS, and less
+# often where it costs more than STRIP_SHARE of the fit.
+STRIP_SECONDS, STRIP_SHARE = 5.0, 0.05
+THUMBNAIL_HEIGHT, THUMBNAIL_WIDTH = 90, 160
+MEASURED_AFTER = 3.0  # seconds into a fit before its own rate is shown beside the estimate
 
 
 # ---------------------------------------------------------------- formatting
@@ -23,13 +31,15 @@ UI_UPDATE_SECONDS = 1.0  # at most one live update of the Fit view a second
 def stats_markdown(run: api.Run, name: str, notes=(), rec: api.Record | None = None) -> str:
     s = api.summary(run)
     info = run.clips[0]
-    lines = [f"**{name}** · {info.frames} frames of {info.width}×{info.height} · `{run.arch}` · "
+    lines = [f"**Results for {name}** · {info.frames} frames of {info.width}×{info.height} · `{run.arch}` · "
              f"{s['params']:,} parameters ({s['model_bytes']:,} bytes as shipped, weights only; "
              f"{s['bits_per_pixel']:.2f} bits per pixel)",
              f"**{sentence(s['size_verdict'])}.**"]
     lines += [f"- {n}" for n in notes]
     if rec is not None:
-        lines.append(f"step {rec.step} · {rec.seconds:.1f} s · {rec.steps_per_second:.1f} steps/s")
+        rate = (f" ({1000 * rec.seconds / rec.step:.1f} s per 1,000 steps as measured)"
+                if rec.seconds >= MEASURED_AFTER and rec.step else "")  # the first steps warm up
+        lines.append(f"step {rec.step} · {rec.seconds:.1f} s · {rec.steps_per_second:.1f} steps/s{rate}")
     where = "every pixel" if s.get("scored_on") == "every pixel" else "probe frames"
     lines.append(f"**training pixels** {db(s['train_psnr'])} · **held-out pixels** {db(s['heldout_psnr'])} "
                  f"({where}) · classical rebuild of the held-out pixels: bilinear {db(s['bilinear_psnr'])}, "
@@ -65,15 +75,82 @@ def preview_images(run: api.Run, frame: int):
     return api.preview_triplet(run, frame)
 
 
-def _outputs(session, run, name, notes=(), rec=None, strip=True, files=None):
+def _outputs(session, run, name, notes=(), rec=None, strip=True, files=None, advice=None):
     """What the tab shows of a model: stats, curves, the middle frame (INR, truth, error), the frame
-    slider, the per-frame strip and the downloads; then the session."""
+    slider, the per-frame strip, the downloads (shown once there are some) and what to try next
+    (None: leave it; a fit's end passes its advice); then the session."""
     pred, truth, error = preview_images(run, run.clips[0].frames // 2)
     last = run.clips[0].frames - 1  # a still image has one frame: Gradio needs minimum < maximum
     slider = gr.Slider(minimum=0, maximum=max(last, 1), value=run.clips[0].frames // 2, step=1, interactive=last > 0)
+    downloads = gr.skip() if files is None else gr.update(value=files or None, visible=bool(files))
+    if advice is None:
+        advice_text, apply = gr.skip(), gr.skip()
+    else:
+        session.advice = advice.get("settings")
+        advice_text = gr.Markdown(advice["text"], visible=bool(advice["text"]))
+        apply = gr.Button(advice.get("button", ""), visible=bool(advice.get("settings")))
     return (stats_markdown(run, name, notes, rec), curves_plot({run.arch: run.history}, run.baseline),
-            pred, truth, error, slider, frame_strip(run) if strip else gr.skip(),
-            files if files is not None else gr.skip(), session)
+            pred, truth, error, slider, frame_strip(run) if strip else gr.skip(), downloads, advice_text, apply,
+            session)
+
+
+NO_ADVICE = {"text": ""}
+
+
+# ---------------------------------------------------------------- what to try next
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "results" / "multiframe.json"
+BENCH_DESIGNS = {"motion": "neighbours", "grid": "grid"}  # the held-out bench's name for each arch it measures
+MAX_SECONDS = 300  # the seconds slider's top
+
+
+def bench_margins(arch: str) -> str:
+    """The arch's held-out margin over the better classical rebuild across the shared clips, as the
+    held-out bench measured it ("" where it did not)."""
+    design = BENCH_DESIGNS.get(arch)
+    try:
+        bench = json.loads(BENCH.read_text())
+    except (OSError, ValueError):
+        return ""
+    rows = [m for m in bench.get("medians", []) if m.get("design") == design]
+    if not rows:
+        return ""
+    margins = sorted(m["heldout_psnr"] - max(m["bilinear_psnr"], m["bicubic_psnr"]) for m in rows)
+    return (f"{margins[0]:+.2f} to {margins[-1]:+.2f} dB over the better rebuild on the {len(rows)} shared clips "
+            f"at {bench['seconds']:.0f} s (bench/multiframe.py)")
+
+
+def advice(run: api.Run, seconds: float) -> dict:
+    """One concrete thing to try after this fit, from its own figures and the held-out bench: the
+    sentence, the button's label and the settings it applies (arch, holdout, seconds)."""
+    s = api.summary(run)
+    default = api.default_arch(len(run.clips))[0]
+    if s["heldout_psnr"] is None or s["bicubic_psnr"] is None:
+        return {"text": "**Try next:** this fit trained on every pixel, so nothing says whether it would fill "
+                        "pixels it never saw. Hold every other pixel out to score it against bicubic.",
+                "button": "Hold out every2 and start", "settings": {"holdout": "every2"}}
+    gap = s["heldout_psnr"] - max(s["bilinear_psnr"], s["bicubic_psnr"])
+    if run.arch != default:
+        measured = bench_margins(default)
+        return {"text": f"**Try next:** `{default}`, the default network"
+                        + (f": {measured}" if measured else "") + f"; this `{run.arch}` fit is {gap:+.2f} dB.",
+                "button": f"Fit {default} for {max(int(seconds), 60)} s",
+                "settings": {"arch": default, "seconds": max(int(seconds), 60)}}
+    if gap < 0 and seconds < MAX_SECONDS:
+        more = min(MAX_SECONDS, max(60, 2 * int(seconds)))
+        measured = bench_margins(run.arch)
+        return {"text": f"**Try next:** more time. This fit made {run.steps:,} steps in {seconds:.0f} s and is "
+                        f"{gap:+.2f} dB against the better rebuild" + (f"; the bench measured `{run.arch}` at "
+                                                                       f"{measured}" if measured else "") + ".",
+                "button": f"Fit for {more} s", "settings": {"seconds": more}}
+    if gap < 0:
+        return {"text": f"**Try next:** `grid`, frame by frame, the most steps a second: this clip gives "
+                        f"`{run.arch}` little to share between frames ({gap:+.2f} dB after {seconds:.0f} s).",
+                "button": f"Fit grid for {int(seconds)} s", "settings": {"arch": "grid"}}
+    return {"text": f"**Try next:** it fills held-out pixels {gap:+.2f} dB better than the classical rebuild. Fit "
+                    "it on every pixel before you render or upscale it in the Render tab: the held-out pixels then "
+                    "train it too.",
+            "button": "Fit on every pixel", "settings": {"holdout": "none"}}
 
 
 # ---------------------------------------------------------------- handlers
@@ -90,56 +167,148 @@ def load_pretrained(session: Session, name: str) -> api.Run | None:
 
 @friendly
 def on_load(session: Session | None):
-    """First launch: the default example's pretrained model is ready in every view."""
+    """Page load: a reloaded page finds its session's model, clip and downloads (and says what the
+    page it replaced left unfinished); a first launch shows the default example's shipped model."""
     session = ensure(session)
+    if session.restored:
+        return _restored(session)
 
     def started() -> bool:  # a fit or checkpoint the person started before or while this loads wins
         return session.run is not None or session.fitting
 
     run = None if started() else load_pretrained(session, DEFAULT_EXAMPLE)
     if started():
-        return (*[gr.skip()] * 8, session)
+        return gr.skip()
     if run is None:
         return ("No pretrained model ships for the default example: pick a clip and press **Start**.",
-                None, None, None, None, gr.skip(), None, None, session)
+                *[gr.skip()] * 9, session, gr.skip(), gr.skip())
     session.run, session.name = run, DEFAULT_EXAMPLE
-    return _outputs(session, run, f"{DEFAULT_EXAMPLE} (pretrained)", files=[])
+    return (*_outputs(session, run, f"{DEFAULT_EXAMPLE} (pretrained)", files=[], advice=NO_ADVICE),
+            gr.skip(), gr.skip())
+
+
+def _restored(session: Session) -> tuple:
+    """What a reloaded page shows of its session: the model and its downloads, the clip it fitted."""
+    settled(lambda: session.fitting)  # the page it replaced is stopping its fit
+    clip = (gr.update(value=None), str(session.clip)) if session.clip else (session.example, None)
+    if session.run is None:
+        return ("Found your session again after the reload.", *[gr.skip()] * 9, session, *clip)
+    notes = [session.lost or "Found again after the reload: this browser's model, clip and downloads."]
+    if session.lost or not session.files:
+        session.files = save_outputs(session, session.run)
+    session.lost = ""
+    return (*_outputs(session, session.run, session.name, notes, files=session.files,
+                      advice=advice(session.run, session.run.seconds)), *clip)
 
 
 @friendly
-def on_estimate(example, upload, arch, sigma, holdout, max_size):
-    """Size, memory and speed of the fit these settings would start, without starting it."""
+def on_clip(example, upload, max_size):
+    """The clip Start will fit, as one thing: a thumbnail, its name, size and rate, and where it
+    comes from."""
     path, name = chosen_clip(example, upload)
-    clips = api.load_clips([path], max_size=int(max_size))
-    run = api.prepare(clips, arch=arch, sigma=sigma_value(sigma), holdout=holdout)
+    clip = api.load_clips([path], max_size=int(max_size))[0]
+    t, h, w = clip.frames.shape[:3]
+    notes = "; ".join(clip.notes) or "used as it is"
+    return clip.frames[t // 2], (f"**Start fits {name}** ({'your upload' if upload else 'an example'})\n\n"
+                                 f"{t} frames of {w}×{h} at {clip.fps:g} fps ({notes})")
+
+
+@friendly
+def on_estimate(session, example, upload, arch, sigma, holdout, max_size):
+    """What the fit these settings would start needs: size, memory, time per 1,000 steps (this tab's
+    live updates included), without starting it. Not while this session fits: timing steps beside
+    a fit would slow it and time nothing true."""
+    if isinstance(session, Session) and session.fitting:
+        return gr.skip()
+    path, _ = chosen_clip(example, upload)
+    run = api.prepare(api.load_clips([path], max_size=int(max_size)), arch=arch, sigma=sigma_value(sigma),
+                      holdout=holdout)
     e, s = api.estimate(run), api.summary(run)
-    notes = "; ".join(clips[0].notes) or "used as it is"
-    t, h, w = clips[0].frames.shape[:3]
-    return (f"**Before you start:** {name}: {t} frames of {w}×{h} ({notes}). `{arch}` has {e['params']:,} parameters "
-            f"({s['bits_per_pixel']:.2f} bits per pixel); {s['size_verdict']}. "
-            f"The fit needs about {e['memory_bytes'] / 2**20:.0f} MB and "
-            f"{e['seconds_per_1000_steps']:.1f} s per 1,000 steps on {api.device_name(run.device)}.")
+    seconds = e["seconds_per_1000_steps"] * (1 + studio_overhead(run))
+    return (f"`{arch}` has {e['params']:,} parameters ({s['bits_per_pixel']:.2f} bits per pixel); {s['size_verdict']}. "
+            f"The fit needs about {e['memory_bytes'] / 2**20:.0f} MB and {seconds:.1f} s per 1,000 steps on "
+            f"{api.device_name(run.device)}, this page's live updates included.")
+
+
+def studio_overhead(run: api.Run) -> float:
+    """The share of a fit's time this tab's live updates take: one view a second, the per-frame strip
+    as often as `_fit_updates` refreshes it (both timed once, on the untrained model)."""
+    session = Session()  # never written to: the views are built in memory
+    started = time.perf_counter()
+    _outputs(session, run, "", strip=False)
+    view = time.perf_counter() - started
+    started = time.perf_counter()
+    frame_strip(run)
+    strip = time.perf_counter() - started
+    return view / UI_UPDATE_SECONDS + strip / strip_interval(strip)
+
+
+def strip_interval(cost: float) -> float:
+    return max(STRIP_SECONDS, cost / STRIP_SHARE)
+
+
+@friendly
+def on_upload(session: Session, upload, max_size):
+    """An upload is read at once: a clip replaces the example as the one Start fits (a copy is kept
+    in the session, so a reload finds it); anything else is refused in one sentence and the upload
+    cleared, and the page keeps everything it showed."""
+    session = ensure(session)
+    if not upload:
+        return gr.skip(), gr.skip(), "", session
+    name = Path(upload).name
+    try:
+        api.load_clips([upload], max_size=int(max_size))
+    except ValueError as err:  # ClipError included
+        log.warning("upload refused: %s", err)
+        return None, gr.skip(), f"**{name} was not loaded.** {said(err)} Start fits the clip below.", session
+    folder = session.folder / "clip"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    session.clip = Path(shutil.copyfile(upload, folder / session.path(name).name))
+    return gr.skip(), gr.update(value=None), "", session
+
+
+def on_upload_cleared(session: Session):
+    """The upload is gone: the example picked last is the clip again."""
+    session = ensure(session)
+    session.clip = None
+    return session.example, "", session
+
+
+def on_pick(session: Session, example):
+    """A picked example replaces an upload as the clip Start fits."""
+    session = ensure(session)
+    session.clip, session.example = None, example or DEFAULT_EXAMPLE
+    return None, "", session
 
 
 @friendly
 def on_fit(session: Session, example, upload, arch, sigma, holdout, seconds, max_size):
-    """Fit the clip for `seconds`, streaming the tab's outputs; the last ones carry the downloads."""
+    """Fit the clip for `seconds`, streaming the tab's outputs; the last ones carry the downloads and
+    what to try next. A page left mid-fit stops it (Gradio closes the event): the model so far
+    stays in the session, and the browser's next page says so."""
     session = ensure(session)
     path, name = chosen_clip(example, upload)
     clips = api.load_clips([path], max_size=int(max_size))
     run = api.prepare(clips, arch=arch, sigma=sigma_value(sigma), holdout=holdout, seconds=float(seconds),
                       preview_seconds=None)
-    session.run, session.name, session.stop = run, name, False
+    session.run, session.name, session.stop, session.files = run, name, False, []
     session.fitting = True
     try:
-        yield from _fit_updates(session, run, name, (*clips[0].notes, *run.notes))
+        yield from _fit_updates(session, run, name, (*clips[0].notes, *run.notes), float(seconds))
+    except GeneratorExit:
+        step = run.history[-1].step if run.history else 0
+        session.lost = (f"The page was left while {name} was fitting: the fit stopped at step {step:,} "
+                        f"({run.seconds:.0f} s of {float(seconds):.0f}). The model so far is kept; its downloads "
+                        "were written when this page found it.")
+        raise
     finally:
         session.fitting = False
 
 
-def _fit_updates(session: Session, run: api.Run, name: str, notes: tuple):
-    yield _outputs(session, run, name, notes, strip=False, files=[])
-    next_strip, strip_cost, next_update = 2.0, 0.0, 0.0
+def _fit_updates(session: Session, run: api.Run, name: str, notes: tuple, seconds: float):
+    yield _outputs(session, run, f"{name} (fitting)", notes, strip=False, files=[], advice=NO_ADVICE)
+    next_strip, next_update = STRIP_SECONDS, 0.0
     for rec in api.fit(run):
         if session.stop:
             notes = (*notes, f"stopped at step {rec.step}: the model so far is kept")
@@ -148,20 +317,17 @@ def _fit_updates(session: Session, run: api.Run, name: str, notes: tuple):
         # second keeps the page live without slowing the fit (the first point goes out at once).
         if not rec.final and rec.seconds >= next_update:
             next_update = rec.seconds + UI_UPDATE_SECONDS
-            # The per-frame strip renders the whole clip: refresh it only as often as keeps its
-            # cost under ~10% of the fit (grids: every few seconds; large MLPs: rarely).
             strip = rec.seconds >= next_strip
             started = time.perf_counter()
-            outputs = _outputs(session, run, name, notes, rec, strip=strip)
+            outputs = _outputs(session, run, f"{name} (fitting)", notes, rec, strip=strip)
             if strip:
-                strip_cost = time.perf_counter() - started
-                next_strip = rec.seconds + max(3.0, 10 * strip_cost)
+                next_strip = rec.seconds + strip_interval(time.perf_counter() - started)
             yield outputs
     split = api.motion.heldout_split(run)  # a motion field's held-out gain, moving pixels apart from still ones
-    files = save_outputs(session, run, split)
+    session.files = save_outputs(session, run, split)
     if split:
         notes = (*notes, api.motion.describe_split(split))
-    yield _outputs(session, run, name, notes, run.history[-1], files=files)
+    yield _outputs(session, run, name, notes, run.history[-1], files=session.files, advice=advice(run, seconds))
 
 
 @friendly
@@ -171,9 +337,16 @@ def on_example(session: Session, example, upload):
     session = ensure(session)
     run = None if upload or not example or session.fitting else load_pretrained(session, example)
     if run is None:
-        return (gr.skip(),) * 8 + (session,)
-    session.run, session.name = run, example
-    return _outputs(session, run, f"{example} (pretrained)", files=[])
+        return gr.skip()
+    session.run, session.name, session.files = run, example, []
+    return _outputs(session, run, f"{example} (pretrained)", files=[], advice=NO_ADVICE)
+
+
+def on_apply(session: Session, arch, holdout, seconds):
+    """The settings of the suggestion shown, put in the tab's controls (Start follows)."""
+    chosen = {"arch": arch, "holdout": holdout, "seconds": seconds, **((session.advice or {}) if
+                                                                      isinstance(session, Session) else {})}
+    return chosen["arch"], chosen["holdout"], chosen["seconds"]
 
 
 def save_outputs(session: Session, run: api.Run, split: dict | None = None) -> list[str]:
@@ -214,28 +387,39 @@ def on_load_checkpoint(session: Session, file):
     if not file:
         raise ValueError("choose a .safetensors checkpoint to load")
     run = api.load(file)
-    session.run, session.name = run, Path(file).name
-    return _outputs(session, run, f"{Path(file).name} (loaded)", strip=False, files=[])
+    session.run, session.name, session.files = run, Path(file).name, []
+    return _outputs(session, run, f"{Path(file).name} (loaded)", strip=False, files=[], advice=NO_ADVICE)
 
 
 # ---------------------------------------------------------------- layout and wiring
 
 @dataclass
 class FitTab:
-    """What other tabs and the page load use: the chosen clip, the outputs a model fills, and the
-    events that put a new model in the session (the Render tab follows them)."""
+    """What other tabs and the page load use: the chosen clip, the outputs a model fills (the page
+    load's add the clip's two controls, for a reloaded page), and the events that put a new model
+    in the session (the Render tab follows them)."""
 
     example: gr.Dropdown
     upload: gr.File
     outputs: list
+    load_outputs: list
+    clip: dict  # the events that show the current clip and the estimate; the page load runs them too
+    sizing: dict
     model_changed: list
 
 
 def build_tab(session: gr.State) -> FitTab:
     with gr.Row():
         with gr.Column(scale=1):
-            example = gr.Dropdown(EXAMPLES, value=DEFAULT_EXAMPLE, label="Example clip")
-            upload = gr.File(label="…or upload a clip (video, GIF, image)", type="filepath")
+            notice = gr.Markdown(elem_id="fit-notice")
+            with gr.Row(elem_id="fit-clip", equal_height=True, variant="panel"):
+                thumbnail = gr.Image(show_label=False, interactive=False, height=THUMBNAIL_HEIGHT, scale=0,
+                                     min_width=THUMBNAIL_WIDTH, container=False, buttons=[],
+                                     elem_id="fit-thumbnail")
+                clip_text = gr.Markdown(elem_id="fit-clip-text")
+            example = gr.Dropdown(EXAMPLES, value=DEFAULT_EXAMPLE, label="Example clip", elem_id="fit-example")
+            upload = gr.File(label="…or upload a clip (video, GIF, image): it replaces the example", type="filepath",
+                             elem_id="fit-upload")
             default, why = api.default_arch(1)
             arch = gr.Radio(list(api.ARCHS), value=default, label="Network",
                             info=f"{default}, the default: {why}. grid: frame by frame, the fastest a step; "
@@ -243,19 +427,22 @@ def build_tab(session: gr.State) -> FitTab:
             sigma = gr.Textbox("10", label="σ for fourier ('none' for raw coordinates)")
             holdout = gr.Radio(["every2", "random", "none"], value="every2", label="Held-out pixels",
                                info="every2: train on even rows and columns, score on the rest")
-            seconds = gr.Slider(2, 300, value=30, step=1, label="Seconds to train", elem_id="fit-seconds")
+            seconds = gr.Slider(2, MAX_SECONDS, value=30, step=1, label="Seconds to train", elem_id="fit-seconds")
             max_size = gr.Slider(32, 512, value=api.caps(api.default_device())["max_size"], step=8,
                                  label="Longest side (px): larger clips are downscaled")
-            estimate = gr.Markdown()
+            estimate = gr.Markdown(elem_id="fit-estimate")
             with gr.Row():
                 start = gr.Button("Start", variant="primary", elem_id="fit-start")
                 stop = gr.Button("Stop", variant="stop", elem_id="fit-stop")
             ckpt_in = gr.File(label="Load a checkpoint (.safetensors)", type="filepath")
         with gr.Column(scale=2):
             stats = gr.Markdown(elem_id="fit-stats")
+            with gr.Row(equal_height=True):
+                advice_text = gr.Markdown(visible=False, elem_id="fit-advice")
+                apply = gr.Button(visible=False, variant="secondary", scale=0, min_width=200, elem_id="fit-apply")
             curves = gr.Plot(label="Curves", elem_id="fit-curves")
             downloads = gr.File(label="Downloads: GIF, MP4, checkpoint, run card", file_count="multiple",
-                                elem_id="fit-downloads")
+                                elem_id="fit-downloads", visible=False)
     # One frame, full width: two pictures a row keep a 160-px clip readable (three would not).
     frame = gr.Slider(0, 1, value=0, step=1, label="Frame")
     with gr.Row():
@@ -266,15 +453,29 @@ def build_tab(session: gr.State) -> FitTab:
         strip = gr.Plot(label="PSNR per frame")
     fit_many.build_section(session, arch, sigma, holdout, max_size)
 
-    outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, session]
+    outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, advice_text, apply, session]
     settings = [example, upload, arch, sigma, holdout, max_size]
-    gr.on([example.change, upload.change, arch.change, holdout.change, max_size.release], on_estimate, settings,
-          [estimate], concurrency_limit=FIT_CONCURRENCY, api_name="estimate")
-    fitted = start.click(on_fit, [session, example, upload, arch, sigma, holdout, seconds, max_size], outputs,
-                         api_name="fit", **FIT_QUEUE)
-    picked = example.change(on_example, [session, example, upload], outputs, api_name="load_example")
+    clip = {"fn": on_clip, "inputs": [example, upload, max_size], "outputs": [thumbnail, clip_text]}
+    sizing = {"fn": on_estimate, "inputs": [session, *settings], "outputs": [estimate],
+              "concurrency_limit": FIT_CONCURRENCY}
+    private = {"api_visibility": "private"}  # steps of the page's own chains, not actions of their own
+    # These follow the person's choices, never a value a handler sets (that would run them twice).
+    gr.on([arch.input, holdout.input], **sizing, api_name="estimate")
+    max_size.release(**clip, **private).then(**sizing, **private)
+    upload.upload(on_upload, [session, upload, max_size], [upload, example, notice, session], **private).then(
+        **clip, **private).then(**sizing, **private)
+    upload.clear(on_upload_cleared, [session], [example, notice, session], **private).then(**clip, **private).then(
+        **sizing, **private)
+    picked = example.input(on_pick, [session, example], [upload, notice, session], **private).then(
+        **clip, **private).then(on_example, [session, example, upload], outputs, api_name="load_example").then(
+        **sizing, **private)
+    fit_inputs = [session, example, upload, arch, sigma, holdout, seconds, max_size]
+    fitted = start.click(on_fit, fit_inputs, outputs, api_name="fit", **FIT_QUEUE)
+    applied = apply.click(on_apply, [session, arch, holdout, seconds], [arch, holdout, seconds], **private).then(
+        on_fit, fit_inputs, outputs, **FIT_QUEUE, **private)
     stop.click(on_stop, [session], [session], queue=False, api_name="stop")
     frame.change(on_frame, [session, frame], [pred_img, truth_img, err_img], show_progress="hidden",
                  api_name="preview_frame")
     loaded = ckpt_in.upload(on_load_checkpoint, [session, ckpt_in], outputs, api_name="load_checkpoint")
-    return FitTab(example, upload, outputs, [fitted, picked, loaded])
+    return FitTab(example, upload, outputs, [*outputs, example, upload], clip, sizing,
+                  [fitted, applied, picked, loaded])

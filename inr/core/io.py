@@ -38,11 +38,13 @@ MAX_IMAGE_DECODE = 2**28
 
 
 class ClipError(ValueError):
-    """An input that cannot be read as a clip; its message is one line, "{path}: {reason}"."""
+    """An input that cannot be read as a clip; its message is one line, "{path}: {reason}". `brief` is
+    the reason in our words alone; `reason` adds the decoder's own line, when there is one, in brackets."""
 
-    def __init__(self, path: str | Path, reason: str):
+    def __init__(self, path: str | Path, reason: str, detail: str | None = None):
         self.path = Path(path)
-        self.reason = " ".join(str(reason).split())  # decoder messages span lines; ours never do
+        self.brief = " ".join(str(reason).split())  # decoder messages span lines; ours never do
+        self.reason = self.brief + (f" ({' '.join(str(detail).split())})" if detail else "")
         super().__init__(f"{self.path}: {self.reason}")
 
 
@@ -132,18 +134,19 @@ def _check_frame_size(path: Path, width: int, height: int, label: str = "") -> N
                               f"{MAX_FRAME_PIXELS:,} pixels a frame (8192x8192)")
 
 
-def _ffmpeg_reason(error: Exception) -> str:
-    """Why ffmpeg could not open a file, in words: its banner lists the streams it found."""
+def _ffmpeg_reason(error: Exception) -> tuple[str, str | None]:
+    """Why ffmpeg could not open a file, in words (its banner lists the streams it found), and its own
+    line where ours is only a guess."""
     text = str(error)
     streams = re.findall(r"Stream #\S+: (\w+): (.*)", text)
     if streams and not any(kind == "Video" for kind, _ in streams):
         kinds = sorted({kind.lower() for kind, _ in streams})
-        return f"has no video stream (only {' and '.join(kinds)})"
+        return f"has no video stream (only {' and '.join(kinds)})", None
     unknown = re.search(r"Video: none \((\S+) /", text)
     if unknown or "no decoder found" in text:
         tag = f" ({unknown.group(1)})" if unknown else ""
-        return f"its video codec{tag} is not one this ffmpeg can decode"
-    return f"not a video or image file (could not decode: {_last_line(error)})"
+        return f"its video codec{tag} is not one this ffmpeg can decode", None
+    return "not a video or image file", f"could not decode: {_last_line(error)}"
 
 
 def _folder_frames(folder: Path, files: list[Path]) -> Iterator[tuple[str, np.ndarray]]:
@@ -155,7 +158,7 @@ def _folder_frames(folder: Path, files: list[Path]) -> Iterator[tuple[str, np.nd
         except ClipError:
             raise
         except Exception as error:  # Pillow fails in its own way on each damaged format
-            raise ClipError(folder, f"{file.name} is not a readable image ({_last_line(error)})") from error
+            raise ClipError(folder, f"{file.name} is not a readable image", _last_line(error)) from error
 
 
 @contextmanager
@@ -173,8 +176,8 @@ def _open(path: Path, max_frames: int | None):
                 size, kind = header.size, header.format
             image = iio.imopen(path, "r", plugin="pillow")
     except Image.DecompressionBombError as error:  # beyond twice Pillow's own limit: never decoded
-        raise ClipError(path, f"is larger than the limit of {MAX_FRAME_PIXELS:,} pixels a frame "
-                              f"({_last_line(error)})") from error
+        raise ClipError(path, f"is larger than the limit of {MAX_FRAME_PIXELS:,} pixels a frame",
+                        _last_line(error)) from error
     except OSError:  # not an image Pillow knows: try it as a video below
         image = None
     if image is not None:
@@ -199,7 +202,7 @@ def _open(path: Path, max_frames: int | None):
         # One ffmpeg process both probes and decodes; closing the reader stops it mid-file.
         video = iio2.get_reader(path, format="FFMPEG")
     except Exception as error:  # ffmpeg's failures reach us as assorted exception types
-        raise ClipError(path, _ffmpeg_reason(error)) from error
+        raise ClipError(path, *_ffmpeg_reason(error)) from error
     with closing(video):  # not `with video`: imageio's readers stay open when the block raises
         meta = video.get_meta_data()
         if meta.get("size"):
@@ -267,5 +270,5 @@ def load_clip(path: str | Path, max_frames: int | None = None, max_size: int | N
     except ClipError:
         raise
     except Exception as error:  # decoders fail in their own ways on damaged data
-        raise ClipError(path, f"could not decode ({_last_line(error)})") from error
+        raise ClipError(path, "could not decode", _last_line(error)) from error
     return Clip(frames, fps, path.stem if path.is_file() else path.resolve().name, notes)

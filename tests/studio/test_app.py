@@ -1,5 +1,6 @@
 """The studio's event functions called directly, and the running app through gradio_client."""
 
+import re
 
 import gradio as gr
 import imageio.v3 as iio
@@ -7,13 +8,14 @@ import numpy as np
 import pytest
 
 from conftest import drain, studio
+from inr import api
 from views import blend, compare, fit, render
 from views.common import DEFAULT_EXAMPLE, Session
 
 
 def test_first_launch_has_a_pretrained_model_in_every_view():
     outputs = fit.on_load(None)
-    stats, session = outputs[0], outputs[-1]
+    stats, session = outputs[0], outputs[-3]
     assert "pretrained" in stats and "bicubic" in stats and "held-out" in stats
     assert "bytes as shipped" in stats and "**The model is " in stats and "than the clip's H.264 MP4" in stats
     assert session.run is not None and outputs[2].shape[2] == 3  # an INR preview frame
@@ -37,7 +39,7 @@ def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
     final = drain(gen)
     assert "stopped at step" in final[0]
     assert session.run.steps < 10_000 and session.run.history
-    files = final[7]
+    files = final[7]["value"]
     assert {p.rsplit(".", 1)[1] for p in files} == {"gif", "mp4", "safetensors", "json"}
     gif = next(p for p in files if p.endswith(".gif"))
     assert iio.imread(gif, index=None).shape[0] == session.run.clips[0].frames
@@ -70,9 +72,9 @@ def test_compare_at_equal_size_says_how_close_each_got_and_refuses_the_unreachab
     small = list(compare.CLIP_SIZES)[0]
     table = list(compare.on_compare(session, "jelly_small.mp4", None, small, "relu;hash", "size", 2, 40000))[-1][2]
     assert "each sized to 40,000 bytes" in table and table.count("%") >= 2
-    with pytest.raises(gr.Error, match="cannot be sized to 10 bytes"):
+    with pytest.warns(UserWarning, match="cannot be sized to 10 bytes"):
         list(compare.on_compare(session, "jelly_small.mp4", None, small, "relu;hash", "size", 2, 10))
-    with pytest.raises(gr.Error, match="unknown architecture 'vit'.*valid: grid, hash"):
+    with pytest.warns(UserWarning, match="unknown architecture 'vit'.*valid: grid, hash"):
         list(compare.on_compare(session, "jelly_small.mp4", None, small, "vit", "time", 2, 0))
 
 
@@ -84,26 +86,39 @@ def test_page_load_keeps_what_was_started_while_it_ran(tmp_path):
     assert all(o == gr.skip() for o in compare.load_pretrained(session))
     assert session.views["compare"]["comparison"] is fitted
     session.run = mine = fit.load_pretrained(session, DEFAULT_EXAMPLE)  # as a started fit does
-    assert fit.on_load(session)[-1] is session and session.run is mine
+    assert fit.on_load(session) == gr.skip() and session.run is mine
 
 
-def test_estimate_names_memory_and_time_per_1000_steps():
-    text = fit.on_estimate("office_plant.mp4", None, "grid", "10", "every2", 64)
-    assert "MB" in text and "per 1,000 steps" in text and "downscaled" in text
+def test_the_clip_card_names_the_clip_and_the_estimate():
+    thumbnail, clip = fit.on_clip("office_plant.mp4", None, 64)
+    assert clip.startswith("**Start fits office_plant.mp4** (an example)") and thumbnail.shape[2] == 3
+    assert "downscaled" in clip
+    text = fit.on_estimate(None, "office_plant.mp4", None, "grid", "10", "every2", 64)
+    assert "MB" in text and "per 1,000 steps" in text
     assert "bits per pixel); the model is " in text and "than the raw clip" in text
 
 
-def test_bad_upload_is_a_message_not_a_crash(tmp_path):
-    bad = tmp_path / "notes.mp4"
-    bad.write_text("not a video")
-    with pytest.raises(gr.Error, match="notes.mp4"):
-        next(fit.on_fit(Session(folder=tmp_path / "s"), None, str(bad), "grid", "10", "every2", 5, 64))
-    with pytest.raises(gr.Error, match="sigma"):
-        fit.on_estimate("office_plant.mp4", None, "fourier", "-3", "every2", 64)
+def test_a_bad_upload_is_refused_in_one_sentence_and_keeps_the_clip(tmp_path):
+    session = Session(folder=tmp_path / "s")
+    upload = tmp_path / "gradio" / ("0" * 64) / "notes.mp4"  # where Gradio keeps an upload
+    upload.parent.mkdir(parents=True)
+    upload.write_text("not a video")
+    cleared, example, notice, _ = fit.on_upload(session, str(upload), 64)
+    assert cleared is None and example == gr.skip() and session.clip is None
+    assert notice == "**notes.mp4 was not loaded.** Cannot use notes.mp4: not a video or image file. Start fits the clip below."
+    good = tmp_path / "gradio" / "carphone.gif"
+    good.write_bytes((fit.example_path("carphone.gif")).read_bytes())
+    kept, example, notice, _ = fit.on_upload(session, str(good), 64)
+    assert kept == gr.skip() and example["value"] is None and notice == "" and session.clip.name == "carphone.gif"
+    assert session.clip.read_bytes() == good.read_bytes() and session.folder in session.clip.parents
+    with pytest.warns(UserWarning, match="sigma"):
+        assert fit.on_estimate(None, "office_plant.mp4", None, "fourier", "-3", "every2", 64) == gr.skip()
+    with pytest.warns(UserWarning, match=r"^Cannot use notes.mp4: not a video or image file\.$"):  # no path, no ffmpeg
+        assert next(fit.on_fit(session, None, str(upload), "grid", "10", "every2", 5, 64)) == gr.skip()
 
 
 def test_render_preview_and_full_render(tmp_path):
-    session = fit.on_load(None)[-1]
+    session = fit.on_load(None)[-3]
     session.folder = tmp_path / "s"
     image, info = render.on_render_preview(session, 2.0, 3.0, 0, 0, 0)
     t, h, w = session.run.clips[0].shape
@@ -112,13 +127,13 @@ def test_render_preview_and_full_render(tmp_path):
     assert "5 frames of 40×30" in info
     gif = next(f for f in files if f.endswith(".gif"))
     assert iio.imread(gif, index=None).shape[:3] == (5, 30, 40)
-    with pytest.raises(gr.Error, match="limit"):
+    with pytest.warns(UserWarning, match="limit"):
         render.on_render_preview(session, 1.0, 1.0, 7680, 4320, 1000)
 
 
 def test_sessions_do_not_share_models(tmp_path):
-    a = fit.on_load(None)[-1]
-    b = fit.on_load(None)[-1]
+    a = fit.on_load(None)[-3]
+    b = fit.on_load(None)[-3]
     assert a is not b and a.run is not b.run and a.folder != b.folder
 
 
@@ -130,7 +145,29 @@ def test_running_app_through_gradio_client():
         text = client.predict("carphone.gif", None, "grid", "10", "every2", 48, api_name="/estimate")
         assert "per 1,000 steps" in text
         result = client.predict("carphone.gif", None, "grid", "10", "every2", 3, 48, api_name="/fit")
-        stats, files = result[0], result[7]
+        stats, files = result[0], result[7]["value"]  # the downloads appear with their files
         assert "training pixels" in stats
         gif = next(f for f in files if str(f).endswith(".gif"))
         assert iio.imread(gif, index=None).shape[0] == 48
+
+
+@pytest.mark.parametrize("example", fit.EXAMPLES)
+def test_the_estimate_holds_within_20_percent_of_the_fit_it_announces(tmp_path, example):
+    # The card's time per 1,000 steps against the rate of the tab's own fit (its live updates
+    # included) on each shipped clip, with the default network at the default longest side. This
+    # machine's own speed drifts by tens of percent over seconds: the card is read just before the
+    # fit and just after it, and the fit's rate must lie within 20 % of what it said.
+    size = api.caps(api.default_device())["max_size"]
+    default = api.default_arch(1)[0]
+
+    def card() -> float:
+        text = fit.on_estimate(None, example, None, default, "10", "every2", size)
+        return float(re.search(r"([\d.]+) s per 1,000 steps", text).group(1))
+
+    before = card()
+    session = Session(folder=tmp_path / "s")
+    drain(fit.on_fit(session, example, None, default, "10", "every2", 8, size))
+    after = card()
+    live = [r for r in session.run.history if not r.final and r.seconds >= 1]  # after the first step's warm-up
+    measured = 1000 * (live[-1].seconds - live[0].seconds) / (live[-1].step - live[0].step)
+    assert 0.8 * min(before, after) <= measured <= 1.2 * max(before, after), (before, measured, after)

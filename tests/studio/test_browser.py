@@ -95,9 +95,38 @@ def test_studio_in_a_browser(server, tmp_path):
                                timeout=30_000)
         page.screenshot(path=str(SHOTS / "1_fit_first_launch.png"), full_page=True)
 
-        # Fit the example for a few seconds and watch the curve gain points.
+        # A bad upload is refused in one sentence at the upload; the shipped results stay, unbadged.
+        bad = tmp_path / "notes.mp4"
+        bad.write_text("not a video")
+        page.locator("#fit-upload input[type=file]").set_input_files(str(bad))
+        page.locator("#fit-notice").get_by_text("notes.mp4 was not loaded").wait_for(timeout=30_000)
+        notice = page.locator("#fit-notice").inner_text()
+        assert "/tmp" not in notice and "ffmpeg" not in notice.lower() and "Invalid data" not in notice
+        page.locator("#fit-clip-text").get_by_text("Start fits jelly_small.mp4").wait_for(timeout=30_000)
+        # Start with a refused setting: one toast, and the previous results are still on the page.
+        page.get_by_role("radio", name="fourier").check()
+        sigma = page.get_by_label("σ for fourier ('none' for raw coordinates)")
+        sigma.fill("-3")
+        page.click("#fit-start")
+        page.get_by_text("sigma must be a number > 0").first.wait_for(timeout=30_000)
+        page.screenshot(path=str(SHOTS / "1_fit_refused.png"), full_page=True)
+        assert "pretrained" in page.locator("#fit-stats").inner_text()
+        assert page.locator("#fit-curves .js-plotly-plot").count() == 1
+        assert page.get_by_text("Error", exact=True).count() == 0  # no component turned into an error badge
+        sigma.fill("10")
+        page.get_by_role("radio", name="motion").check()
+
+        # An upload is the current clip: the card names it, the example choice is emptied.
+        mine = tmp_path / "my_clip.mp4"
+        mine.write_bytes((ROOT / "assets" / "jelly_small.mp4").read_bytes())
+        page.locator("#fit-upload input[type=file]").set_input_files(str(mine))
+        page.locator("#fit-clip-text").get_by_text("Start fits my_clip.mp4").wait_for(timeout=30_000)
+        assert "your upload" in page.locator("#fit-clip-text").inner_text()
+        assert page.locator("#fit-example input").input_value() == ""
+
+        # Fit it for a few seconds and watch the curve gain points.
         seconds = page.locator("#fit-seconds input[type=number]")
-        seconds.fill("6")
+        seconds.fill("10")
         seconds.press("Enter")
         page.click("#fit-start")
         page.locator("#fit-stats").get_by_text("steps/s").wait_for(timeout=60_000)
@@ -107,7 +136,24 @@ def test_studio_in_a_browser(server, tmp_path):
         first = _curve_points(page)
         page.locator("#fit-downloads").get_by_text(re.compile(r"\.gif")).wait_for(timeout=120_000)
         assert _curve_points(page) > first
+        assert "Results for my_clip.mp4" in page.locator("#fit-stats").inner_text()
+        page.locator("#fit-advice").get_by_text("Try next").wait_for(timeout=10_000)
         page.screenshot(path=str(SHOTS / "2_fit_done.png"), full_page=True)
+
+        # A reload mid-fit finds the session: its clip, the model so far, and what the reload stopped.
+        seconds.fill("60")
+        seconds.press("Enter")
+        page.click("#fit-start")
+        page.locator("#fit-stats").get_by_text("(fitting)").wait_for(timeout=60_000)
+        page.locator("#fit-stats").get_by_text("steps/s").wait_for(timeout=60_000)
+        page.reload()
+        page.locator("#fit-stats").get_by_text("The page was left while my_clip.mp4 was fitting").wait_for(
+            timeout=90_000)
+        assert "Results for my_clip.mp4" in page.locator("#fit-stats").inner_text()
+        page.locator("#fit-clip-text").get_by_text("Start fits my_clip.mp4").wait_for(timeout=30_000)
+        page.locator("#fit-downloads").get_by_text(re.compile(r"\.gif")).wait_for(timeout=60_000)
+        assert "my_clip" in page.locator("#fit-downloads").inner_text()
+        page.screenshot(path=str(SHOTS / "2_fit_reloaded.png"), full_page=True)
 
         # One model per clip: two examples, a couple of seconds each, a table row for each.
         page.get_by_text("One model per clip").click()

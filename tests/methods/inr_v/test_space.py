@@ -218,8 +218,6 @@ def test_cli_interpolate_ends_are_the_clips(tmp_path, capsys, space):
 
 
 def test_app_view_works_from_the_shipped_space(tmp_path):
-    import gradio as gr
-
     import app
     from views import space as view
     from views.common import Session
@@ -239,7 +237,7 @@ def test_app_view_works_from_the_shipped_space(tmp_path):
     assert "Every pixel of the clip" in text and "mean latent" in text
     text, *_ = drain(view.on_invert(session, None, str(ASSETS / "carphone.gif"), 4, 1, 0.5))  # an upload
     assert "carphone[4:20:1]" in text
-    with pytest.raises(gr.Error, match="box x range"):
+    with pytest.warns(UserWarning, match="box x range"):
         drain(view.on_inpaint(session, view.DEFAULT_WINDOW, None, 0, 1, 1, 0, 16, 8, 26, 40, 30))
     status, a, b, checkpoint, *box = drain(view.on_train(session, ["carphone.gif"], None, 1))
     assert "Your space" in status and "6 clips" in status and a.choices and checkpoint.endswith(".safetensors")
@@ -252,6 +250,6 @@ def test_app_view_works_from_the_shipped_space(tmp_path):
     assert (t1.maximum, t1.value, y1.maximum, x1.maximum) == (32, 32, 36, 48)  # the box can cover the whole space
     text, *_ = drain(view.on_invert(session, view.DEFAULT_WINDOW, None, 0, 1, 0.5))
     assert "Every pixel of the clip" in text
-    with pytest.raises(gr.Error, match="unknown clip size"):
+    with pytest.warns(UserWarning, match="unknown clip size"):
         drain(view.on_train(session, ["carphone.gif"], None, 1, "huge"))
     app.build()
