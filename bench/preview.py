@@ -43,10 +43,10 @@ def main() -> None:
     device = api.default_device()
     if device == "cpu":
         torch.set_num_threads(min(torch.get_num_threads(), 2))
-    session = fit.on_load(None)[-1]
+    session = fit.on_load(None)[-3]  # the page load's outputs end with the session, then the clip's two
     blend.load_pretrained(session)
     scales = iter([1.5, 2.0, 2.5, 3.0] * (args.repeats + 1))
-    alphas = iter([i / (args.repeats + 1) for i in range(args.repeats + 2)])
+    alphas = iter([i / (2 * args.repeats + 2) for i in range(2 * args.repeats + 4)])
     frames = iter(range(args.repeats + 2))
 
     def render_32() -> None:
@@ -56,8 +56,10 @@ def main() -> None:
     cases = {
         "render tab: scale slider preview (middle frame at 2.5x of 160x90)":
             lambda: render.on_render_preview(session, next(scales), 2.0, 0, 0, 0),
-        "blend tab: alpha slider preview (288x162 frame)":
+        "blend tab: alpha slider preview while dragging (96x54 frame)":
             lambda: blend.on_blend_preview(session, 0, 1, next(alphas)),
+        "blend tab: alpha preview on release (288x162 frame)":
+            lambda: blend.on_blend_still(session, 0, 1, next(alphas)),
         "fit tab: frame slider (INR, ground truth, error map)":
             lambda: fit.on_frame(session, next(frames)),
         "render 256x256x32 through the facade": render_32,

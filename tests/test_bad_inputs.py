@@ -175,7 +175,7 @@ def test_accepted_uploads_fit_and_save_in_the_session_folder(corpus, tmp_path, n
     out = None
     for out in fit.on_fit(session, None, str(folder / name), "grid", "10", "every2", 0.5, 32):
         pass
-    files = out[7]["value"]
+    files = out[7]
     assert len(files) == 4 and all(str(f).startswith(str(session.folder)) for f in files)
     assert session.run.steps >= 1
 

@@ -10,8 +10,11 @@ import numpy as np
 
 from inr import api
 from views.common import (CHECKPOINTS, DISPLAY_SCALE, EXAMPLES, FIT_QUEUE, PIXELATED, SMALL_CAPS, Session, ensure,
-                          example_path, friendly)
+                          example_path, friendly, shown)
 
+# While α is dragged the preview is drawn at the clip's own size (a ninth of the pixels of
+# DISPLAY_SCALE): the page answers within a fraction of a second; release draws it full size.
+DRAG_SCALE = 1
 
 
 def _choices(run: api.Run) -> list[tuple[str, int]]:
@@ -63,24 +66,29 @@ def load_pretrained(session: Session):
 
 
 @friendly
-def on_blend_preview(session: Session, a, b, alpha):
-    """The middle frame of clip `a` blended towards clip `b` by α, rendered at DISPLAY_SCALE."""
+def on_blend_preview(session: Session, a, b, alpha, scale: int = DRAG_SCALE):
+    """The middle frame of clip `a` blended towards clip `b` by α, rendered at `scale` times its size."""
     if not _ready(session, a, b):
         return None
     info = session.blend.clips[int(a)]
-    size = (info.height * DISPLAY_SCALE, info.width * DISPLAY_SCALE)
+    size = (info.height * scale, info.width * scale)
     return api.predict_frame(session.blend, info.frames // 2, clip=int(a), mix_with=int(b), mix=float(alpha), size=size)
 
 
 @friendly
 def on_blend_render(session: Session, a, b, alpha):
-    """The whole blended clip as a GIF (shown, and offered for download)."""
+    """The whole blended clip as a GIF (shown, and offered for download), and its box shown."""
     if not _ready(session, a, b):
-        return None, None
+        return None, None, gr.skip()
     frames, _, fps = api.render(session.blend, clip=int(a), mix_with=int(b), mix=float(alpha),
                                 spatial_scale=DISPLAY_SCALE)
     gif = api.export(session.path(f"blend_{int(a)}_{int(b)}_{alpha:.2f}.gif"), np.stack(list(frames)), fps)
-    return str(gif), str(gif)
+    return str(gif), str(gif), shown()
+
+
+def on_blend_still(session: Session, a, b, alpha):
+    """The preview at full size, once α is released."""
+    return on_blend_preview(session, a, b, alpha, DISPLAY_SCALE)
 
 
 # ---------------------------------------------------------------- layout and wiring
@@ -103,16 +111,18 @@ def build_tab(session: gr.State) -> BlendTab:
         clip_b = gr.Dropdown([], label="Clip B (α = 1)")
     alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="blend-alpha")
     with gr.Row():
-        preview = gr.Image(label="Preview (middle frame, while dragging)", interactive=False, elem_id="blend-preview",
+        preview = gr.Image(label="Middle frame (coarse while α moves)", interactive=False, elem_id="blend-preview",
                            elem_classes=PIXELATED)
-        gif = gr.Image(label="Blend (on release)", interactive=False, type="filepath", elem_id="blend-gif",
-                       elem_classes=PIXELATED)
-    file = gr.File(label="Download GIF")
+        with gr.Column(visible=False) as rendered:  # once α is released
+            gif = gr.Image(label="Blend, every frame", interactive=False, type="filepath", elem_id="blend-gif",
+                           elem_classes=PIXELATED)
+            file = gr.File(label="Download GIF")
 
     go.click(on_blend_fit, [session, examples, uploads, seconds], [status, clip_a, clip_b, session], api_name="blend",
              **FIT_QUEUE)
     blend = [session, clip_a, clip_b, alpha]
     gr.on([alpha.change, clip_a.change, clip_b.change], on_blend_preview, blend, [preview], show_progress="hidden",
           trigger_mode="always_last", api_name="blend_preview")
-    alpha.release(on_blend_render, blend, [gif, file], api_name="blend_render")
+    alpha.release(on_blend_still, blend, [preview], show_progress="hidden", api_visibility="private").then(
+        on_blend_render, blend, [gif, file, rendered], api_name="blend_render")
     return BlendTab([status, clip_a, clip_b])

@@ -218,6 +218,20 @@ def captioned(frame: np.ndarray, text: str, width: int) -> np.ndarray:
     return api.caption(api.enlarge(frame, max(1, -(-PICTURE_WIDTH // width))), text)
 
 
+def shown() -> dict:
+    """The update that shows a results box (a layout hidden until it has something to show; its
+    visibility is no value of the API)."""
+    return gr.update(visible=True)
+
+
+def reveal(event, box):
+    """Show `box` once `event` has run (an event's method, e.g. `button.click`, shows it first):
+    panels appear when they have something to show. Returns the event that shows it."""
+    if callable(event) and not hasattr(event, "then"):  # a trigger: the box shows before what it starts
+        return event(shown, None, [box], show_progress="hidden", api_visibility="private", queue=False)
+    return event.then(shown, None, [box], show_progress="hidden", api_visibility="private", queue=False)
+
+
 def db(value) -> str:
     return "–" if value is None else f"{value:.2f} dB"
 

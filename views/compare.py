@@ -15,6 +15,7 @@ from inr import api
 from views.common import (CHECKPOINTS, FIGURES, FIT_QUEUE, PIXELATED, SMALL_CAPS, Session, chosen_clip, curves_plot,
                           db, ensure, example_path, friendly, settled)
 
+GIF_COLUMNS = 4  # a preset's four GIFs in one row; five or six wrap to a second
 UI_UPDATE_SECONDS = 1.0  # the browser redraws the plot on the fit's cores: once a second is live enough
 CUSTOM = "custom"
 PRESET_CHOICES = [(p.title, key) for key, p in api.compare.PRESETS.items()] + [("custom (type below)", CUSTOM)]
@@ -107,6 +108,17 @@ def _panel(comparison, frame, zoom, x, y):
     return api.compare.panel(comparison, frame, (float(y), float(x)), float(zoom))
 
 
+def _curves(comparison):
+    """Every curve on one plot; its time axis is each configuration's own seconds (a batched member's
+    share of its batch), as the "Seconds each" slider counts them."""
+    fig = curves_plot(api.compare.histories(comparison), comparison.baseline)
+    fig.update_xaxes(title_text="seconds each")
+    fig.update_layout(title={"text": "training pixels solid, held-out dotted, the classical rebuild dashed",
+                             "font": {"size": 12}, "x": 0.5, "y": 0.99})
+    fig.update_layout(margin={"t": 60})
+    return fig
+
+
 def _finished(session: Session, comparison, status: str):
     """Every output once some groups have been fitted: status, curves, table, the picture of the middle
     frame with its controls set to match (frame, zoom, centre), GIFs, files."""
@@ -114,7 +126,7 @@ def _finished(session: Session, comparison, status: str):
     _state(session)["status"] = status  # what a reloaded page says again
     count = len(comparison.clip.frames)
     frame = gr.Slider(0, count - 1, value=count // 2, step=1, label="Frame (all panels)")
-    return (status, curves_plot(api.compare.histories(comparison), comparison.baseline), _table(comparison),
+    return (status, _curves(comparison), _table(comparison),
             _panel(comparison, count // 2, 1, 0.5, 0.5), frame, 1, 0.5, 0.5, gifs,
             _downloads(session, comparison, gifs), session)
 
@@ -175,7 +187,7 @@ def _fit_updates(session: Session, state: dict, comparison, name: str):
                 next_update = time.perf_counter() - started + UI_UPDATE_SECONDS
                 status = (f"{how}\n\nGroup {index + 1} of {len(groups)} ({groups[index].describe}): "
                           f"step {rec.step:,}, {rec.seconds:.1f} s")
-                yield (status, curves_plot(api.compare.histories(comparison), comparison.baseline),
+                yield (status, _curves(comparison),
                        *(gr.skip(),) * 8, session)
     finally:
         records.close()  # a stopped group ends here: its model so far is what the results show
@@ -255,14 +267,16 @@ def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> Compa
     with gr.Row():
         size = gr.Radio(list(CLIP_SIZES), value=next(iter(CLIP_SIZES)), label="Clip size")
         equal = gr.Radio([("equal time", "time"), ("equal size", "size")], value="time", label="Compare at")
-        seconds = gr.Slider(2, 240, value=15, step=1, label="Seconds each")
+        seconds = gr.Slider(2, 240, value=15, step=1, label="Seconds each",
+                            info="a batch of K (a σ sweep) trains K × this as one model: the curves show each "
+                                 "member's share")
         target = gr.Number(0, label="Target bytes (equal size; 0: the first configuration's size as given)",
                            precision=0, minimum=0)
     with gr.Row():
         go = gr.Button("Compare", variant="primary", elem_id="compare-go")
         stop = gr.Button("Stop", variant="stop")
     status = gr.Markdown(elem_id="compare-status")
-    curves = gr.Plot(label="All curves: training pixels solid, held-out dotted, the classical rebuild dashed")
+    curves = gr.Plot(label="Curves", elem_id="compare-curves")
     table = gr.Markdown(elem_id="compare-table", elem_classes=FIGURES)
     with gr.Row():
         frame = gr.Slider(0, 7, value=4, step=1, label="Frame (all panels)")
@@ -271,7 +285,7 @@ def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> Compa
         y = gr.Slider(0, 1, value=0.5, step=0.01, label="Zoom centre, down")
     picture = gr.Image(label="One frame of each, with its PSNR over every pixel of the frame, over its error map",
                        interactive=False, elem_classes=PIXELATED, elem_id="compare-panel")
-    gifs = gr.Gallery(label="GIFs", columns=3, height="auto", object_fit="contain", elem_id="compare-gifs")
+    gifs = gr.Gallery(label="GIFs", columns=GIF_COLUMNS, height="auto", object_fit="contain", elem_id="compare-gifs")
     files = gr.File(label="Downloads (compare.json and the GIFs)", file_count="multiple", interactive=False)
 
     outputs = [status, curves, table, picture, frame, zoom, x, y, gifs, files, session]

@@ -77,21 +77,21 @@ def preview_images(run: api.Run, frame: int):
 
 def _outputs(session, run, name, notes=(), rec=None, strip=True, files=None, advice=None):
     """What the tab shows of a model: stats, curves, the middle frame (INR, truth, error), the frame
-    slider, the per-frame strip, the downloads (shown once there are some) and what to try next
-    (None: leave it; a fit's end passes its advice); then the session."""
+    slider, the per-frame strip, the downloads, what to try next (None: leave it; a fit's end passes
+    its advice) and whether the downloads' box shows (once there are some); then the session."""
     pred, truth, error = preview_images(run, run.clips[0].frames // 2)
     last = run.clips[0].frames - 1  # a still image has one frame: Gradio needs minimum < maximum
     slider = gr.Slider(minimum=0, maximum=max(last, 1), value=run.clips[0].frames // 2, step=1, interactive=last > 0)
-    downloads = gr.skip() if files is None else gr.update(value=files or None, visible=bool(files))
+    downloads, shown = (gr.skip(), gr.skip()) if files is None else (files or None, gr.update(visible=bool(files)))
     if advice is None:
         advice_text, apply = gr.skip(), gr.skip()
     else:
         session.advice = advice.get("settings")
-        advice_text = gr.Markdown(advice["text"], visible=bool(advice["text"]))
-        apply = gr.Button(advice.get("button", ""), visible=bool(advice.get("settings")))
+        advice_text = gr.update(value=advice["text"], visible=bool(advice["text"]))
+        apply = gr.update(value=advice.get("button", ""), visible=bool(advice.get("settings")))
     return (stats_markdown(run, name, notes, rec), curves_plot({run.arch: run.history}, run.baseline),
             pred, truth, error, slider, frame_strip(run) if strip else gr.skip(), downloads, advice_text, apply,
-            session)
+            shown, session)
 
 
 NO_ADVICE = {"text": ""}
@@ -181,7 +181,7 @@ def on_load(session: Session | None):
         return gr.skip()
     if run is None:
         return ("No pretrained model ships for the default example: pick a clip and press **Start**.",
-                *[gr.skip()] * 9, session, gr.skip(), gr.skip())
+                *[gr.skip()] * 10, session, gr.skip(), gr.skip())
     session.run, session.name = run, DEFAULT_EXAMPLE
     return (*_outputs(session, run, f"{DEFAULT_EXAMPLE} (pretrained)", files=[], advice=NO_ADVICE),
             gr.skip(), gr.skip())
@@ -192,7 +192,7 @@ def _restored(session: Session) -> tuple:
     settled(lambda: session.fitting)  # the page it replaced is stopping its fit
     clip = (gr.update(value=None), str(session.clip)) if session.clip else (session.example, None)
     if session.run is None:
-        return ("Found your session again after the reload.", *[gr.skip()] * 9, session, *clip)
+        return ("Found your session again after the reload.", *[gr.skip()] * 10, session, *clip)
     notes = [session.lost or "Found again after the reload: this browser's model, clip and downloads."]
     if session.lost or not session.files:
         session.files = save_outputs(session, session.run)
@@ -293,6 +293,8 @@ def on_fit(session: Session, example, upload, arch, sigma, holdout, seconds, max
     run = api.prepare(clips, arch=arch, sigma=sigma_value(sigma), holdout=holdout, seconds=float(seconds),
                       preview_seconds=None)
     session.run, session.name, session.stop, session.files = run, name, False, []
+    if not upload:  # what a reload shows as the clip
+        session.example, session.clip = example, None
     session.fitting = True
     try:
         yield from _fit_updates(session, run, name, (*clips[0].notes, *run.notes), float(seconds))
@@ -441,8 +443,11 @@ def build_tab(session: gr.State) -> FitTab:
                 advice_text = gr.Markdown(visible=False, elem_id="fit-advice")
                 apply = gr.Button(visible=False, variant="secondary", scale=0, min_width=200, elem_id="fit-apply")
             curves = gr.Plot(label="Curves", elem_id="fit-curves")
-            downloads = gr.File(label="Downloads: GIF, MP4, checkpoint, run card", file_count="multiple",
-                                elem_id="fit-downloads", visible=False)
+            # A layout around the downloads shows them once there are some: its visibility is no
+            # value of the API, which keeps returning the plain list of files.
+            with gr.Column(visible=False) as downloads_box:
+                downloads = gr.File(label="Downloads: GIF, MP4, checkpoint, run card", file_count="multiple",
+                                    elem_id="fit-downloads")
     # One frame, full width: two pictures a row keep a 160-px clip readable (three would not).
     frame = gr.Slider(0, 1, value=0, step=1, label="Frame")
     with gr.Row():
@@ -453,7 +458,8 @@ def build_tab(session: gr.State) -> FitTab:
         strip = gr.Plot(label="PSNR per frame")
     fit_many.build_section(session, arch, sigma, holdout, max_size)
 
-    outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, advice_text, apply, session]
+    outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, advice_text, apply, downloads_box,
+               session]
     settings = [example, upload, arch, sigma, holdout, max_size]
     clip = {"fn": on_clip, "inputs": [example, upload, max_size], "outputs": [thumbnail, clip_text]}
     sizing = {"fn": on_estimate, "inputs": [session, *settings], "outputs": [estimate],

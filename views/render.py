@@ -10,7 +10,7 @@ import gradio as gr
 import numpy as np
 
 from inr import api
-from views.common import ASSETS, FIT_CONCURRENCY, FIT_QUEUE, PIXELATED, Session, friendly
+from views.common import ASSETS, FIT_CONCURRENCY, FIT_QUEUE, PIXELATED, Session, friendly, shown
 
 # Weight of the grid's straight-in-time prior when the check turns it on (spatial factors, which fit
 # the grid); the motion field (temporal factors) always learns from its neighbours at its own weight.
@@ -140,7 +140,8 @@ def on_render_preview(session: Session, spatial, temporal, width, height, frames
 
 @friendly
 def on_render(session: Session, spatial, temporal, width, height, frames, compare=False, progress=gr.Progress()):
-    """Render every frame; returns (video, [GIF, MP4 (, INR | classical MP4)], info)."""
+    """Render every frame; returns (video, [GIF, MP4 (, INR | classical MP4)], info, the results'
+    box shown)."""
     run = _need_model(session)
     frames_iter, shape, fps = api.render(run, **_render_args(spatial, temporal, width, height, frames))
     stem = f"{Path(session.name).stem or 'render'}_{shape[2]}x{shape[1]}x{shape[0]}"
@@ -152,7 +153,7 @@ def on_render(session: Session, spatial, temporal, width, height, frames, compar
     mp4 = api.export(session.path(f"{stem}.mp4"), rendered, fps)
     info = f"rendered {shape[0]} frames of {shape[2]}×{shape[1]} at {fps:.3g} fps"
     if not compare:
-        return str(mp4), [str(gif), str(mp4)], info
+        return str(mp4), [str(gif), str(mp4)], info, shown()
     theirs = _classical_panels(session, shape, None)
     both = api.side_by_side([rendered, *(clip for _, clip in theirs)])
     pair = api.export(session.path(f"{stem}_inr_vs_classical.mp4"), both, fps)
@@ -166,7 +167,7 @@ def on_render(session: Session, spatial, temporal, width, height, frames, compar
         scores = ", ".join(f"{name} {api.uint8_psnr(clip[scored], original[scored]):.2f} dB" for name, clip in theirs)
         info += (f" · against the original {ORIGINALS[session.name][0]} ({which}, never seen by any of them): "
                  f"INR {api.uint8_psnr(rendered[scored], original[scored]):.2f} dB, {scores} PSNR")
-    return str(pair), [str(gif), str(mp4), str(pair)], info
+    return str(pair), [str(gif), str(mp4), str(pair)], info, shown()
 
 
 @friendly
@@ -203,7 +204,7 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
     table = "\n".join(lines) + f"\n\nPreview: frame {k}, original | INR | {r['classical']} (the best classical)."
     video = api.side_by_side([result.target, result.inr, result.classical])
     path = api.export(session.path(f"sr_check_{space:g}x_{int(time)}x.mp4"), video, run.clips[0].fps)
-    return api.side_by_side(panels), table, str(path)
+    return api.side_by_side(panels), table, str(path), shown()
 
 
 @friendly
@@ -218,7 +219,7 @@ def on_motion_view(session: Session, gap):
                    "the **motion** network in the Fit tab to see what moves.")
         else:
             why = "No model yet."
-        return None, why, gr.update(maximum=1, value=0, interactive=False)
+        return None, why, gr.update(maximum=1, value=0, interactive=False), gr.update(visible=False)
     count = api.motion.gaps(session.run)
     gap = min(max(int(gap or 0), 0), count - 1)
     caption = (f"Frame gap {gap} → {gap + 1} of {count}: " + " | ".join(f"**{t}**" for t in api.motion.PANEL_TITLES) +
@@ -226,7 +227,7 @@ def on_motion_view(session: Session, gap):
                "next frame's along the reverse motion) instead of cross-fading them. The motion is OpenCV's DIS "
                "optical flow on the training pixels, set when the fit starts and kept fixed.")
     return (api.motion.panel(session.run, gap), caption,
-            gr.update(maximum=max(count - 1, 1), value=gap, interactive=count > 1))
+            gr.update(maximum=max(count - 1, 1), value=gap, interactive=count > 1), shown())
 
 
 # ---------------------------------------------------------------- layout and wiring
@@ -257,13 +258,16 @@ def build_tab(session: gr.State) -> RenderTab:
     info = gr.Markdown(elem_id="render-info")
     preview = gr.Image(label="Preview", interactive=False, elem_classes=PIXELATED)
     go = gr.Button("Render", variant="primary", elem_id="render-go")
-    video = gr.Video(label="Render", height=480, elem_classes=PIXELATED)
-    files = gr.File(label="Download GIF and MP4", file_count="multiple", elem_id="render-files")
+    # Panels show once they have something: a layout's visibility is no value of the API.
+    with gr.Column(visible=False) as rendered:
+        video = gr.Video(label="Render", height=480, elem_classes=PIXELATED)
+        files = gr.File(label="Download GIF and MP4", file_count="multiple", elem_id="render-files")
     with gr.Accordion("What the motion field moves, and where", open=True):
         motion_info = gr.Markdown(elem_id="motion-info")
-        motion_gap = gr.Slider(0, 1, value=0, step=1, label="Frame gap", elem_id="motion-gap")
-        motion_image = gr.Image(label="Content | where it moves | motion", interactive=False, elem_classes=PIXELATED,
-                                elem_id="motion-image")
+        with gr.Column(visible=False) as motion_box:
+            motion_gap = gr.Slider(0, 1, value=0, step=1, label="Frame gap", elem_id="motion-gap")
+            motion_image = gr.Image(label="Content | where it moves | motion", interactive=False,
+                                    elem_classes=PIXELATED, elem_id="motion-image")
     with gr.Accordion("Check super-resolution against the original", open=False):
         gr.Markdown("Shrinks the Fit tab's clip (area averaging) and keeps every n-th frame, fits an INR to that, "
                     "renders it back at the original size and rate, and scores it and the classical upscale "
@@ -275,8 +279,9 @@ def build_tab(session: gr.State) -> RenderTab:
             sr_prior = gr.Checkbox(False, label="Straight-in-time prior (spatial factors: the grid)")
         sr_go = gr.Button("Degrade, fit and compare", elem_id="sr-go")
         sr_table = gr.Markdown(elem_id="sr-table")
-        sr_image = gr.Image(label="Original | INR | classical", interactive=False, elem_classes=PIXELATED)
-        sr_video = gr.Video(label="Original | INR | classical", elem_classes=PIXELATED)
+        with gr.Column(visible=False) as sr_box:
+            sr_image = gr.Image(label="Original | INR | classical", interactive=False, elem_classes=PIXELATED)
+            sr_video = gr.Video(label="Original | INR | classical", elem_classes=PIXELATED)
 
     inputs = [session, spatial, temporal, out_w, out_h, out_t, compare]
     # One event for every control, run one at a time: two previews computed side by side could
@@ -284,9 +289,9 @@ def build_tab(session: gr.State) -> RenderTab:
     gr.on([c.change for c in (spatial, temporal, out_w, out_h, out_t, compare)], on_render_preview, inputs,
           [preview, info], show_progress="hidden", trigger_mode="always_last", concurrency_limit=1,
           concurrency_id="render-preview", api_name="render_preview")
-    go.click(on_render, inputs, [video, files, info], concurrency_limit=FIT_CONCURRENCY, api_name="render")
-    sr_go.click(on_sr_check, [session, sr_space, sr_time, sr_seconds, sr_prior], [sr_image, sr_table, sr_video],
+    go.click(on_render, inputs, [video, files, info, rendered], concurrency_limit=FIT_CONCURRENCY, api_name="render")
+    sr_go.click(on_sr_check, [session, sr_space, sr_time, sr_seconds, sr_prior], [sr_image, sr_table, sr_video, sr_box],
                 api_name="sr_check", **FIT_QUEUE)
-    motion_outputs = [motion_image, motion_info, motion_gap]
+    motion_outputs = [motion_image, motion_info, motion_gap, motion_box]
     motion_gap.release(on_motion_view, [session, motion_gap], motion_outputs, api_name="motion_view")
     return RenderTab(source, inputs, [preview, info], [session, motion_gap], motion_outputs)

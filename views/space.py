@@ -10,7 +10,7 @@ import gradio as gr
 import plotly.graph_objects as go
 
 from inr import api
-from views.common import ASSETS, CHECKPOINTS, FIT_QUEUE, PIXELATED, Session, ensure, friendly
+from views.common import ASSETS, CHECKPOINTS, FIT_QUEUE, PIXELATED, Session, ensure, friendly, reveal
 
 SHIPPED = CHECKPOINTS / "space.safetensors"
 SCALE = 3  # the space's clips are 48x36: the INR renders them 3x larger; ground truth is enlarged by pixel repeat
@@ -266,17 +266,19 @@ def build_tab(session: gr.State) -> None:
                                  label="Clip B (α = 1)")
         alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="space-alpha")
         with gr.Row():
-            preview = gr.Image(label="Preview (middle frame, while dragging)", interactive=False,
-                               elem_classes=PIXELATED)
-            interp_gif = gr.Image(label="Clip at α (on release)", interactive=False, type="filepath",
-                                  elem_classes=PIXELATED)
-        interp_file = gr.File(label="Download GIF")
+            first = on_interp_preview(None, clip_a.value, clip_b.value, alpha.value) if choices else None
+            preview = gr.Image(first, label="Middle frame (while dragging)", interactive=False, elem_classes=PIXELATED)
+            # Panels show once they have something (see `reveal`).
+            with gr.Column(visible=False) as interp_box:
+                interp_gif = gr.Image(label="Clip at α (on release)", interactive=False, type="filepath",
+                                      elem_classes=PIXELATED)
+                interp_file = gr.File(label="Download GIF")
     with gr.Accordion("Sample a new clip", open=True):
         with gr.Row():
             seed = gr.Number(0, label="Seed", precision=0)
             sample_go = gr.Button("Sample", variant="primary")
         sample_text = gr.Markdown()
-        with gr.Row():
+        with gr.Row(visible=False) as sample_box:
             sample_gif = gr.Image(label="Sampled clip", interactive=False, type="filepath", elem_classes=PIXELATED)
             sample_file = gr.File(label="Download GIF")
     with gr.Accordion("Invert or inpaint a clip", open=True):
@@ -303,11 +305,12 @@ def build_tab(session: gr.State) -> None:
                 invert_go = gr.Button("Invert", variant="primary")
                 inpaint_go = gr.Button("Inpaint the box", variant="primary")
         inv_text = gr.Markdown(elem_id="space-inversion")
-        inv_plot = gr.Plot(label="PSNR against time")
-        # Full width: two or three clips side by side.
-        inv_gif = gr.Image(label="Clip | inversion  (inpaint: box greyed | simple fill | inpainted)",
-                           interactive=False, type="filepath", elem_classes=PIXELATED)
-        inv_file = gr.File(label="Download GIF")
+        with gr.Column(visible=False) as inv_box:
+            inv_plot = gr.Plot(label="PSNR against time")
+            # Full width: two or three clips side by side.
+            inv_gif = gr.Image(label="Clip | inversion  (inpaint: box greyed | simple fill | inpainted)",
+                               interactive=False, type="filepath", elem_classes=PIXELATED)
+            inv_file = gr.File(label="Download GIF")
     with gr.Accordion("Train a new space (this session)", open=False):
         with gr.Row():
             train_examples = gr.CheckboxGroup(TRAIN_EXAMPLES, value=TRAIN_EXAMPLES, label="Examples")
@@ -316,22 +319,28 @@ def build_tab(session: gr.State) -> None:
                 train_size = gr.Radio(list(CLIP_SIZES), value=DEFAULT_SIZE, label="Clip size of the space")
                 train_seconds = gr.Slider(10, 600, value=60, step=10, label="Seconds to train")
         train_go = gr.Button("Train space")
-        train_file = gr.File(label="Download the space checkpoint")
+        with gr.Column(visible=False) as train_box:
+            train_file = gr.File(label="Download the space checkpoint")
 
     interp = [session, clip_a, clip_b, alpha]
     alpha.change(on_interp_preview, interp, [preview], show_progress="hidden", trigger_mode="always_last",
                  api_name="space_preview")
-    alpha.release(on_interp_render, interp, [interp_gif, interp_file], api_name="space_interpolate")
+    reveal(alpha.release(on_interp_render, interp, [interp_gif, interp_file], api_name="space_interpolate"),
+           interp_box)
     for dropdown in (clip_a, clip_b):  # the same two steps as above, for the page only
-        dropdown.change(on_interp_preview, interp, [preview], api_visibility="private").then(
-            on_interp_render, interp, [interp_gif, interp_file], api_visibility="private")
-    sample_go.click(on_sample, [session, seed], [sample_gif, sample_file, sample_text], api_name="space_sample")
+        reveal(dropdown.change(on_interp_preview, interp, [preview], api_visibility="private").then(
+            on_interp_render, interp, [interp_gif, interp_file], api_visibility="private"), interp_box)
+    reveal(sample_go.click(on_sample, [session, seed], [sample_gif, sample_file, sample_text], api_name="space_sample"),
+           sample_box)
     source = [example, upload, start, stride]
     box = [t0, t1, y0, y1, x0, x1]
     gr.on([c.change for c in (example, upload, *box)], on_box_preview, [session, *source, *box], [box_view],
           show_progress="hidden", trigger_mode="always_last", api_name="space_box_preview")
     outputs = [inv_text, inv_plot, inv_gif, inv_file]
-    invert_go.click(on_invert, [session, *source, seconds], outputs, api_name="space_invert", **FIT_QUEUE)
-    inpaint_go.click(on_inpaint, [session, *source, seconds, *box], outputs, api_name="space_inpaint", **FIT_QUEUE)
-    train_go.click(on_train, [session, train_examples, train_uploads, train_seconds, train_size],
-                   [status, clip_a, clip_b, train_file, *box], api_name="space_train", **FIT_QUEUE)
+    # The inversion's panels show as it starts: its curve grows live.
+    reveal(invert_go.click, inv_box).then(on_invert, [session, *source, seconds], outputs, api_name="space_invert",
+                                         **FIT_QUEUE)
+    reveal(inpaint_go.click, inv_box).then(on_inpaint, [session, *source, seconds, *box], outputs,
+                                          api_name="space_inpaint", **FIT_QUEUE)
+    reveal(train_go.click(on_train, [session, train_examples, train_uploads, train_seconds, train_size],
+                          [status, clip_a, clip_b, train_file, *box], api_name="space_train", **FIT_QUEUE), train_box)

@@ -31,7 +31,9 @@ def curves_figure(runs: dict[str, list], baseline: dict[str, float] | None = Non
                                  line={"color": colour}, showlegend=False), 1, 2)
     # The held-out curve often ends right on a baseline (that is the comparison): baselines are thin
     # and drawn under the grid and the traces, the curves on top with markers.
-    for (name, value), where in zip((baseline or {}).items(), ("bottom left", "bottom right")):
+    # The higher line's label above it, the lower's below: two close lines never stack their labels.
+    ranked = sorted((baseline or {}).items(), key=lambda item: -item[1])
+    for (name, value), where in zip(ranked, ("top left", "bottom right")):
         fig.add_hline(y=value, line={"dash": "dash", "color": "grey", "width": 1}, layer="below", row=1, col=1,
                       annotation_text=f"{name} (held-out) {value:.2f} dB", annotation_position=where)
     fig.update_xaxes(title_text="seconds")

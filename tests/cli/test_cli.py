@@ -76,7 +76,7 @@ def test_compare_reports_one_run_per_sigma(tmp_path):
     assert all(r["heldout_psnr"] is not None and r["trained"].startswith("batched") for r in runs)
     progress = [m for m in map(LINE.fullmatch, result.stderr.splitlines()) if m]
     assert progress and all(m["label"] == "compare" and m["bv"].count(" / ") == 1 for m in progress)
-    assert (tmp_path / "fourier_sigma-none.gif").is_file() and (tmp_path / "fourier.gif").is_file()
+    assert (tmp_path / "fourier_sigma-none.gif").is_file() and (tmp_path / "fourier_sigma-10.gif").is_file()
 
 
 def test_compare_any_configurations_at_equal_size(tmp_path):

@@ -1,6 +1,7 @@
 """The studio's event functions called directly, and the running app through gradio_client."""
 
 import re
+from pathlib import Path
 
 import gradio as gr
 import imageio.v3 as iio
@@ -39,7 +40,7 @@ def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
     final = drain(gen)
     assert "stopped at step" in final[0]
     assert session.run.steps < 10_000 and session.run.history
-    files = final[7]["value"]
+    files = final[7]
     assert {p.rsplit(".", 1)[1] for p in files} == {"gif", "mp4", "safetensors", "json"}
     gif = next(p for p in files if p.endswith(".gif"))
     assert iio.imread(gif, index=None).shape[0] == session.run.clips[0].frames
@@ -123,7 +124,7 @@ def test_render_preview_and_full_render(tmp_path):
     image, info = render.on_render_preview(session, 2.0, 3.0, 0, 0, 0)
     t, h, w = session.run.clips[0].shape
     assert image.shape == (2 * h, 2 * w, 3) and f"{3 * (t - 1) + 1} frames" in info
-    video, files, info = render.on_render(session, 1.0, 1.0, 40, 30, 5)
+    video, files, info, _ = render.on_render(session, 1.0, 1.0, 40, 30, 5)
     assert "5 frames of 40×30" in info
     gif = next(f for f in files if f.endswith(".gif"))
     assert iio.imread(gif, index=None).shape[:3] == (5, 30, 40)
@@ -145,7 +146,7 @@ def test_running_app_through_gradio_client():
         text = client.predict("carphone.gif", None, "grid", "10", "every2", 48, api_name="/estimate")
         assert "per 1,000 steps" in text
         result = client.predict("carphone.gif", None, "grid", "10", "every2", 3, 48, api_name="/fit")
-        stats, files = result[0], result[7]["value"]  # the downloads appear with their files
+        stats, files = result[0], result[7]
         assert "training pixels" in stats
         gif = next(f for f in files if str(f).endswith(".gif"))
         assert iio.imread(gif, index=None).shape[0] == 48
@@ -171,3 +172,39 @@ def test_the_estimate_holds_within_20_percent_of_the_fit_it_announces(tmp_path, 
     live = [r for r in session.run.history if not r.final and r.seconds >= 1]  # after the first step's warm-up
     measured = 1000 * (live[-1].seconds - live[0].seconds) / (live[-1].step - live[0].step)
     assert 0.8 * min(before, after) <= measured <= 1.2 * max(before, after), (before, measured, after)
+
+
+def test_a_reload_finds_the_session_and_says_what_the_left_page_stopped(tmp_path):
+    from views.common import SESSIONS, attach, delete_session
+
+    session, key = attach(None, None)  # a first page: a new session, its key for the browser
+    session.folder = tmp_path / "s"
+    assert SESSIONS[key] is session and not session.restored
+    gen = fit.on_fit(session, "office_plant.mp4", None, "grid", "10", "every2", 60, 48)
+    next(gen), next(gen)
+    gen.close()  # what Gradio does to the event of a page that was left
+    assert not session.fitting and "The page was left while office_plant.mp4 was fitting" in session.lost
+    again, same = attach(None, key)  # the reloaded page, same browser
+    assert again is session and same == key and session.restored and session.pages == 2
+    outputs = fit.on_load(session)
+    stats, files, example, upload = outputs[0], outputs[7], outputs[-2], outputs[-1]
+    assert "Results for office_plant.mp4" in stats and "the fit stopped at step" in stats
+    assert {Path(f).suffix for f in files} == {".gif", ".mp4", ".safetensors", ".json"} and session.lost == ""
+    assert example == "office_plant.mp4" and upload is None  # the clip it fitted is the current clip again
+    assert attach(None, "an unknown key")[0] is not session
+    delete_session(session)  # the first page's state expires: the reloaded page still holds it
+    assert SESSIONS.get(key) is session and session.folder.is_dir()
+    delete_session(session)
+    assert key not in SESSIONS and not session.folder.exists()
+
+
+def test_try_next_suggests_from_the_fit_and_its_button_applies_it(tmp_path):
+    session = Session(folder=tmp_path / "s")
+    final = drain(fit.on_fit(session, "office_plant.mp4", None, "relu", "10", "every2", 2, 32))
+    assert "**Try next:** `motion`, the default network" in final[8]["value"] and "shared clips" in final[8]["value"]
+    assert final[9]["visible"] and session.advice == {"arch": "motion", "seconds": 60}
+    assert fit.on_apply(session, "relu", "every2", 2) == ("motion", "every2", 60)
+    drain(fit.on_fit(session, "office_plant.mp4", None, "motion", "10", "none", 2, 32))
+    assert session.advice == {"holdout": "every2"}  # every pixel trained: nothing says it generalises
+    motion = drain(fit.on_fit(session, "office_plant.mp4", None, "motion", "10", "every2", 2, 32))
+    assert session.advice in ({"seconds": 60}, {"holdout": "none"}), motion[8]["value"]

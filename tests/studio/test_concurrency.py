@@ -78,7 +78,7 @@ def _session(url: str, clip: Path, downloads: Path) -> dict:
         fit = client.predict(None, handle_file(str(clip)), "grid", "10", "every2", FIT_SECONDS, 32,
                              api_name="/fit")
         render = client.predict(1.0, 1.0, 0, 0, 0, False, api_name="/render")
-        return {"stats": fit[0], "fit_files": [str(f) for f in fit[7]["value"]], "render_files": [str(f) for f in render[1]]}
+        return {"stats": fit[0], "fit_files": [str(f) for f in fit[7]], "render_files": [str(f) for f in render[1]]}
     finally:
         client.close()  # the page closed: the server marks the session closed and later drops it
 

@@ -119,8 +119,11 @@ class Config:
 
     @property
     def file_stem(self) -> str:
-        """The text as a file name: 'fourier:sigma=10,width=64' -> 'fourier_sigma-10-width-64'."""
-        return re.sub(r"[^A-Za-z0-9._]+", "-", self.text.replace(":", "_", 1)).strip("-")
+        """The label as a file name, its main setting named at its default too, like every other
+        configuration's: 'fourier:sigma=10,width=64' -> 'fourier_sigma-10-width-64', 'fourier' ->
+        'fourier_sigma-10'."""
+        arch, _, rest = self.ascii_label.partition(" ")
+        return "_".join(filter(None, [arch, re.sub(r"[^A-Za-z0-9.]+", "-", rest).strip("-")]))
 
     @property
     def ascii_label(self) -> str:
