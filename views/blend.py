@@ -87,7 +87,7 @@ def on_blend_render(session: Session, a, b, alpha):
 
 
 def on_blend_still(session: Session, a, b, alpha):
-    """The preview at full size, once α is released."""
+    """The preview at full size: once α is released, or a new pair is picked."""
     return on_blend_preview(session, a, b, alpha, DISPLAY_SCALE)
 
 
@@ -121,8 +121,10 @@ def build_tab(session: gr.State) -> BlendTab:
     go.click(on_blend_fit, [session, examples, uploads, seconds], [status, clip_a, clip_b, session], api_name="blend",
              **FIT_QUEUE)
     blend = [session, clip_a, clip_b, alpha]
-    gr.on([alpha.change, clip_a.change, clip_b.change], on_blend_preview, blend, [preview], show_progress="hidden",
-          trigger_mode="always_last", api_name="blend_preview")
+    alpha.change(on_blend_preview, blend, [preview], show_progress="hidden", trigger_mode="always_last",
+                 api_name="blend_preview")
+    gr.on([clip_a.change, clip_b.change], on_blend_still, blend, [preview], show_progress="hidden",
+          trigger_mode="always_last", api_visibility="private")  # a new pair: at full size at once
     alpha.release(on_blend_still, blend, [preview], show_progress="hidden", api_visibility="private").then(
         on_blend_render, blend, [gif, file, rendered], api_name="blend_render")
     return BlendTab([status, clip_a, clip_b])

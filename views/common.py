@@ -238,7 +238,8 @@ def db(value) -> str:
 
 def curves_plot(runs: dict, baseline: dict | None):
     """api.curves_figure, its legend moved below the x-axis titles, which it covers at the page's
-    plot height."""
+    plot height, and its titles below the plot's label."""
     fig = api.curves_figure(runs, baseline)
-    fig.update_layout(legend={"orientation": "h", "y": -0.2, "yanchor": "top"})
+    # The titles start below the block's own label, which Gradio draws over the figure's top-left.
+    fig.update_layout(legend={"orientation": "h", "y": -0.2, "yanchor": "top"}, margin={"t": 60})
     return fig

@@ -115,7 +115,7 @@ def _curves(comparison):
     fig.update_xaxes(title_text="seconds each")
     fig.update_layout(title={"text": "training pixels solid, held-out dotted, the classical rebuild dashed",
                              "font": {"size": 12}, "x": 0.5, "y": 0.99})
-    fig.update_layout(margin={"t": 60})
+    fig.update_layout(margin={"t": 80})
     return fig
 
 

@@ -439,9 +439,10 @@ def build_tab(session: gr.State) -> FitTab:
             ckpt_in = gr.File(label="Load a checkpoint (.safetensors)", type="filepath")
         with gr.Column(scale=2):
             stats = gr.Markdown(elem_id="fit-stats")
-            with gr.Row(equal_height=True):
-                advice_text = gr.Markdown(visible=False, elem_id="fit-advice")
-                apply = gr.Button(visible=False, variant="secondary", scale=0, min_width=200, elem_id="fit-apply")
+            advice_text = gr.Markdown(visible=False, elem_id="fit-advice")
+            with gr.Row():
+                apply = gr.Button(visible=False, variant="secondary", size="md", scale=0, min_width=220,
+                                  elem_id="fit-apply")
             curves = gr.Plot(label="Curves", elem_id="fit-curves")
             # A layout around the downloads shows them once there are some: its visibility is no
             # value of the API, which keeps returning the plain list of files.
