@@ -17,7 +17,7 @@ def test_estimate_times_the_steps_of_a_plain_loop_and_restores_the_model(plant):
     hook = register_optimizer_step_post_hook(
         lambda optimizer, args, kwargs: stepped.append([p.detach().clone() for p in run.model.parameters()]))
     try:
-        estimate = api.estimate(run, trial_steps=3)
+        estimate = api.estimate(run, trial_steps=3, trial_seconds=0)  # exactly the three, none for time
     finally:
         hook.remove()
     assert len(stepped) == 4  # a warm-up step, then the three timed ones

@@ -156,8 +156,9 @@ def test_running_app_through_gradio_client():
 def test_the_estimate_holds_within_20_percent_of_the_fit_it_announces(tmp_path, example):
     # The card's time per 1,000 steps against the rate of the tab's own fit (its live updates
     # included) on each shipped clip, with the default network at the default longest side. This
-    # machine's own speed drifts by tens of percent over seconds: the card is read just before the
-    # fit and just after it, and the fit's rate must lie within 20 % of what it said.
+    # machine's own speed drifts by up to a quarter over tens of seconds (bench/estimate.py): the
+    # card is read just before the fit and just after it, the fit's rate must lie within 20 % of
+    # what it said, and a drift caught in one attempt gets a second.
     size = api.caps(api.default_device())["max_size"]
     default = api.default_arch(1)[0]
 
@@ -165,13 +166,18 @@ def test_the_estimate_holds_within_20_percent_of_the_fit_it_announces(tmp_path, 
         text = fit.on_estimate(None, example, None, default, "10", "every2", size)
         return float(re.search(r"([\d.]+) s per 1,000 steps", text).group(1))
 
-    before = card()
-    session = Session(folder=tmp_path / "s")
-    drain(fit.on_fit(session, example, None, default, "10", "every2", 8, size))
-    after = card()
-    live = [r for r in session.run.history if not r.final and r.seconds >= 1]  # after the first step's warm-up
-    measured = 1000 * (live[-1].seconds - live[0].seconds) / (live[-1].step - live[0].step)
-    assert 0.8 * min(before, after) <= measured <= 1.2 * max(before, after), (before, measured, after)
+    attempts = []
+    for attempt in range(2):
+        before = card()
+        session = Session(folder=tmp_path / f"s{attempt}")
+        drain(fit.on_fit(session, example, None, default, "10", "every2", 8, size))
+        after = card()
+        live = [r for r in session.run.history if not r.final and r.seconds >= 1]  # after the first step's warm-up
+        measured = 1000 * (live[-1].seconds - live[0].seconds) / (live[-1].step - live[0].step)
+        attempts.append((before, measured, after))
+        if 0.8 * min(before, after) <= measured <= 1.2 * max(before, after):
+            return
+    pytest.fail(f"(estimate before, measured, estimate after) in s per 1,000 steps: {attempts}")
 
 
 def test_a_reload_finds_the_session_and_says_what_the_left_page_stopped(tmp_path):
