@@ -194,11 +194,12 @@ def _restored(session: Session) -> tuple:
     if session.run is None:
         return ("Found your session again after the reload.", *[gr.skip()] * 10, session, *clip)
     notes = [session.lost or "Found again after the reload: this browser's model, clip and downloads."]
-    if session.lost or not session.files:
+    if session.lost:  # a fit the reload stopped: its files, as a finished fit has
         session.files = save_outputs(session, session.run)
     session.lost = ""
+    fitted = bool(session.files)  # a fit of this session, not a shipped or loaded model
     return (*_outputs(session, session.run, session.name, notes, files=session.files,
-                      advice=advice(session.run, session.run.seconds)), *clip)
+                      advice=advice(session.run, session.run.seconds) if fitted else NO_ADVICE), *clip)
 
 
 @friendly

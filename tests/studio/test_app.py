@@ -170,7 +170,7 @@ def test_the_estimate_holds_within_20_percent_of_the_fit_it_announces(tmp_path, 
     for attempt in range(2):
         before = card()
         session = Session(folder=tmp_path / f"s{attempt}")
-        drain(fit.on_fit(session, example, None, default, "10", "every2", 8, size))
+        drain(fit.on_fit(session, example, None, default, "10", "every2", 6, size))
         after = card()
         live = [r for r in session.run.history if not r.final and r.seconds >= 1]  # after the first step's warm-up
         measured = 1000 * (live[-1].seconds - live[0].seconds) / (live[-1].step - live[0].step)
