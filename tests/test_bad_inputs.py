@@ -77,6 +77,7 @@ def test_corpus_covers_the_issue(corpus):
     assert all((folder / c["path"]).exists() for c in cases)
 
 
+@pytest.mark.slow
 def test_every_case_through_the_cli(corpus, tmp_path):
     folder, cases = corpus
     problems = {}
@@ -95,6 +96,7 @@ def test_every_case_through_the_cli(corpus, tmp_path):
     assert code == 0 and (tmp_path / "ok.gif").is_file(), err
 
 
+@pytest.mark.slow
 def test_a_few_cases_as_real_processes(corpus, tmp_path):
     """What a shell user sees: one line, exit code 2, no traceback, within the timeout."""
     folder, cases = corpus
@@ -135,6 +137,7 @@ def _app_call(case: dict, folder, session: Session) -> tuple[str | None, str]:
     return None, str(result) if case["kind"] == "checkpoint" else result[2]
 
 
+@pytest.mark.slow
 def test_every_case_through_the_app(corpus, tmp_path):
     folder, cases = corpus
     problems, tried = {}, 0
@@ -166,6 +169,7 @@ def test_every_case_through_the_app(corpus, tmp_path):
     assert "per 1,000 steps" in fit.on_estimate(None, "carphone.gif", None, "grid", "10", "every2", 32)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["one_pixel.png", "Ünïcödé клип 🎞.gif"])
 def test_accepted_uploads_fit_and_save_in_the_session_folder(corpus, tmp_path, name):
     """A still image (one frame: the frame slider once refused it) and a non-ASCII name fit, and

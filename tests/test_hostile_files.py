@@ -76,6 +76,7 @@ def kinds(tiny_codec) -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["field checkpoint", "INR-V space", "Latent-INR .inr", "codec .inr", "clip"])
 def test_every_reader_loads_or_refuses_a_damaged_file_in_one_line(kind, kinds, tmp_path_factory):
     read, files, fmt = kinds[kind]
@@ -179,6 +180,7 @@ FOUND = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, what, make, says", FOUND, ids=[f"{k}: {w}" for k, w, _, _ in FOUND])
 def test_each_bug_the_fuzzer_found_stays_fixed(kind, what, make, says, kinds, tmp_path):
     read, files, _ = kinds[kind]

@@ -5,9 +5,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
+@pytest.mark.slow
 def test_the_readme_states_the_number_of_tests_the_suite_collects():
     listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-o", "addopts="],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -23,6 +23,7 @@ def fitted(tmp_path_factory):
     return out, json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
 
 
+@pytest.mark.slow
 def test_fit_json_has_the_contract_keys_and_writes_its_files(fitted):
     out, summary, _ = fitted
     for key in ("train_psnr", "heldout_psnr", "bilinear_psnr", "bicubic_psnr", "steps", "seconds", "params",
@@ -54,6 +55,7 @@ def test_fit_prints_progress_in_the_shared_format(fitted):
     assert int(progress[-1]["step"]) == summary["steps"]  # the final record is always printed
 
 
+@pytest.mark.slow
 def test_render_writes_a_scaled_gif_and_mp4(fitted, tmp_path):
     _, summary, _ = fitted
     gif = tmp_path / "x.gif"
@@ -67,6 +69,7 @@ def test_render_writes_a_scaled_gif_and_mp4(fitted, tmp_path):
     assert iio.imread(mp4, plugin="FFMPEG").shape[:3] == (4, 22, 34)  # padded to even sizes
 
 
+@pytest.mark.slow
 def test_compare_reports_one_run_per_sigma(tmp_path):
     result = run_cli("compare", ASSETS / "jelly_small.mp4", "--sigmas", "none,10", "--out", tmp_path,
                      "--steps", "20", "--max-frames", "2", "--json")
@@ -79,6 +82,7 @@ def test_compare_reports_one_run_per_sigma(tmp_path):
     assert (tmp_path / "fourier_sigma-none.gif").is_file() and (tmp_path / "fourier_sigma-10.gif").is_file()
 
 
+@pytest.mark.slow
 def test_compare_any_configurations_at_equal_size(tmp_path):
     result = run_cli("compare", ASSETS / "jelly_small.mp4", "--configs", "siren:omega0=20;grid;hash", "--equal", "size",
                      "--bytes", "50000", "--out", tmp_path, "--steps", "3", "--max-frames", "4", "--max-size", "64",
@@ -94,6 +98,7 @@ def test_compare_any_configurations_at_equal_size(tmp_path):
     assert len(list(tmp_path.glob("*.gif"))) == 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
     (["--configs", "fourier;transformer"], "unknown architecture 'transformer'"),
     (["--configs", ";".join(f"relu:width={w}" for w in range(10, 17))], "at most 6"),
@@ -106,6 +111,7 @@ def test_compare_refuses_bad_configurations_in_one_line(args, message, tmp_path)
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) <= 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make, reason", [
     (lambda p: p.write_text("hello, not a video"), "not a video or image"),
     (lambda p: p.write_bytes(b""), "empty"),
@@ -121,6 +127,7 @@ def test_bad_clips_give_one_line_and_exit_code_2(tmp_path, make, reason):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_bad_checkpoint_and_bad_scale_give_one_line(tmp_path):
     fake = tmp_path / "model.safetensors"
     fake.write_bytes(b"\x80\x04K\x01.")  # a pickle

@@ -54,6 +54,7 @@ def torchrun(*args, nproc=2, timeout=180):
                           text=True, timeout=timeout, env=env)
 
 
+@pytest.mark.slow
 def test_one_process_fits_the_good_clips_and_reports_the_bad_one_then_a_rerun_resumes(tmp_path, capsys):
     names = clips(tmp_path / "in", bad=True)
     out = tmp_path / "out"
@@ -93,6 +94,7 @@ def test_one_process_fits_the_good_clips_and_reports_the_bad_one_then_a_rerun_re
     assert [r["status"] for r in manifest(out)] == ["ok"] * 5
 
 
+@pytest.mark.slow
 def test_two_processes_share_the_clips_and_one_manifest(tmp_path):
     names = clips(tmp_path / "in", bad=True)
     out = tmp_path / "out"
@@ -110,6 +112,7 @@ def test_two_processes_share_the_clips_and_one_manifest(tmp_path):
     assert not set(by_rank[0]) & set(by_rank[1]) and len(by_rank[0]) == 3 and len(by_rank[1]) == 2
 
 
+@pytest.mark.slow
 def test_a_rank_with_nothing_to_do_says_so_and_exits_0(tmp_path):
     (tmp_path / "in").mkdir()
     shutil.copy(ASSETS / "jelly_every4.mp4", tmp_path / "in" / "jelly.mp4")
@@ -119,6 +122,7 @@ def test_a_rank_with_nothing_to_do_says_so_and_exits_0(tmp_path):
     assert [(r["name"], r["rank"], r["status"]) for r in manifest(tmp_path / "out")] == [("jelly.mp4", 0, "ok")]
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_without_refitting_what_was_done(tmp_path, capsys):
     names = clips(tmp_path / "in")
     out = tmp_path / "out"
@@ -157,6 +161,7 @@ def workers(pid) -> dict[int, int]:
     return found
 
 
+@pytest.mark.slow
 def test_under_torchrun_a_killed_rank_restarts_the_group_which_skips_finished_clips(tmp_path):
     names = clips(tmp_path / "in")
     out = tmp_path / "out"

@@ -42,6 +42,7 @@ for name in sys.argv[1:]:
 """
 
 
+@pytest.mark.slow
 def test_every_module_imports_first():
     assert {"options", "progress", "fit", "compare", "superres", "space", "latent"} <= set(MODULES)
     names = [f"inr.cli.{m}" for m in MODULES]
@@ -50,6 +51,7 @@ def test_every_module_imports_first():
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_python_m_inr_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "inr", "--help"], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)

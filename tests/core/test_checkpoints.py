@@ -28,6 +28,7 @@ def test_save_load_round_trips_bit_exactly(run, tmp_path):
     assert not list(tmp_path.glob(".*.tmp*"))  # the atomic write left no temporary file
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["fourier", "siren", "hash", "relu"])
 def test_every_arch_round_trips(plant, arch, tmp_path):
     run = api.prepare([plant], arch=arch, sigma=10.0, device="cpu", steps=2, seconds=None)

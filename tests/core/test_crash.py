@@ -15,6 +15,7 @@ import time
 
 import imageio.v3 as iio
 import numpy as np
+import pytest
 
 from conftest import ROOT
 from inr import api
@@ -71,6 +72,7 @@ def _read_until(proc, prefix: str, seen: list[str]) -> str:
             return line.strip()
 
 
+@pytest.mark.slow
 def test_sigkill_during_saves_never_loses_the_previous_checkpoint(tmp_path):
     rng = random.Random(0)
     path, gif = tmp_path / "model.safetensors", tmp_path / "clip.gif"

@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 
 from conftest import ASSETS, plain_point_fit
@@ -14,6 +15,7 @@ def _fit(clip, arch, steps, sigma=None, **kw):
     return run, records
 
 
+@pytest.mark.slow
 def test_grid_default_reaches_a_psnr_floor_on_a_real_clip(plant):
     run, records = _fit(plant, "grid", steps=300)
     final = records[-1]
@@ -45,6 +47,7 @@ def test_stopping_early_keeps_the_model_and_resuming_improves_it(plant):
     assert records[-1].train_psnr > stopped
 
 
+@pytest.mark.slow
 def test_fourier_sigma_10_generalises_better_than_no_encoding_and_sigma_100_overfits():
     # sigma is relative to resolution: the paper's frames were 180x320; one 90x160 frame keeps
     # sigma = 10 below the training grid's Nyquist rate and the test fast.
@@ -60,6 +63,7 @@ def test_fourier_sigma_10_generalises_better_than_no_encoding_and_sigma_100_over
     assert gap_100 > gap_10 + 5 and gap_100 > 10  # measured gaps: 3 dB at 10, 16 dB at 100
 
 
+@pytest.mark.slow
 def test_several_clips_in_one_model_each_keep_their_own_code(plant, jelly):
     a = api.Clip(plant.frames[:4], plant.fps, "plant", ())
     b = api.Clip(jelly.frames[:4, :36, :48].copy(), jelly.fps, "jelly", ())

@@ -42,6 +42,7 @@ def test_the_files_carry_no_encoder_settings_text(small, tmp_path):
         assert text not in data and b"Lavf" not in data
 
 
+@pytest.mark.slow
 def test_the_sweep_is_extended_until_it_brackets_the_targets(small):
     spec = video_baselines.CODECS["x264"]
     middle = video_baselines.sweep(small.frames, small.fps, spec, [30])[0]["bpp"]
@@ -72,6 +73,7 @@ def test_gif_scores_the_clip(small):
         8 * out["bytes"] / np.prod(small.frames.shape[:3]))
 
 
+@pytest.mark.slow
 def test_decoded_at_size_is_the_crf_whose_file_is_closest(small):
     points = video_baselines.sweep(small.frames, small.fps, "x264", [24, 27, 30])
     sizes = {p["crf"]: p["bytes"] for p in points}

@@ -62,6 +62,7 @@ def test_the_readme_shows_the_example_as_it_runs():
     assert f"```python\n{code}\n```" in readme
 
 
+@pytest.mark.slow
 def test_the_readme_example_fits_then_renders_a_gif(url, tmp_path):
     env = {**os.environ, "GRADIO_TEMP_DIR": str(tmp_path)}  # where the client downloads the GIF
     done = subprocess.run([sys.executable, str(EXAMPLE), url], capture_output=True, text=True, timeout=240, env=env)
@@ -74,6 +75,7 @@ def test_the_readme_example_fits_then_renders_a_gif(url, tmp_path):
     assert frames.shape[0] == 48  # carphone.gif's frames, at temporal scale 1
 
 
+@pytest.mark.slow
 def test_stop_ends_the_same_clients_fit(url):
     from gradio_client import Client
 
@@ -87,6 +89,7 @@ def test_stop_ends_the_same_clients_fit(url):
     assert "stopped at step" in stats
 
 
+@pytest.mark.slow
 def test_a_hostile_inr_upload_gets_a_sentence_and_the_server_serves_on(url, tmp_path):
     """A forged codec file (40 GB of network in its header, checksums right) uploaded through the API:
     one sentence naming the file, in seconds; another session then opens a real file."""

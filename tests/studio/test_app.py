@@ -14,6 +14,7 @@ from views import blend, compare, fit, render
 from views.common import DEFAULT_EXAMPLE, Session
 
 
+@pytest.mark.slow
 def test_first_launch_has_a_pretrained_model_in_every_view():
     outputs = fit.on_load(None)
     stats, session = outputs[0], outputs[-3]
@@ -29,6 +30,7 @@ def test_first_launch_has_a_pretrained_model_in_every_view():
     assert frame.dtype == np.uint8 and frame.ndim == 3
 
 
+@pytest.mark.slow
 def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
     session = Session(folder=tmp_path / "s")
     gen = fit.on_fit(session, "office_plant.mp4", None, "grid", "10", "every2", 30, 48)
@@ -46,6 +48,7 @@ def test_fit_streams_progress_and_stop_keeps_the_model(tmp_path):
     assert iio.imread(gif, index=None).shape[0] == session.run.clips[0].frames
 
 
+@pytest.mark.slow
 def test_compare_fits_each_configuration_and_fills_the_view_as_groups_end(tmp_path):
     session = Session(folder=tmp_path / "s")
     small = list(compare.CLIP_SIZES)[0]
@@ -68,6 +71,7 @@ def test_compare_fits_each_configuration_and_fills_the_view_as_groups_end(tmp_pa
     assert zoomed.shape != picture.shape
 
 
+@pytest.mark.slow
 def test_compare_at_equal_size_says_how_close_each_got_and_refuses_the_unreachable(tmp_path):
     session = Session(folder=tmp_path / "s")
     small = list(compare.CLIP_SIZES)[0]
@@ -79,6 +83,7 @@ def test_compare_at_equal_size_says_how_close_each_got_and_refuses_the_unreachab
         list(compare.on_compare(session, "jelly_small.mp4", None, small, "vit", "time", 2, 0))
 
 
+@pytest.mark.slow
 def test_page_load_keeps_what_was_started_while_it_ran(tmp_path):
     # A comparison or a model set before the slow pretrained loads ended: they must not replace it.
     session = Session(folder=tmp_path / "s")
@@ -90,6 +95,7 @@ def test_page_load_keeps_what_was_started_while_it_ran(tmp_path):
     assert fit.on_load(session) == gr.skip() and session.run is mine
 
 
+@pytest.mark.slow
 def test_the_clip_card_names_the_clip_and_the_estimate():
     thumbnail, clip = fit.on_clip("office_plant.mp4", None, 64)
     assert clip.startswith("**Start fits office_plant.mp4** (an example)") and thumbnail.shape[2] == 3
@@ -118,6 +124,7 @@ def test_a_bad_upload_is_refused_in_one_sentence_and_keeps_the_clip(tmp_path):
         assert next(fit.on_fit(session, None, str(upload), "grid", "10", "every2", 5, 64)) == gr.skip()
 
 
+@pytest.mark.slow
 def test_render_preview_and_full_render(tmp_path):
     session = fit.on_load(None)[-3]
     session.folder = tmp_path / "s"
@@ -132,12 +139,14 @@ def test_render_preview_and_full_render(tmp_path):
         render.on_render_preview(session, 1.0, 1.0, 7680, 4320, 1000)
 
 
+@pytest.mark.slow
 def test_sessions_do_not_share_models(tmp_path):
     a = fit.on_load(None)[-3]
     b = fit.on_load(None)[-3]
     assert a is not b and a.run is not b.run and a.folder != b.folder
 
 
+@pytest.mark.slow
 def test_running_app_through_gradio_client():
     from gradio_client import Client
 
@@ -152,6 +161,7 @@ def test_running_app_through_gradio_client():
         assert iio.imread(gif, index=None).shape[0] == 48
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", fit.EXAMPLES)
 def test_the_estimate_holds_within_20_percent_of_the_fit_it_announces(tmp_path, example):
     # The card's time per 1,000 steps against the rate of the tab's own fit (its live updates
@@ -204,6 +214,7 @@ def test_a_reload_finds_the_session_and_says_what_the_left_page_stopped(tmp_path
     assert key not in SESSIONS and not session.folder.exists()
 
 
+@pytest.mark.slow
 def test_try_next_suggests_from_the_fit_and_its_button_applies_it(tmp_path):
     session = Session(folder=tmp_path / "s")
     final = drain(fit.on_fit(session, "office_plant.mp4", None, "relu", "10", "every2", 2, 32))

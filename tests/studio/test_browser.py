@@ -73,6 +73,7 @@ def _curve_points(page) -> int:
         " return p && p.data && p.data.length ? p.data[0].x.length : 0; }")
 
 
+@pytest.mark.slow
 def test_studio_in_a_browser(server, tmp_path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     port = urlparse(server).port

@@ -25,6 +25,7 @@ def _captioned(picture, frame_width: int) -> bool:
             and strip.max() > 200 and np.median(strip) == 0)
 
 
+@pytest.mark.slow
 def test_encode_writes_a_file_and_stands_it_beside_every_codec_at_its_size(tmp_path, plant):
     clip = tmp_path / "plant.mp4"
     api.export(clip, plant.frames[:6], plant.fps)  # 6 frames of 48x36: the networks alone are ~1 KB, so 3 bpp
@@ -61,6 +62,7 @@ def test_encode_writes_a_file_and_stands_it_beside_every_codec_at_its_size(tmp_p
     assert names[-2:] == ["neural codec: every file of this clip (this session)", "neural codec: this file"]
 
 
+@pytest.mark.slow
 def test_stop_writes_the_file_of_the_model_so_far(tmp_path, plant):
     clip = tmp_path / "plant.mp4"
     api.export(clip, plant.frames[:6], plant.fps)
@@ -81,6 +83,7 @@ def test_a_bad_size_is_the_codecs_message(tmp_path, plant):
         list(codec_view.on_encode(Session(folder=tmp_path / "s"), None, str(clip), 0.05, 60, steps=5))
 
 
+@pytest.mark.slow
 def test_first_launch_shows_the_shipped_codec_file(tmp_path):
     if not codec_view.SHIPPED.is_file():
         pytest.skip("no shipped codec file (scripts/make_codec.py makes it)")
@@ -103,6 +106,7 @@ def _first_and_last(gen):
     return outputs[0], outputs[-1]
 
 
+@pytest.mark.slow
 def test_fit_writes_an_inr_file_beside_gif_and_h264_then_search_and_interpolate(tmp_path, plant):
     clip = tmp_path / "plant.mp4"
     api.export(clip, plant.frames[:8], plant.fps)  # 8 frames of 48x36: a quick fit
@@ -147,6 +151,7 @@ def test_the_headline_says_when_a_file_missed_the_size_asked_for():
     assert "size asked for" not in codec_view.describe(summary | {"bpp": 0.21}, "Shipped")
 
 
+@pytest.mark.slow
 def test_open_reads_either_kind_of_inr_and_refuses_a_forged_one_in_a_sentence(tmp_path):
     import hostile
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
+import pytest
 
 from conftest import ROOT, free_port
 from inr.core.io import load_clip
@@ -83,6 +84,7 @@ def _session(url: str, clip: Path, downloads: Path) -> dict:
         client.close()  # the page closed: the server marks the session closed and later drops it
 
 
+@pytest.mark.slow
 def test_eight_sessions_each_get_their_own_clip_back(tmp_path):
     clips = []
     for i in range(SESSIONS + 1):  # the last one warms the server up

@@ -11,6 +11,7 @@ from views import fit_many as view
 from views.common import Session
 
 
+@pytest.mark.slow
 def test_each_clip_gets_a_model_a_row_and_a_bad_one_its_reason(tmp_path):
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"not a video")

@@ -64,6 +64,7 @@ def _cli(args: list[str]) -> tuple[int, list[str]]:
     return code, err.getvalue().strip().splitlines()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, edit, says", ROWS, ids=[r[0] for r in ROWS])
 def test_each_row_of_the_table_is_refused_in_one_line(name, edit, says, tmp_path):
     path = tmp_path / "forged.inr"
@@ -78,6 +79,7 @@ def test_each_row_of_the_table_is_refused_in_one_line(name, edit, says, tmp_path
     assert not out.exists()  # nothing written
 
 
+@pytest.mark.slow
 def test_a_forged_file_as_a_real_process(tmp_path):
     """What a shell user sees for the 40 GB one: exit 2, one line, no traceback, in seconds."""
     path = tmp_path / "wide.inr"

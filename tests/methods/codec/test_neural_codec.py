@@ -75,6 +75,7 @@ def test_laplace_bits_are_a_distribution_over_the_integers():
         assert float((2 ** -bits).sum()) == pytest.approx(1.0, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_the_file_holds_the_rounded_latents_and_quantised_networks(fitted):
     run, payload = fitted
     decoded = bitstream.decode(payload)
@@ -97,6 +98,7 @@ print(hashlib.sha256(frames.tobytes()).hexdigest())
 """
 
 
+@pytest.mark.slow
 def test_decoding_is_bit_exact_across_processes(fitted, tmp_path):
     _, payload = fitted
     path = tmp_path / "clip.inr"
@@ -166,6 +168,7 @@ def test_grid_shapes_cover_the_clip():
     assert model.decode(model.rounded(), torch.arange(3)).shape == (3, 35, 51, 3)
 
 
+@pytest.mark.slow
 def test_cli_compress_then_decompress_to_lossless_frames(tmp_path, capsys):
     out = tmp_path / "jelly.inr"
     assert main(["compress", str(ASSETS / "jelly_small.mp4"), "--out", str(out), "--max-frames", "6",

@@ -54,6 +54,7 @@ def test_groups_batch_what_they_can_and_the_rest_run_one_after_another(small):
     assert tile_width >= 48 and picture.shape[0] > 2 * tile_width * 54 / 96  # two rows of tiles
 
 
+@pytest.mark.slow
 def test_a_group_in_training_has_no_results_until_it_ends(small):
     comparison = api.compare.plan(small, api.compare.parse("grid;hash:table=64"), steps=30, device="cpu")
     for index, rec in api.compare.fit(comparison):

@@ -40,6 +40,7 @@ def test_stack_then_member_gives_back_each_field_exactly():
         torch.testing.assert_close(stack.member(k)(coords), field(coords), rtol=0, atol=0)
 
 
+@pytest.mark.slow
 def test_each_member_of_a_fitted_stack_matches_its_solo_fit(clip):
     run = stacked(clip, device="cpu", steps=25, batch=512)
     records = list(api.fit(run))

@@ -99,6 +99,7 @@ def test_interpolation_at_the_ends_equals_the_clips(space):
     assert np.abs(frame.astype(int) - middle[8].astype(int)).max() <= 1  # the preview is a frame of the clip
 
 
+@pytest.mark.slow
 def test_training_learns_and_progressive_schedule_grows(tmp_path):
     shape = (8, 18, 24)
     clips = [api.inr_v.conform(load_clip(ASSETS / n, max_size=64), shape, 0, 1, flip=f)
@@ -165,6 +166,7 @@ def _cli(capsys, *args) -> tuple[int, dict | None, str]:
     return code, (json.loads(out.strip().splitlines()[-1]) if code == 0 and "--json" in args else None), err
 
 
+@pytest.mark.slow
 def test_cli_invert_and_inpaint_print_their_json(tmp_path, capsys):
     code, s, err = _cli(capsys, "inpaint", SHIPPED, ASSETS / "office_plant.mp4", "--start", 20,
                         "--box", "0,16,8,26,14,34", "--steps", 30, "--out", tmp_path / "p.gif", "--json")
@@ -184,6 +186,7 @@ def test_cli_invert_and_inpaint_print_their_json(tmp_path, capsys):
     assert code == 2 and "not a latent-space checkpoint" in err
 
 
+@pytest.mark.slow
 def test_cli_train_then_sample(tmp_path, capsys):
     code, s, err = _cli(capsys, "train", ASSETS / "office_plant.mp4", ASSETS / "carphone.gif", "--windows", 1,
                         "--steps", 30, "--out", tmp_path, "--json")
@@ -217,6 +220,7 @@ def test_cli_interpolate_ends_are_the_clips(tmp_path, capsys, space):
     assert code == 2 and "clip must be in 0..17" in err
 
 
+@pytest.mark.slow
 def test_app_view_works_from_the_shipped_space(tmp_path):
     import app
     from views import space as view

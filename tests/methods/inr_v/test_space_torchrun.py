@@ -32,6 +32,7 @@ def _train(out, *extra, processes: int = 1, timeout: int = 240) -> subprocess.Co
     return done
 
 
+@pytest.mark.slow
 def test_two_processes_train_the_weights_one_process_trains(tmp_path):
     _train(tmp_path / "one", "--steps", 20)
     two = _train(tmp_path / "two", "--steps", 20, processes=2)
@@ -49,6 +50,7 @@ def test_two_processes_train_the_weights_one_process_trains(tmp_path):
     assert np.abs(api.inr_v.sample(a, 1).astype(int) - api.inr_v.sample(b, 1).astype(int)).max() <= 2
 
 
+@pytest.mark.slow
 def test_a_time_budget_ends_every_rank_on_the_same_step(tmp_path):
     # Were the ranks' clocks not agreed, one would stop first and the other wait for its gradients forever.
     done = _train(tmp_path / "t", "--seconds", 1.5, "--json", processes=2, timeout=120)

@@ -65,6 +65,7 @@ def test_truncated_foreign_and_corrupt_files_get_clear_errors(run, tmp_path):
         codec.encode(run.model, run.meta(), bits=4)
 
 
+@pytest.mark.slow
 def test_cli_compress_decompress_and_errors(tmp_path, capsys):
     out = tmp_path / "plant.inr"
     assert main(["compress", "assets/office_plant.mp4", "--out", str(out), "--model", "latent", "--max-frames", "8", "--max-size", "48",

@@ -37,6 +37,7 @@ def panning(frames: int = 9, height: int = 40, width: int = 48, speed: float = 1
     return api.Clip(np.stack(out), 10.0, "panning", ())
 
 
+@pytest.mark.slow
 def test_between_frames_move_content_and_beat_blending():
     clip = panning(frames=13)
     study = api.superres.prepare_study(clip, 1.0, 2, device="cpu", steps=300, seconds=None)
@@ -99,6 +100,7 @@ def cut() -> api.Clip:
     return api.Clip(np.concatenate([frames[:4], 255 - frames[4:]]), 10.0, "cut", ())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make, expected", [
     (lambda: panning(frames=1), "one frame: no motion to learn"),
     (lambda: api.Clip(np.repeat(panning().frames[:1], 6, 0), 10.0, "still", ()), "no coherent motion between any"),
@@ -135,6 +137,7 @@ def test_checkpoint_round_trip_renders_the_same_between_frames(tmp_path):
         api.motion.learned(loaded, 8)
 
 
+@pytest.mark.slow
 def test_cli_fits_the_motion_arch_and_draws_what_it_learned(tmp_path):
     done = subprocess.run([sys.executable, "-m", "inr", "fit", ASSETS / "jelly_small.mp4", "--arch", "motion",
                            "--out", tmp_path, "--steps", "20", "--max-frames", "6", "--max-size", "48",
@@ -155,6 +158,7 @@ def fine_pan(frames: int = 10, height: int = 32, width: int = 40) -> api.Clip:
     return api.Clip(np.stack(out), 10.0, "fine pan", ())
 
 
+@pytest.mark.slow
 def test_neighbours_rebuild_the_held_out_pixels_their_motion_shows():
     clip = fine_pan()
     truth = torch.from_numpy(clip.frames).float() / 255
@@ -181,6 +185,7 @@ def test_neighbours_skip_gaps_without_motion():
     assert moving_gaps(run.model) == [0, 1, 2, 4, 5, 6, 7]  # the cut (gap 3) blends and is left alone
 
 
+@pytest.mark.slow
 def test_the_held_out_gain_splits_moving_from_still_pixels():
     frames = fine_pan().frames.copy()
     frames[:, 16:] = frames[:1, 16:]  # the bottom half stands still

@@ -101,6 +101,7 @@ def test_a_study_fitted_step_by_step_scores_what_evaluate_scores(plant):
     assert parts.row["classical_psnr"] == whole.row["classical_psnr"]
 
 
+@pytest.mark.slow
 def test_cli_evaluate_sr_prints_the_rows_as_json(tmp_path):
     out = subprocess.run([sys.executable, "-m", "inr", "evaluate-sr", str(ASSETS / "office_plant.mp4"),
                           "--space", "2.5", "--time", "2", "--both", "--max-frames", "9", "--max-size", "40",
@@ -129,6 +130,7 @@ def test_cli_evaluate_sr_prints_the_rows_as_json(tmp_path):
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and ">= 1" in bad.stderr
 
 
+@pytest.mark.slow
 def test_app_compares_with_classical_upscaling_and_checks_against_the_original(tmp_path):
     session = fit.on_load(None)[-3]
     session.folder = tmp_path / "s"
@@ -147,6 +149,7 @@ def test_app_compares_with_classical_upscaling_and_checks_against_the_original(t
         render.on_sr_check(session, 0.5, 1, 2, False)
 
 
+@pytest.mark.slow
 def test_the_low_frame_rate_example_renders_at_4x_beside_blending_scored_on_its_original(tmp_path):
     session = fit.on_load(None)[-3]
     session.folder = tmp_path / "s"
@@ -166,6 +169,7 @@ def test_the_low_frame_rate_example_renders_at_4x_beside_blending_scored_on_its_
     assert "against the original" not in info
 
 
+@pytest.mark.slow
 def test_the_render_tab_shows_what_a_motion_field_learned(tmp_path):
     session = fit.on_load(None)[-3]  # the default example's grid: nothing moves
     image, caption, _, _ = render.on_motion_view(session, 0)
