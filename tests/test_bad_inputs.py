@@ -119,8 +119,8 @@ def _app_call(case: dict, folder, session: Session) -> tuple[str | None, str]:
     render. Returns (what the page said in refusing it, or None; what it showed)."""
     path = str(folder / case["path"])
     if case["kind"] == "clip":
-        _, _, notice, _ = fit.on_upload(session, path, 32)
-        return (notice or None), (notice or fit.on_clip(None, path, 32)[1] + fit.on_estimate(None, None, path, "grid", "10", "every2", 32))
+        _, _, notice, _, text, _ = fit.on_upload(session, path, 32)
+        return (notice or None), (notice or text + fit.on_estimate(None, None, path, "grid", "10", "every2", 32))
     with warnings.catch_warnings(record=True) as said:  # a handler's refusal: one toast, outputs kept
         warnings.simplefilter("always")
         if case["kind"] == "checkpoint":

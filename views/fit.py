@@ -207,10 +207,14 @@ def on_clip(example, upload, max_size):
     """The clip Start will fit, as one thing: a thumbnail, its name, size and rate, and where it
     comes from."""
     path, name = chosen_clip(example, upload)
-    clip = api.load_clips([path], max_size=int(max_size))[0]
+    return card(api.load_clips([path], max_size=int(max_size))[0], name, bool(upload))
+
+
+def card(clip: api.Clip, name: str, uploaded: bool) -> tuple:
+    """(thumbnail, text) of the clip card."""
     t, h, w = clip.frames.shape[:3]
     notes = "; ".join(clip.notes) or "used as it is"
-    return clip.frames[t // 2], (f"**Start fits {name}** ({'your upload' if upload else 'an example'})\n\n"
+    return clip.frames[t // 2], (f"**Start fits {name}** ({'your upload' if uploaded else 'an example'})\n\n"
                                  f"{t} frames of {w}×{h} at {clip.fps:g} fps ({notes})")
 
 
@@ -252,21 +256,23 @@ def strip_interval(cost: float) -> float:
 def on_upload(session: Session, upload, max_size):
     """An upload is read at once: a clip replaces the example as the one Start fits (a copy is kept
     in the session, so a reload finds it); anything else is refused in one sentence and the upload
-    cleared, and the page keeps everything it showed."""
+    cleared, and the page keeps everything it showed. Returns (upload, example, notice, the card's
+    thumbnail and text, session)."""
     session = ensure(session)
     if not upload:
-        return gr.skip(), gr.skip(), "", session
+        return gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), session
     name = Path(upload).name
     try:
-        api.load_clips([upload], max_size=int(max_size))
+        clip = api.load_clips([upload], max_size=int(max_size))[0]
     except ValueError as err:  # ClipError included
         log.warning("upload refused: %s", err)
-        return None, gr.skip(), f"**{name} was not loaded.** {said(err)} Start fits the clip below.", session
+        return (None, gr.skip(), f"**{name} was not loaded.** {said(err)} Start fits the clip below.",
+                gr.skip(), gr.skip(), session)
     folder = session.folder / "clip"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     session.clip = Path(shutil.copyfile(upload, folder / session.path(name).name))
-    return gr.skip(), gr.update(value=None), "", session
+    return (gr.skip(), gr.update(value=None), "", *card(clip, name, True), session)
 
 
 def on_upload_cleared(session: Session):
@@ -470,8 +476,8 @@ def build_tab(session: gr.State) -> FitTab:
     # These follow the person's choices, never a value a handler sets (that would run them twice).
     gr.on([arch.input, holdout.input], **sizing, api_name="estimate")
     max_size.release(**clip, **private).then(**sizing, **private)
-    upload.upload(on_upload, [session, upload, max_size], [upload, example, notice, session], **private).then(
-        **clip, **private).then(**sizing, **private)
+    upload.upload(on_upload, [session, upload, max_size], [upload, example, notice, thumbnail, clip_text, session],
+                  **private).then(**sizing, **private)
     upload.clear(on_upload_cleared, [session], [example, notice, session], **private).then(**clip, **private).then(
         **sizing, **private)
     picked = example.input(on_pick, [session, example], [upload, notice, session], **private).then(

@@ -110,12 +110,14 @@ def test_a_bad_upload_is_refused_in_one_sentence_and_keeps_the_clip(tmp_path):
     upload = tmp_path / "gradio" / ("0" * 64) / "notes.mp4"  # where Gradio keeps an upload
     upload.parent.mkdir(parents=True)
     upload.write_text("not a video")
-    cleared, example, notice, _ = fit.on_upload(session, str(upload), 64)
+    cleared, example, notice, thumbnail, text, _ = fit.on_upload(session, str(upload), 64)
     assert cleared is None and example == gr.skip() and session.clip is None
     assert notice == "**notes.mp4 was not loaded.** Cannot use notes.mp4: not a video or image file. Start fits the clip below."
     good = tmp_path / "gradio" / "carphone.gif"
     good.write_bytes((fit.example_path("carphone.gif")).read_bytes())
-    kept, example, notice, _ = fit.on_upload(session, str(good), 64)
+    assert thumbnail == gr.skip() and text == gr.skip()  # the card still shows the clip Start fits
+    kept, example, notice, thumbnail, text, _ = fit.on_upload(session, str(good), 64)
+    assert text.startswith("**Start fits carphone.gif** (your upload)") and thumbnail.shape[2] == 3
     assert kept == gr.skip() and example["value"] is None and notice == "" and session.clip.name == "carphone.gif"
     assert session.clip.read_bytes() == good.read_bytes() and session.folder in session.clip.parents
     with pytest.warns(UserWarning, match="sigma"):
