@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import codecs as classical  # noqa: E402
-from inr.core import rate_distortion  # noqa: E402
-from inr.core.io import load_clip  # noqa: E402
-from inr.core.plots import rate_distortion_figure  # noqa: E402
-from inr.core.report import write_figures  # noqa: E402
+from inr.core.evaluate import rate_distortion  # noqa: E402
+from inr.core.media.io import load_clip  # noqa: E402
+from inr.core.report.plots import rate_distortion_figure  # noqa: E402
+from inr.core.report.artifacts import write_figures  # noqa: E402
 from inr.methods.codec import run as codec_run  # noqa: E402
 from inr.methods.latent_inr import run as latent_run  # noqa: E402
 

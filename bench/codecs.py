@@ -24,10 +24,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inr.core import rate_distortion, video_baselines  # noqa: E402
-from inr.core.io import load_clip  # noqa: E402
-from inr.core.plots import rate_distortion_figure  # noqa: E402
-from inr.core.report import write_figures  # noqa: E402
+from inr.core.evaluate import rate_distortion, video_baselines  # noqa: E402
+from inr.core.media.io import load_clip  # noqa: E402
+from inr.core.report.plots import rate_distortion_figure  # noqa: E402
+from inr.core.report.artifacts import write_figures  # noqa: E402
 
 CLIPS = [ROOT.parent / "shared" / "clips" / name for name in ("jelly.mp4", "office_plant.mp4", "carphone.gif",
                                                                   "water.mp4")]

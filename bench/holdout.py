@@ -13,7 +13,7 @@ what a 2-core CPU does in 60 s. Each variant changes one thing against ``default
 * levels: the multiresolution grid (4 levels) against one level (a pure spline through the
   training pixels);
 * grid resolution: finest nodes on every pixel instead of on the training pixels;
-* priors (inr/core/priors.py): the curvature (spatial smoothness) and temporal-consistency losses.
+* priors (inr/core/train/priors.py): the curvature (spatial smoothness) and temporal-consistency losses.
 """
 
 import argparse
@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inr import api  # noqa: E402
-from inr.core.field import Field  # noqa: E402
-from inr.core.presets import fit_config, model_config, training_span  # noqa: E402
+from inr.core.field.model import Field  # noqa: E402
+from inr.core.train.presets import fit_config, model_config, training_span  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 

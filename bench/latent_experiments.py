@@ -5,8 +5,8 @@ import numpy as np
 from PIL import Image
 
 from inr import api
-from inr.core import video_baselines
-from inr.core.io import Clip
+from inr.core.evaluate import video_baselines
+from inr.core.media.io import Clip
 from inr.methods.latent_inr import retrieval
 from inr.methods.latent_inr import run as latent_run
 from inr.methods.latent_inr.model import render_codes

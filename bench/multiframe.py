@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inr import api  # noqa: E402
-from inr.core.fit import make_optimizer  # noqa: E402
-from inr.core.presets import model_config, training_span  # noqa: E402
+from inr.core.train.fit import make_optimizer  # noqa: E402
+from inr.core.train.presets import model_config, training_span  # noqa: E402
 from inr.methods.motion import neighbours  # noqa: E402
 from inr.methods.superres import protocol  # noqa: E402
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inr import api  # noqa: E402
-from inr.core import rife  # noqa: E402
+from inr.core.evaluate import rife  # noqa: E402
 from inr.methods.superres import evaluation, protocol  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))

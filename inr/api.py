@@ -12,28 +12,29 @@ by ``prepare`` (from clips) or ``load`` (from a checkpoint), trained by ``fit``,
 - ``api.latent_inr``: per-frame latents (compression to ``.inr``, frame search, code blending);
 - ``api.motion``: the ``motion`` arch, content moved along optical flow between frames.
 
-Two engine modules are namespaces too, for ``fit-many``: ``api.batch`` (the clips of a folder, a
+Two engine modules are namespaces too, for ``fit-many``: ``api.manifest`` (the clips of a folder, a
 folder per clip, the manifest) and ``api.distributed`` (this process's rank among torchrun's workers).
 
 ``__all__`` is the contract: a name not listed here is not for clients.
 """
 
-from inr.core import batch, distributed
-from inr.core.diagnostics import (ERROR_GAIN, error_map, estimate, frame_psnrs, predict_frame, preview_triplet,
-                                  render_frame, uint8_psnr)
-from inr.core.export import MAX_GIF_PIXELS, check_export_size, write_frames
-from inr.core.fit import FitConfig
-from inr.core.loop import Record
-from inr.core.history import thin
-from inr.core.images import caption, enlarge, side_by_side
-from inr.core.io import Clip, ClipError
-from inr.core.plots import curves_figure, rate_distortion_figure
-from inr.core.presets import arch_names, caps, default_arch, fit_config
-from inr.core.report import run_card, write_comparison, write_curves, write_image, write_run_card
-from inr.core.run import (MAX_RENDER_PIXELS, Run, attach_clips, clip_ssim, common_size, default_device, device_name,
-                          export, fit, load, load_clips, output_fps, output_size, prepare, render, resume, save,
-                          summary, verdict)
-from inr.core.video_baselines import CODEC_LABELS, decoded_at_size
+from inr.core.many import manifest
+from inr.core.train import distributed
+from inr.core.report.diagnostics import (ERROR_GAIN, error_map, estimate, frame_psnrs, predict_frame, preview_triplet,
+                                         render_frame, uint8_psnr)
+from inr.core.media.export import MAX_GIF_PIXELS, check_export_size, write_frames
+from inr.core.train.fit import FitConfig
+from inr.core.train.loop import Record
+from inr.core.train.history import thin
+from inr.core.media.images import caption, enlarge, side_by_side
+from inr.core.media.io import Clip, ClipError
+from inr.core.report.plots import curves_figure, rate_distortion_figure
+from inr.core.train.presets import arch_names, caps, default_arch, fit_config
+from inr.core.report.artifacts import run_card, write_comparison, write_curves, write_image, write_run_card
+from inr.core.train.run import (MAX_RENDER_PIXELS, Run, attach_clips, clip_ssim, common_size, default_device, device_name,
+                                export, fit, load, load_clips, output_fps, output_size, prepare, render, resume, save,
+                                summary, verdict)
+from inr.core.evaluate.video_baselines import CODEC_LABELS, decoded_at_size
 from inr.methods import codec, compare, inr_v, latent_inr, motion, superres
 
 ARCHS = arch_names()  # after the methods: the ones they add (motion) included
@@ -53,7 +54,7 @@ __all__ = [
     "MAX_GIF_PIXELS", "MAX_RENDER_PIXELS", "check_export_size", "export", "output_fps", "output_size", "render",
     "run_card", "write_comparison", "write_curves", "write_frames", "write_image", "write_run_card",
     # many clips, one fit each, over torchrun's ranks
-    "batch", "distributed",
+    "manifest", "distributed",
     # one namespace per method
     "codec", "compare", "inr_v", "latent_inr", "motion", "superres",
 ]

@@ -26,7 +26,7 @@ def plain_point_fit(model, data, cfg, steps: int, decay: bool = True) -> None:
     """The reference the pin tests hold the one loop to: `steps` plain PyTorch steps of the
     point-sampled field fit (a σ stack too), with the loop's decay of each group's rate unless
     `decay` is off, drawing pixels with the fit's seed."""
-    from inr.core.fit import make_optimizer
+    from inr.core.train.fit import make_optimizer
 
     optimizer = make_optimizer(model, cfg)
     base = [g["lr"] for g in optimizer.param_groups]
@@ -68,7 +68,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def plant():
     """A real clip, small enough for CPU tests: 12 frames of office_plant.mp4 at 48x36."""
-    from inr.core.io import load_clip
+    from inr.core.media.io import load_clip
 
     return load_clip(ASSETS / "office_plant.mp4", max_frames=12, max_size=48)
 
@@ -76,7 +76,7 @@ def plant():
 @pytest.fixture(scope="session")
 def jelly():
     """12 frames of the shipped jelly clip at 64x36."""
-    from inr.core.io import load_clip
+    from inr.core.media.io import load_clip
 
     return load_clip(ASSETS / "jelly_small.mp4", max_frames=12, max_size=64)
 

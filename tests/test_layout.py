@@ -74,6 +74,38 @@ def test_layers_import_only_downwards(layer, forbidden):
     assert not wrong, wrong
 
 
+# The engine's concepts, each a sub-package, and the ones below it that it may import: media reads
+# and writes files, field is the model and its pixels, evaluate scores frames and files, train fits
+# a field, report draws what a fit did, many spreads fits over clips.
+ENGINE_LAYERS = {
+    "media": set(),
+    "field": {"media"},
+    "evaluate": {"media"},
+    "train": {"media", "field", "evaluate"},
+    "report": {"media", "field", "evaluate", "train"},
+    "many": {"media"},
+}
+
+
+def test_the_engine_is_its_concept_folders_only():
+    core = PACKAGE / "core"
+    loose = sorted(p.name for p in core.glob("*.py") if p.name != "__init__.py")
+    assert not loose, f"engine modules outside a concept folder: {loose}"
+    folders = sorted(p.name for p in core.iterdir() if p.is_dir() and p.name != "__pycache__")
+    assert folders == sorted(ENGINE_LAYERS), folders
+
+
+def test_each_engine_concept_imports_only_the_ones_below_it():
+    def concept(name):
+        parts = name.split(".")
+        return parts[2] if len(parts) > 3 and parts[1] == "core" else None
+
+    wrong = [f"{name} imports {m}" for name, deps in GRAPH.items() if concept(name)
+             for m in deps if concept(m) and concept(m) != concept(name)
+             and concept(m) not in ENGINE_LAYERS[concept(name)]]
+    assert not wrong, wrong
+
+
 # Compare fits the other methods' models side by side (the codec's file), so it alone builds on
 # them; none of them may import it or each other.
 COMPOSERS = {"compare"}
@@ -124,7 +156,7 @@ def test_the_facade_contract_names_only_what_exists_and_aliases_nothing():
 
 
 def test_one_module_steps_an_optimizer():
-    """Every trainer supplies its step to the one loop (core/loop.py), which alone steps optimizers."""
+    """Every trainer supplies its step to the one loop (core/train/loop.py), which alone steps optimizers."""
     stepping = sorted(str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
                       if re.search(r"optim[a-z_]*\.step\(\)", p.read_text()))
-    assert stepping == ["inr/core/loop.py"], stepping
+    assert stepping == ["inr/core/train/loop.py"], stepping

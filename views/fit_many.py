@@ -2,7 +2,7 @@
 settings, one after another, and a table of their figures beside the classical rebuild.
 
 It is ``python -m inr fit-many`` in the browser, in one process (torchrun is for the command line):
-the same rows (``api.batch.make_row``), the same manifest (``manifest.jsonl``), a checkpoint and a
+the same rows (``api.manifest.make_row``), the same manifest (``manifest.jsonl``), a checkpoint and a
 run card per clip. A clip that cannot be read or fitted gets its one-line reason and the others go
 on; Stop keeps every model fitted so far and the one at hand as it stands.
 """
@@ -88,11 +88,11 @@ def _fit_one(session: Session, path: Path, name: str, index: int, settings: dict
                 yield f"{name}: step {rec.step}, {rec.seconds:.1f} s, training pixels {db(rec.train_psnr)}"
         summary = api.summary(run)
         files = [api.save(run, targets[0], optimizer=False), api.write_run_card(targets[1], run, summary)]
-        row = api.batch.make_row(name, 0, run.device, time.monotonic() - started, summary=summary)
+        row = api.manifest.make_row(name, 0, run.device, time.monotonic() - started, summary=summary)
         if stopped:
             row["status"] = "stopped"
-    except api.batch.CLIP_FAILURES as error:
-        row = api.batch.make_row(name, 0, settings["device"], time.monotonic() - started, error=error)
+    except api.manifest.CLIP_FAILURES as error:
+        row = api.manifest.make_row(name, 0, settings["device"], time.monotonic() - started, error=error)
     yield row, files
 
 
@@ -118,7 +118,7 @@ def on_fit_many(session, examples, uploads, arch, sigma, holdout, seconds, max_s
                 files += made
         yield f"clip {index + 1} of {len(chosen)} done", table(rows), gr.skip(), session
     manifest = session.path("manifest.jsonl")
-    api.batch.write_manifest(manifest, rows)
+    api.manifest.write_manifest(manifest, rows)
     ok = sum(r["status"] != "failed" for r in rows)
     stopped = " (stopped: the models so far are kept)" if state["stop"] else ""
     yield (f"**{ok} of {len(chosen)} clips fitted, {len(rows) - ok} failed{stopped}**, {seconds:g} s each "

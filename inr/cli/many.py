@@ -48,9 +48,9 @@ def cmd_fit_many(args) -> dict | None:
     where = api.distributed.place()
     device = api.distributed.device_for(args.device, where)
     folder = Path(args.folder)
-    out = api.batch.check_out(args.out, folder)
-    clips = api.batch.find_clips(folder, skip=out)
-    todo = api.batch.pending(out, folder, clips)
+    out = api.manifest.check_out(args.out, folder)
+    clips = api.manifest.find_clips(folder, skip=out)
+    todo = api.manifest.pending(out, folder, clips)
     with api.distributed.group(where, device, api.distributed.LONG):  # the last barrier waits for every clip
         api.distributed.barrier()  # every rank has listed what is done before any rank writes a row
         mine = api.distributed.share(todo, where)
@@ -70,9 +70,9 @@ def cmd_fit_many(args) -> dict | None:
         api.distributed.barrier()  # every rank's rows are written
     if not where.main:
         return None
-    rows = api.batch.rebuild_manifest(out, folder, clips)
+    rows = api.manifest.rebuild_manifest(out, folder, clips)
     totals = {
-        "manifest": str(out / api.batch.MANIFEST),
+        "manifest": str(out / api.manifest.MANIFEST),
         "clips": len(clips),
         "ok": sum(row["status"] == "ok" for row in rows) - (len(clips) - len(todo)),  # fitted by this run
         "failed": sum(row["status"] == "failed" for row in rows),
@@ -89,19 +89,19 @@ def _fit_one(clip: Path, args, where: api.distributed.Place, device: str, folder
              clips: list[Path], bar, rebuilt: list[float]) -> dict:
     """Fit one clip into its folder and mark it done with its row, ok or failed; refresh the manifest
     (at most every MANIFEST_SECONDS: the rows are what counts, the manifest gathers them)."""
-    name = api.batch.clip_name(folder, clip)
-    target = api.batch.clip_folder(out, folder, clip)
+    name = api.manifest.clip_name(folder, clip)
+    target = api.manifest.clip_folder(out, folder, clip)
     start = time.monotonic()
     bar.set_postfix_str(name)
     try:
         run = prepare(api.load_clips([clip], args.max_frames, args.max_size, device), args, device)
         summary = fit_into(run, target, lambda records: quietly(records, bar, name), out / PLOTLY_JS)
-        row = api.batch.make_row(name, where.rank, device, time.monotonic() - start, summary=summary)
-    except api.batch.CLIP_FAILURES as error:
-        row = api.batch.make_row(name, where.rank, device, time.monotonic() - start, error=error)
-    api.batch.write_row(target, row)
+        row = api.manifest.make_row(name, where.rank, device, time.monotonic() - start, summary=summary)
+    except api.manifest.CLIP_FAILURES as error:
+        row = api.manifest.make_row(name, where.rank, device, time.monotonic() - start, error=error)
+    api.manifest.write_row(target, row)
     if time.monotonic() - rebuilt[0] >= MANIFEST_SECONDS:  # reading every row each clip would be quadratic
-        api.batch.rebuild_manifest(out, folder, clips)
+        api.manifest.rebuild_manifest(out, folder, clips)
         rebuilt[0] = time.monotonic()
     bar.update()
     say(f"{where.label}  {describe_row(row)}")

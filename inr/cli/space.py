@@ -164,7 +164,7 @@ def _training_windows(args, shape: tuple[int, int, int], where) -> "api.inr_v.Wi
     OUT/windows/ (each process its share; a rerun finds them there) and read from it as training asks."""
     count, flips = max(1, args.windows), not args.no_flips
     if args.data:
-        files = api.batch.find_clips(args.data, skip=args.out)
+        files = api.manifest.find_clips(args.data, skip=args.out)
         cache = Path(args.out) / WINDOW_CACHE
         if where.main:
             print(f"{args.data}: {len(files)} clips, each decoded once into {cache} (what is there already is "

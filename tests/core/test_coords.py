@@ -1,7 +1,7 @@
 import torch
 
-from inr.core.coords import frame_times, grid, pixel_centres, scaled_size
-from inr.core.pixels import make_pixel_set
+from inr.core.field.coords import frame_times, grid, pixel_centres, scaled_size
+from inr.core.field.pixels import make_pixel_set
 
 
 def test_pixel_centres_tile_the_domain_symmetrically():
@@ -38,7 +38,7 @@ def test_training_coordinates_equal_a_1x_render_grid():
 
 
 def test_ssim_is_one_for_identical_clips_and_drops_with_noise():
-    from inr.core.metrics import psnr, ssim
+    from inr.core.evaluate.metrics import psnr, ssim
 
     clip = torch.rand(2, 24, 32, 3, generator=torch.Generator().manual_seed(0))
     assert abs(ssim(clip, clip) - 1) < 1e-6

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT
 from inr import api
-from inr.core import files
+from inr.core.media import files
 
 KILLS = 20
 
@@ -37,7 +37,7 @@ os.fsync = slow_fsync
 def say(line):  # one write(2) per line: print() under PYTHONUNBUFFERED writes the newline apart,
     os.write(1, (line + "\n").encode())  # and a kill between the two would glue two lines together
 from inr import api
-from inr.core.io import Clip
+from inr.core.media.io import Clip
 folder = sys.argv[1]
 frames = (np.random.default_rng(0).random((8, 48, 64, 3)) * 255).astype(np.uint8)
 run = api.prepare([Clip(frames, 10.0, "noise")], arch="grid", device="cpu", steps=2, seconds=None)

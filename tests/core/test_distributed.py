@@ -6,7 +6,7 @@ import pytest
 import torch.distributed as dist
 
 from conftest import free_port
-from inr.core import distributed
+from inr.core.train import distributed
 
 
 @pytest.mark.parametrize("env, want", [

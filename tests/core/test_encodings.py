@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from inr.core.coords import frame_times, grid, pixel_centres
-from inr.core.encodings import (FourierConfig, FourierFeatures, GridConfig, HashConfig, HashGrid,
-                           SeparableGrid, _kernel, interpolation_matrix)
+from inr.core.field.coords import frame_times, grid, pixel_centres
+from inr.core.field.encodings import (FourierConfig, FourierFeatures, GridConfig, HashConfig, HashGrid,
+                                      SeparableGrid, _kernel, interpolation_matrix)
 
 
 @pytest.mark.parametrize("kernel", ["linear", "cubic", "quintic", "catmull-rom"])
@@ -53,7 +53,7 @@ def test_hash_grid_is_continuous_and_sized():
 
 
 def test_a_grid_read_at_one_instant_is_its_scattered_read():
-    from inr.core.encodings import GridConfig, SeparableGrid
+    from inr.core.field.encodings import GridConfig, SeparableGrid
 
     grid = SeparableGrid(GridConfig(finest=(6, 9, 11), coarsest=(2, 3, 3), init_scale=1.0))
     points = torch.rand(5, 7, 2) * 2.4 - 1.2  # some past the edges

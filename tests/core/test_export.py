@@ -8,9 +8,9 @@ import pytest
 
 from conftest import ASSETS
 
-from inr.core import export
-from inr.core.export import gif_delay_ms, pad_to_even, write_clip, write_gif, write_mp4
-from inr.core.io import load_clip
+from inr.core.media import export
+from inr.core.media.export import gif_delay_ms, pad_to_even, write_clip, write_gif, write_mp4
+from inr.core.media.io import load_clip
 
 PLANT = ASSETS / "office_plant.mp4"
 WRITERS = [write_gif, write_mp4]

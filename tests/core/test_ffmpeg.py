@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from inr.core import ffmpeg
+from inr.core.media import ffmpeg
 
 
 def test_the_shipped_ffmpeg_has_the_filters_the_baselines_use():

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from inr.core.coords import frame_times, pixel_centres
-from inr.core.field import Field, ModelConfig
-from inr.core.presets import BUILTIN_ARCHS as ARCHS, model_config
+from inr.core.field.coords import frame_times, pixel_centres
+from inr.core.field.model import Field, ModelConfig
+from inr.core.train.presets import BUILTIN_ARCHS as ARCHS, model_config
 
 
 @pytest.mark.parametrize("arch", ARCHS)

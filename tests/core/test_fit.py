@@ -5,8 +5,8 @@ import torch
 
 from conftest import ASSETS, plain_point_fit
 from inr import api
-from inr.core.io import load_clip
-from inr.core.fit import FitConfig, make_optimizer, prior_loss, step_loss
+from inr.core.media.io import load_clip
+from inr.core.train.fit import FitConfig, make_optimizer, prior_loss, step_loss
 
 
 def _fit(clip, arch, steps, sigma=None, **kw):

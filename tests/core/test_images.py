@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from inr.core.history import thin
-from inr.core.images import enlarge, side_by_side, to_uint8
+from inr.core.train.history import thin
+from inr.core.media.images import enlarge, side_by_side, to_uint8
 
 
 def test_to_uint8_rounds_to_nearest_and_clamps_out_of_range_colours():
@@ -45,7 +45,7 @@ def test_thin_keeps_the_first_and_last_and_at_most_the_count_asked():
 
 
 def test_a_caption_sits_under_the_image_and_covers_none_of_it():
-    from inr.core.images import caption
+    from inr.core.media.images import caption
 
     image = np.full((20, 30, 3), 7, np.uint8)
     out = caption(image, "a long caption wider than the image")

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from conftest import ASSETS
-from inr.core import io
-from inr.core.io import DEFAULT_FPS, Clip, ClipError, fit_size, load_clip
+from inr.core.media import io
+from inr.core.media.io import DEFAULT_FPS, Clip, ClipError, fit_size, load_clip
 
 
 PLANT = ASSETS / "office_plant.mp4"  # 36 frames, 320x240, 30 fps

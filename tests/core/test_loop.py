@@ -10,8 +10,8 @@ import time
 import pytest
 import torch
 
-from inr.core import loop
-from inr.core.loop import LoopConfig, Scores, Trainer
+from inr.core.train import loop
+from inr.core.train.loop import LoopConfig, Scores, Trainer
 
 
 class Toy:

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from inr.core.networks import CoordinateNetwork, NetworkConfig, Sine
+from inr.core.field.networks import CoordinateNetwork, NetworkConfig, Sine
 
 
 def test_a_linear_head_starts_around_mid_grey_and_a_sigmoid_one_in_range():
@@ -45,7 +45,7 @@ def test_siren_layers_follow_the_papers_initialisation():
 
 
 def test_siren_files_saved_before_the_hidden_omega_load_as_they_were_trained():
-    from inr.core.field import ModelConfig
+    from inr.core.field.model import ModelConfig
     old = {"encoding": {"kind": "none"}, "network": {"kind": "siren", "width": 8, "depth": 2, "omega0": 30.0,
                                                      "output": "linear"}, "clips": 1, "latent_dim": 32}
     assert ModelConfig.from_dict(old).network.hidden_omega == 1.0

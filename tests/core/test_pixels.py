@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from inr.core.coords import grid
-from inr.core.pixels import MIN_PROBE_FRAMES, make_pixel_set, spread
+from inr.core.field.coords import grid
+from inr.core.field.pixels import MIN_PROBE_FRAMES, make_pixel_set, spread
 
 
 @pytest.fixture(scope="module")

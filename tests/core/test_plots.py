@@ -1,6 +1,6 @@
 """The rate-distortion figure: one line per codec, our points on top, bpp on a log axis."""
 
-from inr.core.plots import rate_distortion_figure
+from inr.core.report.plots import rate_distortion_figure
 
 
 def test_one_trace_per_curve_and_the_points_drawn_last():

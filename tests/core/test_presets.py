@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from inr.core.coords import pixel_centres
-from inr.core.field import Field
-from inr.core.presets import BASE_ARCH, BUILTIN_ARCHS as ARCHS, caps, default_arch, fit_config, model_config, training_span
+from inr.core.field.coords import pixel_centres
+from inr.core.field.model import Field
+from inr.core.train.presets import BASE_ARCH, BUILTIN_ARCHS as ARCHS, caps, default_arch, fit_config, model_config, training_span
 
 
 @pytest.mark.parametrize("device", ["cpu", "cuda"])

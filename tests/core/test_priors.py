@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from inr import api
-from inr.core import priors
-from inr.core.fit import FitConfig
+from inr.core.train import priors
+from inr.core.train.fit import FitConfig
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from inr.core.rate_distortion import at_bpp, at_size, bd_psnr, bd_rate
+from inr.core.evaluate.rate_distortion import at_bpp, at_size, bd_psnr, bd_rate
 
 # A concave curve like a codec's: PSNR rises ever more slowly with the rate.
 ANCHOR = [{"crf": c, "bpp": b, "bytes": round(b * 1000), "psnr": 40 + 6 * math.log2(b) - 0.8 * math.log2(b) ** 2,

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from inr import api
-from inr.core.render import render_frames
+from inr.core.field.render import render_frames
 
 
 @pytest.fixture(scope="module")

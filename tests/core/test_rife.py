@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from inr.core import rife
+from inr.core.evaluate import rife
 from inr.methods.superres import evaluation, protocol
 
 

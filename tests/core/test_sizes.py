@@ -6,8 +6,8 @@ import pytest
 
 from conftest import ASSETS
 from inr import api
-from inr.core import sizes
-from inr.core.io import load_clip
+from inr.core.evaluate import sizes
+from inr.core.media.io import load_clip
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ import constriction
 import numpy as np
 import torch
 
-from inr.core.checkpoints import reason
+from inr.core.train.checkpoints import reason
 from inr.methods.codec import entropy, header as checks
 from inr.methods.codec.header import DECODE_LIMIT, WEIGHT_MAX, HeaderError
 from inr.methods.codec.model import LATENT_MAX, CodecConfig, CodecModel

@@ -2,7 +2,7 @@
 
 A clip (T, H, W) is described by a few latent grids, one channel each, at coarser and coarser
 resolutions in (t, y, x) (C3, Cool-chic). Each grid is read at every pixel through the separable
-cubic B-spline of ``inr.core.encodings`` (three small matrix products per level: whole frames at a
+cubic B-spline of ``inr.core.field.encodings`` (three small matrix products per level: whole frames at a
 time), and a per-pixel network turns the L values into RGB; an optional 3x3 convolution then
 refines each frame. Only integers are stored: each latent is rounded to a whole number, which the
 entropy model (``entropy.py``) prices and the range coder writes.
@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inr.core.encodings import interpolation_matrix
+from inr.core.field.encodings import interpolation_matrix
 
 # Latent values are integers in [-LATENT_MAX, LATENT_MAX]: what the range coder's alphabet covers.
 LATENT_MAX = 255

@@ -2,7 +2,7 @@
 
 The workflow the CLI, the studio and the benchmark share. Every figure is measured on frames
 decoded from the file's bytes, over every pixel of the clip (a codec has no held-out pixels), and
-the classical codecs (``inr.core.video_baselines``) are scored on exactly the same frames.
+the classical codecs (``inr.core.evaluate.video_baselines``) are scored on exactly the same frames.
 """
 
 import math
@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from inr.core import loop, rate_distortion, video_baselines
-from inr.core.files import atomic_write_bytes
-from inr.core.io import Clip
-from inr.core.loop import Record
-from inr.core.run import check_device
+from inr.core.train import loop
+from inr.core.evaluate import rate_distortion, video_baselines
+from inr.core.media.files import atomic_write_bytes
+from inr.core.media.io import Clip
+from inr.core.train.loop import Record
+from inr.core.train.run import check_device
 from inr.methods.codec import bitstream, entropy
 from inr.methods.codec.bitstream import CHUNK, ClipMeta
 from inr.methods.codec.model import CodecConfig, CodecModel, levels_for

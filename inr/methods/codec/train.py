@@ -1,4 +1,4 @@
-"""Training a codec model on distortion + lambda * rate, on the one loop (``inr.core.loop``).
+"""Training a codec model on distortion + lambda * rate, on the one loop (``inr.core.train.loop``).
 
 The objective per step is MSE(frames) + lambda * bits / pixel, where the bits are the entropy
 model's estimate for every latent (``entropy.grid_bits``). Two ways to choose the size:
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from inr.core import loop
-from inr.core.images import to_uint8
-from inr.core.metrics import mse_to_psnr
+from inr.core.train import loop
+from inr.core.media.images import to_uint8
+from inr.core.evaluate.metrics import mse_to_psnr
 from inr.methods.codec.entropy import ARM, grid_bits
 from inr.methods.codec.model import LATENT_MAX, CodecModel, quantise
 

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inr.core import run as engine
-from inr.core.diagnostics import uint8_psnr
-from inr.core.io import Clip
-from inr.core.loop import Record
-from inr.core.render import render_uint8
-from inr.core.run import Run
+from inr.core.train import run as engine
+from inr.core.report.diagnostics import uint8_psnr
+from inr.core.media.io import Clip
+from inr.core.train.loop import Record
+from inr.core.field.render import render_uint8
+from inr.core.train.run import Run
 from inr.methods.codec import run as codec
 from inr.methods.compare import sizing
 from inr.methods.compare.configs import CODEC, Config, check, model_config, unique

@@ -12,8 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from inr.core import presets
-from inr.core.field import ModelConfig
+from inr.core.train import presets
+from inr.core.field.model import ModelConfig
 
 MAX_CONFIGS = 6  # more panels than this no longer fit side by side on one screen
 CODEC = "codec"  # the neural codec: not a field, so it has no place in the engine's arch table
@@ -51,7 +51,7 @@ def _count(default: int, low: int, high: int, meaning: str) -> Setting:
 _GRID = {"levels": _count(4, 1, 12, "grid levels"), "features": _count(3, 1, 16, "features a level"),
          "scale": Setting(_positive(float), 1.0, 0.02, 4.0, "finest nodes per training pixel along y and x")}
 _MLP = {"width": _count(256, 1, 4096, "hidden units"), "depth": _count(3, 1, 12, "hidden layers")}
-# Each architecture's main settings and their defaults (those of inr.core.presets.model_config).
+# Each architecture's main settings and their defaults (those of inr.core.train.presets.model_config).
 SETTINGS: dict[str, dict[str, Setting]] = {
     "grid": _GRID,
     "hash": {"levels": _count(12, 1, 24, "hash levels"), "features": _count(2, 1, 16, "features a level"),

@@ -26,13 +26,13 @@ import torch.nn.functional as F
 from safetensors.torch import save as save_bytes
 from torch.nn.parallel import DistributedDataParallel
 
-from inr.core import checkpoints, distributed, loop
-from inr.core.checkpoints import ClipInfo
-from inr.core.files import atomic_write_bytes
-from inr.core.coords import frame_times, grid, pixel_centres
-from inr.core.loop import Record
-from inr.core.images import to_uint8
-from inr.core.metrics import mse_to_psnr
+from inr.core.train import checkpoints, distributed, loop
+from inr.core.train.checkpoints import ClipInfo
+from inr.core.media.files import atomic_write_bytes
+from inr.core.field.coords import frame_times, grid, pixel_centres
+from inr.core.train.loop import Record
+from inr.core.media.images import to_uint8
+from inr.core.evaluate.metrics import mse_to_psnr
 from inr.methods.inr_v.data import Batches, Windows
 
 FORMAT = "inr-space"

@@ -21,11 +21,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inr.core import loop
-from inr.core.coords import pixel_centres
-from inr.core.loop import Record
-from inr.core.images import to_uint8
-from inr.core.metrics import mse_to_psnr
+from inr.core.train import loop
+from inr.core.field.coords import pixel_centres
+from inr.core.train.loop import Record
+from inr.core.media.images import to_uint8
+from inr.core.evaluate.metrics import mse_to_psnr
 
 
 MAX_SIZE = 2**16  # any count or side of a config: far above what a fit makes, far below a machine's memory

@@ -26,10 +26,10 @@ import torch.nn.functional as F
 from PIL import Image
 
 from inr.methods.latent_inr import codec
-from inr.core.coords import pixel_centres
-from inr.core.io import load_clip
-from inr.core.loop import LoopConfig, Scores, Trainer, train
-from inr.core.metrics import mse_to_psnr
+from inr.core.field.coords import pixel_centres
+from inr.core.media.io import load_clip
+from inr.core.train.loop import LoopConfig, Scores, Trainer, train
+from inr.core.evaluate.metrics import mse_to_psnr
 from inr.methods.latent_inr.model import FrameLatents, render_clip
 
 MODES = ("aligned", "latent", "features")

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from inr.methods.latent_inr import codec
-from inr.core import rate_distortion, video_baselines
-from inr.core.checkpoints import ClipInfo
-from inr.core.run import check_device
-from inr.core.loop import Record
+from inr.core.evaluate import rate_distortion, video_baselines
+from inr.core.train.checkpoints import ClipInfo
+from inr.core.train.run import check_device
+from inr.core.train.loop import Record
 from inr.methods.latent_inr.model import (FrameLatents, LatentFitConfig, fit as fit_loop, interpolate, make_model,
                                           render_clip)
-from inr.core.io import Clip
+from inr.core.media.io import Clip
 
 # (label, bits, per_channel, compression): the size/quality ladder of one fitted model.
 VARIANTS = (

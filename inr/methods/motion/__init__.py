@@ -4,7 +4,7 @@ Importing this package adds the arch to the engine's presets and its encoding to
 encodings, so ``prepare(clips, arch="motion")``, checkpoints and renders work like any other arch.
 """
 
-from inr.core.encodings import register as _register_encoding
+from inr.core.field.encodings import register as _register_encoding
 from inr.methods.motion import arch
 from inr.methods.motion.field import MotionConfig, MotionGrid
 from inr.methods.motion.gain import describe as describe_split

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from inr.core import presets
-from inr.core.field import ModelConfig
+from inr.core.train import presets
+from inr.core.field.model import ModelConfig
 from inr.methods.motion.field import MotionConfig, flow_grid_size
 from inr.methods.motion.flow import MIN_SIDE, gap_flows
 from inr.methods.motion.trainer import motion_trainer

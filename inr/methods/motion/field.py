@@ -21,8 +21,8 @@ from dataclasses import dataclass, fields
 import torch
 from torch import nn
 
-from inr.core.coords import frame_times
-from inr.core.encodings import GridConfig, SeparableGrid
+from inr.core.field.coords import frame_times
+from inr.core.field.encodings import GridConfig, SeparableGrid
 from inr.methods.motion.flow import origin
 
 KEY_TOLERANCE = 1e-4  # in key units: times this close to a key frame read the key itself

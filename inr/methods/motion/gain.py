@@ -8,11 +8,11 @@ pixels by the field's own flow says which of the two a figure is made of.
 
 import torch
 
-from inr.core.baselines import rebuild
-from inr.core.coords import pixel_centres
-from inr.core.metrics import mse_to_psnr
-from inr.core.render import render_frames
-from inr.core.run import Run
+from inr.core.evaluate.baselines import rebuild
+from inr.core.field.coords import pixel_centres
+from inr.core.evaluate.metrics import mse_to_psnr
+from inr.core.field.render import render_frames
+from inr.core.train.run import Run
 from inr.methods.motion.field import MotionGrid
 from inr.methods.motion.flow import sample
 

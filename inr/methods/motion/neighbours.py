@@ -16,9 +16,9 @@ of its own nodes.
 
 import torch
 
-from inr.core.coords import frame_times, pixel_centres
-from inr.core.field import Field
-from inr.core.pixels import TrainLattice
+from inr.core.field.coords import frame_times, pixel_centres
+from inr.core.field.model import Field
+from inr.core.field.pixels import TrainLattice
 from inr.methods.motion.flow import disagreement, sample
 
 AGREEMENT_PIXELS = 0.5  # σ of the forward-backward weight, in pixels

@@ -4,9 +4,9 @@ by the next key (arrows over it), and the same motion as the usual colour wheel.
 import numpy as np
 import torch
 
-from inr.core.coords import frame_times, pixel_centres
-from inr.core.images import enlarge, side_by_side, to_uint8
-from inr.core.run import Run
+from inr.core.field.coords import frame_times, pixel_centres
+from inr.core.media.images import enlarge, side_by_side, to_uint8
+from inr.core.train.run import Run
 from inr.methods.motion.field import MotionGrid
 from inr.methods.motion.flow import flow_arrows, flow_colours
 

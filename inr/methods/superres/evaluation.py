@@ -5,12 +5,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from inr.core import rife
-from inr.core.io import Clip
-from inr.core.presets import BASE_ARCH
-from inr.core.images import to_uint8
-from inr.core.render import render_uint8
-from inr.core.run import Run, fit, prepare
+from inr.core.evaluate import rife
+from inr.core.media.io import Clip
+from inr.core.train.presets import BASE_ARCH
+from inr.core.media.images import to_uint8
+from inr.core.field.render import render_uint8
+from inr.core.train.run import Run, fit, prepare
 from inr.methods.superres import protocol
 
 
@@ -88,7 +88,7 @@ def _classical_half(degraded: protocol.Degraded) -> tuple[dict, dict[str, np.nda
 
 def learned_rebuild(degraded: protocol.Degraded) -> np.ndarray | None:
     """RIFE's uint8 frames (T, H, W, 3) for a time-only scale by a power of 2, where RIFE is installed
-    (core/rife.py); None otherwise. Kept apart from the classical rebuilds: it is a learned model."""
+    (core/evaluate/rife.py); None otherwise. Kept apart from the classical rebuilds: it is a learned model."""
     time = degraded.time
     if not rife.available() or time < 2 or time & (time - 1) or degraded.low.shape[1:3] != degraded.target.shape[1:3]:
         return None

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from inr.core.baselines import upscale_space, upscale_space_lanczos, upscale_time, upscale_time_minterpolate
-from inr.core.io import resize
-from inr.core.metrics import psnr, ssim
+from inr.core.evaluate.baselines import upscale_space, upscale_space_lanczos, upscale_time, upscale_time_minterpolate
+from inr.core.media.io import resize
+from inr.core.evaluate.metrics import psnr, ssim
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import torch
 
 from conftest import ASSETS, ROOT
 from inr.cli import main
-from inr.core.io import load_clip
+from inr.core.media.io import load_clip
 from inr.methods.codec import bitstream, entropy
 from inr.methods.codec import run as codec_run
 from inr.methods.codec.model import CodecConfig, CodecModel, levels_for
@@ -147,7 +147,7 @@ def test_a_target_outside_what_a_file_can_be_names_the_range(clip):
 
 
 def test_a_one_frame_clip_and_odd_sizes_round_trip(clip, tmp_path):
-    from inr.core.io import Clip
+    from inr.core.media.io import Clip
 
     one = Clip(np.ascontiguousarray(clip.frames[:1, :35, :51]), 10.0, "still")
     run = codec_run.prepare(one, bpp=10.0, steps=60)  # 1,785 pixels: the networks alone take ~4 bpp

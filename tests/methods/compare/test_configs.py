@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from inr import api
-from inr.core import presets
+from inr.core.train import presets
 from inr.methods.compare.configs import model_config
 
 SHAPES = [(8, 54, 96)]

@@ -5,10 +5,10 @@ import torch
 
 from conftest import plain_point_fit
 from inr import api
-from inr.core.encodings import FourierConfig, IdentityConfig
-from inr.core.fit import thin_probes
-from inr.core.field import Field, ModelConfig
-from inr.core.networks import NetworkConfig
+from inr.core.field.encodings import FourierConfig, IdentityConfig
+from inr.core.train.fit import thin_probes
+from inr.core.field.model import Field, ModelConfig
+from inr.core.field.networks import NetworkConfig
 from inr.methods.compare.stack import FieldStack
 
 SIGMAS = [None, 10.0]

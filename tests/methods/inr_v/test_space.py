@@ -14,8 +14,8 @@ from conftest import ASSETS, ROOT, drain
 from inr import api
 from bench import windows
 from inr.methods.inr_v import hypernet
-from inr.core.io import load_clip
-from inr.core.metrics import psnr
+from inr.core.media.io import load_clip
+from inr.core.evaluate.metrics import psnr
 
 SHIPPED = ROOT / "checkpoints" / "space.safetensors"
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from inr.methods.latent_inr import model as fl
-from inr.core.loop import Record
+from inr.core.train.loop import Record
 
 
 @pytest.fixture(scope="module")

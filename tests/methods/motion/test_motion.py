@@ -10,9 +10,9 @@ import torch
 
 from conftest import ASSETS, ROOT, drain
 from inr import api
-from inr.core.baselines import rebuild
-from inr.core.coords import frame_times, pixel_centres
-from inr.core.render import render_frames
+from inr.core.evaluate.baselines import rebuild
+from inr.core.field.coords import frame_times, pixel_centres
+from inr.core.field.render import render_frames
 from inr.methods.motion.arch import visible_frames
 from inr.methods.motion.flow import gap_flows
 
@@ -200,7 +200,7 @@ def test_the_held_out_gain_splits_moving_from_still_pixels():
 
 
 def test_an_architecture_name_is_registered_once():
-    from inr.core import presets
+    from inr.core.train import presets
 
     with pytest.raises(ValueError, match="exists already"):
         presets.register("grid", presets.Arch(lambda shapes, holdout: None, {}))

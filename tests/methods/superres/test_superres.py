@@ -12,7 +12,7 @@ import torch
 from conftest import ASSETS, ROOT
 from inr import api
 from inr.methods.superres import protocol
-from inr.core.baselines import upscale_space, upscale_time
+from inr.core.evaluate.baselines import upscale_space, upscale_time
 from views import fit, render
 
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from inr.core import batch
-from inr.core.io import ClipError, load_clip
+from inr.core.many import manifest
+from inr.core.media.io import ClipError, load_clip
 
 
 def touch(path, payload=b"x"):
@@ -17,7 +17,7 @@ def touch(path, payload=b"x"):
 
 
 def names(folder, **kw):
-    return [batch.clip_name(folder, c) for c in batch.find_clips(folder, **kw)]
+    return [manifest.clip_name(folder, c) for c in manifest.find_clips(folder, **kw)]
 
 
 def test_find_clips_in_natural_order_a_frame_folder_as_one_clip_hidden_ones_passed_over(tmp_path):
@@ -53,7 +53,7 @@ def test_a_frame_folder_found_is_one_clip_load_clip_reads(tmp_path, jelly):
     (tmp_path / "frames").mkdir()
     for i in (1, 2, 10):  # natural order, as load_clip reads them
         Image.fromarray(jelly.frames[i]).save(tmp_path / "frames" / f"f{i}.png")
-    [clip] = batch.find_clips(tmp_path)
+    [clip] = manifest.find_clips(tmp_path)
     assert load_clip(clip).frames.shape == (3, *jelly.frames.shape[1:])
 
 
@@ -65,44 +65,44 @@ def test_a_frame_folder_found_is_one_clip_load_clip_reads(tmp_path, jelly):
 def test_find_clips_refuses_a_folder_without_clips(tmp_path, make, says):
     make(tmp_path)
     with pytest.raises(ValueError, match=says) as err:
-        batch.find_clips(tmp_path)
+        manifest.find_clips(tmp_path)
     assert str(tmp_path) in str(err.value) and ".mp4" in str(err.value) and ".gif" in str(err.value)
 
 
 def test_find_clips_refuses_a_missing_folder_and_a_file(tmp_path):
     with pytest.raises(ValueError, match="no such folder"):
-        batch.find_clips(tmp_path / "nowhere")
+        manifest.find_clips(tmp_path / "nowhere")
     with pytest.raises(ValueError, match="is a file"):
-        batch.find_clips(touch(tmp_path / "a.mp4"))
+        manifest.find_clips(touch(tmp_path / "a.mp4"))
 
 
 def test_clip_folder_keeps_the_suffix_so_names_never_collide(tmp_path):
-    folders = {batch.clip_folder("OUT", tmp_path, tmp_path / "sub" / n) for n in ("a.mp4", "a.gif")}
+    folders = {manifest.clip_folder("OUT", tmp_path, tmp_path / "sub" / n) for n in ("a.mp4", "a.gif")}
     assert {f.as_posix() for f in folders} == {"OUT/sub/a.mp4", "OUT/sub/a.gif"}
 
 
 def test_rows_mark_clips_done_and_failed_ones_are_pending_again(tmp_path):
     clips = [touch(tmp_path / "in" / n) for n in ("a.mp4", "b.mp4", "c.mp4", "d.mp4")]
     out = tmp_path / "out"
-    batch.write_row(batch.clip_folder(out, tmp_path / "in", clips[0]),
-                    batch.make_row("a.mp4", 0, "cpu", 1.0, summary={"train_psnr": 30.0, "steps": 5}))
-    batch.write_row(batch.clip_folder(out, tmp_path / "in", clips[1]),
-                    batch.make_row("b.mp4", 1, "cpu", 0.1, error=ClipError(clips[1], "file is empty")))
+    manifest.write_row(manifest.clip_folder(out, tmp_path / "in", clips[0]),
+                    manifest.make_row("a.mp4", 0, "cpu", 1.0, summary={"train_psnr": 30.0, "steps": 5}))
+    manifest.write_row(manifest.clip_folder(out, tmp_path / "in", clips[1]),
+                    manifest.make_row("b.mp4", 1, "cpu", 0.1, error=ClipError(clips[1], "file is empty")))
     touch(out / "d.mp4" / "row.json", b"{not json")  # never written by write_row, but a reader must not trip
-    assert batch.pending(out, tmp_path / "in", clips) == clips[1:]
-    rows = batch.rebuild_manifest(out, tmp_path / "in", clips)
+    assert manifest.pending(out, tmp_path / "in", clips) == clips[1:]
+    rows = manifest.rebuild_manifest(out, tmp_path / "in", clips)
     assert [(r["name"], r["status"], r["reason"]) for r in rows] == [("a.mp4", "ok", None),
                                                                       ("b.mp4", "failed", "file is empty")]
-    assert list(rows[0]) == list(batch.COLUMNS) and rows[0]["train_psnr"] == 30.0
-    assert batch.read_manifest(out) == rows
+    assert list(rows[0]) == list(manifest.COLUMNS) and rows[0]["train_psnr"] == 30.0
+    assert manifest.read_manifest(out) == rows
 
 
 def test_a_reason_is_one_short_line():
     error = RuntimeError("CUDA out of memory.\nTried to allocate 2.00 GiB " + "and so on " * 100)
-    text = batch.reason(error)
+    text = manifest.reason(error)
     assert text.startswith("RuntimeError: CUDA out of memory. Tried") and "\n" not in text
-    assert len(text) == batch.REASON_CHARS and text.endswith("...")
-    assert batch.reason(ValueError("bad size")) == "bad size"
+    assert len(text) == manifest.REASON_CHARS and text.endswith("...")
+    assert manifest.reason(ValueError("bad size")) == "bad size"
 
 
 def test_two_rebuilds_at_once_lose_no_row(tmp_path, monkeypatch):
@@ -110,20 +110,20 @@ def test_two_rebuilds_at_once_lose_no_row(tmp_path, monkeypatch):
     writes its row and rebuilds. Without the lock B's manifest would be overwritten by A's older one."""
     folder, out = tmp_path / "in", tmp_path / "out"
     clips = [touch(folder / "a.mp4"), touch(folder / "b.mp4")]
-    write = batch.atomic_write_bytes
+    write = manifest.atomic_write_bytes
 
     def slow_for_a(path, payload):
-        if threading.current_thread().name == "A" and path.name == batch.MANIFEST:
+        if threading.current_thread().name == "A" and path.name == manifest.MANIFEST:
             time.sleep(0.5)
         return write(path, payload)
 
-    monkeypatch.setattr(batch, "atomic_write_bytes", slow_for_a)
-    batch.write_row(out / "a.mp4", batch.make_row("a.mp4", 0, "cpu", 1.0))
-    a = threading.Thread(target=batch.rebuild_manifest, args=(out, folder, clips), name="A")
+    monkeypatch.setattr(manifest, "atomic_write_bytes", slow_for_a)
+    manifest.write_row(out / "a.mp4", manifest.make_row("a.mp4", 0, "cpu", 1.0))
+    a = threading.Thread(target=manifest.rebuild_manifest, args=(out, folder, clips), name="A")
     a.start()
     time.sleep(0.2)  # A holds the lock and has read its rows
-    batch.write_row(out / "b.mp4", batch.make_row("b.mp4", 1, "cpu", 1.0))
-    batch.rebuild_manifest(out, folder, clips)
+    manifest.write_row(out / "b.mp4", manifest.make_row("b.mp4", 1, "cpu", 1.0))
+    manifest.rebuild_manifest(out, folder, clips)
     a.join()
-    assert [r["name"] for r in batch.read_manifest(out)] == ["a.mp4", "b.mp4"]
+    assert [r["name"] for r in manifest.read_manifest(out)] == ["a.mp4", "b.mp4"]
     assert json.loads((out / "b.mp4" / "row.json").read_text())["rank"] == 1

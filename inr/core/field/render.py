@@ -5,9 +5,9 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from inr.core.coords import frame_times, pixel_centres
-from inr.core.field import Field
-from inr.core.images import to_uint8
+from inr.core.field.coords import frame_times, pixel_centres
+from inr.core.field.model import Field
+from inr.core.media.images import to_uint8
 
 # Points per forward pass. CPU: ~100 MB of activations for the largest presets. GPU: whole
 # previews in one call (a 256x256x32 preview is 2M points), ~2 GB a layer for a 256-wide MLP.

@@ -1,11 +1,11 @@
 """The classical codecs a neural codec is measured against: x264, x265 and AV1 (CRF swept), and GIF.
 
-Every codec runs in the ffmpeg that ships inside imageio-ffmpeg (``inr.core.ffmpeg``), fed and read
+Every codec runs in the ffmpeg that ships inside imageio-ffmpeg (``inr.core.media.ffmpeg``), fed and read
 back as raw rgb24 through pipes, so what is scored is exactly what a player would show. Each point is
 the bytes of the whole file (container included: that is what a neural codec's file competes with),
 the bytes of its bare elementary stream beside them, and PSNR (RGB, every pixel) and SSIM of the
 decoded frames against the clip. The curve maths (quality at a size, BD-rate) is in
-``inr.core.rate_distortion``.
+``inr.core.evaluate.rate_distortion``.
 """
 
 import math
@@ -19,9 +19,9 @@ import imageio.v3 as iio
 import numpy as np
 import torch
 
-from inr.core import ffmpeg
-from inr.core.export import write_gif
-from inr.core.metrics import psnr, ssim
+from inr.core.media import ffmpeg
+from inr.core.media.export import write_gif
+from inr.core.evaluate.metrics import psnr, ssim
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ so grids use their fast separable path and other encodings are evaluated point b
 
 import torch
 
-from inr.core.coords import pixel_centres
-from inr.core.loop import to_device
+from inr.core.field.coords import pixel_centres
+from inr.core.train.loop import to_device
 
 
 def _random_lattice(frames: int, height: int, width: int, rows: int, generator: torch.Generator,

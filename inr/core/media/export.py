@@ -15,7 +15,7 @@ import imageio.v2 as iio2
 import numpy as np
 from PIL import Image
 
-from inr.core.files import atomic_path
+from inr.core.media.files import atomic_path
 
 MP4_QUALITY = 8  # imageio's 0-10 scale; for libx264 it becomes CRF 10, visually lossless
 GIF_MIN_DELAY_MS = 20  # browsers play shorter GIF delays at 100 ms, far slower than asked

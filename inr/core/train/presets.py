@@ -15,10 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from inr.core.encodings import FourierConfig, GridConfig, HashConfig, IdentityConfig
-from inr.core.fit import FitConfig
-from inr.core.field import ModelConfig
-from inr.core.networks import NetworkConfig
+from inr.core.field.encodings import FourierConfig, GridConfig, HashConfig, IdentityConfig
+from inr.core.train.fit import FitConfig
+from inr.core.field.model import ModelConfig
+from inr.core.field.networks import NetworkConfig
 
 BUILTIN_ARCHS = ("grid", "hash", "fourier", "siren", "relu")
 BASE_ARCH = "grid"  # the default for several clips, and for one when no method offers itself

@@ -23,8 +23,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
-from inr.core.field import Field, ModelConfig
-from inr.core.files import atomic_write_bytes
+from inr.core.field.model import Field, ModelConfig
+from inr.core.media.files import atomic_write_bytes
 
 FORMAT = "inr-studio"
 VERSION = "1"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from inr.core import distributed
+from inr.core.train import distributed
 
 PRECISIONS = ("fp32", "tf32", "bf16")
 

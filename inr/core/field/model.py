@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from inr.core.encodings import ENCODING_CONFIGS, EncodingConfig, GridConfig, build_encoding
-from inr.core.networks import CoordinateNetwork, NetworkConfig
+from inr.core.field.encodings import ENCODING_CONFIGS, EncodingConfig, GridConfig, build_encoding
+from inr.core.field.networks import CoordinateNetwork, NetworkConfig
 
 
 @dataclass(frozen=True)

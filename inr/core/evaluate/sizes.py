@@ -7,8 +7,8 @@ makes by default (libx264, CRF 23, preset medium, yuv420p), measured by ``video_
 
 import numpy as np
 
-from inr.core.metrics import mse_to_psnr, psnr_to_mse
-from inr.core.video_baselines import sweep
+from inr.core.evaluate.metrics import mse_to_psnr, psnr_to_mse
+from inr.core.evaluate.video_baselines import sweep
 
 H264_CRF = 23  # libx264's default: the MP4 a person gets without choosing anything
 

@@ -19,8 +19,8 @@ import socket
 from collections.abc import Iterable
 from pathlib import Path
 
-from inr.core.files import atomic_write_bytes
-from inr.core.io import FRAME_SUFFIXES, SUFFIXES, ClipError
+from inr.core.media.files import atomic_write_bytes
+from inr.core.media.io import FRAME_SUFFIXES, SUFFIXES, ClipError
 
 MANIFEST = "manifest.jsonl"
 ROW = "row.json"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from inr.core.holdout import train_mask
+from inr.core.field.holdout import train_mask
 
 PROBE_PIXELS = 2**16  # pixels per clip behind the live curves: cheap to score
 MIN_PROBE_FRAMES = 4  # spread over the clip, even past PROBE_PIXELS: one frame can be far easier than the rest
