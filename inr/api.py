@@ -18,26 +18,27 @@ folder per clip, the manifest) and ``api.distributed`` (this process's rank amon
 ``__all__`` is the contract: a name not listed here is not for clients.
 """
 
+from inr.core.evaluate.video_baselines import CODEC_LABELS, decoded_at_size
 from inr.core.many import manifest
-from inr.core.train import distributed
-from inr.core.report.diagnostics import (ERROR_GAIN, error_map, estimate, frame_psnrs, predict_frame, preview_triplet,
-                                         render_frame, uint8_psnr)
 from inr.core.media.export import MAX_GIF_PIXELS, check_export_size, write_frames
-from inr.core.train.fit import FitConfig
-from inr.core.train.loop import Record
-from inr.core.train.history import thin
 from inr.core.media.images import caption, enlarge, side_by_side
 from inr.core.media.io import Clip, ClipError
-from inr.core.report.plots import curves_figure, rate_distortion_figure
-from inr.core.train.presets import arch_names, caps, default_arch, fit_config
 from inr.core.report.artifacts import run_card, write_comparison, write_curves, write_image, write_run_card
+from inr.core.report.diagnostics import (ERROR_GAIN, error_map, estimate, frame_psnrs, predict_frame, preview_triplet,
+                                         render_frame, uint8_psnr)
+from inr.core.report.plots import curves_figure, rate_distortion_figure
+from inr.core.train import distributed
+from inr.core.train.fit import FitConfig
+from inr.core.train.history import thin
+from inr.core.train.loop import Record
+from inr.core.train.presets import caps, default_arch, fit_config
 from inr.core.train.run import (MAX_RENDER_PIXELS, Run, attach_clips, clip_ssim, common_size, default_device, device_name,
                                 export, fit, load, load_clips, output_fps, output_size, prepare, render, resume, save,
                                 summary, verdict)
-from inr.core.evaluate.video_baselines import CODEC_LABELS, decoded_at_size
+from inr import archs
 from inr.methods import codec, compare, inr_v, latent_inr, motion, superres
 
-ARCHS = arch_names()  # after the methods: the ones they add (motion) included
+ARCHS = archs.install()  # every architecture, the methods' rows (motion) registered before anything runs
 
 __all__ = [
     # clips and devices

@@ -29,8 +29,9 @@ class ModelConfig:
             enc = dict(data["encoding"])
             kind = enc.get("kind")
             if kind not in ENCODING_CONFIGS:
-                raise ValueError(f"unknown encoding kind {kind!r} (a method's encodings are known once it is "
-                                 f"imported: import inr.api, or the method's package under inr.methods)")
+                raise ValueError(f"unknown encoding kind {kind!r} (a method's encoding is known once its "
+                                 f"architecture is registered: load through inr.api, or call "
+                                 f"inr.archs.install() first)")
             if "log2_table" in enc:  # hash configs saved before the table size was any whole number
                 enc["table"] = 2 ** int(enc.pop("log2_table"))
             for key in ("finest", "coarsest"):

@@ -10,14 +10,14 @@ from torch import nn
 
 from inr.core.train import presets
 from inr.core.field.model import ModelConfig
-from inr.methods.motion.field import MotionConfig, flow_grid_size
+from inr.methods.motion.field import MotionConfig, MotionGrid, flow_grid_size
 from inr.methods.motion.flow import MIN_SIDE, gap_flows
 from inr.methods.motion.trainer import motion_trainer
 
 NAME = "motion"
 
 
-def model_config(shapes: list[tuple[int, int, int]], holdout: str) -> ModelConfig:
+def model_config(shapes: list[tuple[int, int, int]], holdout: str, sigma: float | None = None) -> ModelConfig:
     """The grid arch's content model for this clip, with its finest nodes on every pixel, plus a flow
     grid a quarter of its size a side.
 
@@ -98,7 +98,10 @@ WHY = ("each frame is also fitted to its neighbours' pixels moved along the opti
        "(bench/multiframe.py)")
 
 
-def register() -> None:
-    fit = {kind: {**presets.FIT[("grid", kind)], "final_lr_ratio": FINAL_LR_RATIO, "temporal": NEIGHBOURS,
-                  "curvature": CURVATURE} for kind in ("cpu", "cuda")}
-    presets.register(NAME, presets.Arch(model_config, fit, initialise, motion_trainer, default_reason=WHY))
+# The motion field's row of the architecture table (inr/archs.py registers it): the grid's fit
+# settings with its own learning-rate tail, neighbours and curvature.
+ARCH = presets.Arch(
+    model_config,
+    {kind: {**presets.BUILTIN["grid"].fit[kind], "final_lr_ratio": FINAL_LR_RATIO, "temporal": NEIGHBOURS,
+            "curvature": CURVATURE} for kind in ("cpu", "cuda")},
+    initialise, motion_trainer, default_reason=WHY, encoding=(MotionConfig(), MotionGrid))

@@ -202,7 +202,30 @@ def test_the_held_out_gain_splits_moving_from_still_pixels():
 def test_an_architecture_name_is_registered_once():
     from inr.core.train import presets
 
+    presets.register("motion", api.motion.ARCH)  # the same row again: a no-op
     with pytest.raises(ValueError, match="exists already"):
-        presets.register("grid", presets.Arch(lambda shapes, holdout: None, {}))
+        presets.register("grid", presets.Arch(lambda shapes, holdout, sigma: None, {}))
     with pytest.raises(ValueError, match="exists already"):
-        presets.register("motion", presets.Arch(lambda shapes, holdout: None, {}))
+        presets.register("motion", presets.Arch(lambda shapes, holdout, sigma: None, {}))
+
+
+def fresh_process(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.slow
+def test_a_motion_checkpoint_loads_in_a_fresh_process_through_the_facade_loader_alone(tmp_path):
+    run = api.prepare([panning()], arch="motion", device="cpu", steps=2, seconds=None)
+    drain(api.fit(run))
+    path = api.save(run, tmp_path / "m.safetensors")
+    assert fresh_process(f"from inr.api import load; print(load({str(path)!r}, 'cpu').arch)") == "motion"
+
+
+def test_importing_a_method_registers_nothing():
+    names = fresh_process("import inr.methods.motion; from inr.core.train import presets; "
+                          "print(' '.join(presets.arch_names()))")
+    assert names.split() == ["grid", "hash", "fourier", "siren", "relu"]
+    names = fresh_process("from inr import archs; print(' '.join(archs.install()))")
+    assert names.split()[0] == "motion" and set(names.split()) == {"motion", "grid", "hash", "fourier", "siren", "relu"}
