@@ -79,3 +79,12 @@ def test_a_missing_command_is_one_line_and_exit_2(capsys):
         with pytest.raises(SystemExit) as exit_:
             main(argv)
         assert exit_.value.code == 2 and len(capsys.readouterr().err.strip().splitlines()) == 1, argv
+
+
+def test_pyproject_installs_the_inr_command_with_the_requirements_pins():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["scripts"] == {"inr": "inr.cli:main"} and callable(main)
+    assert project["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
+    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["inr*"]
