@@ -33,8 +33,8 @@ from inr.core.evaluate import rate_distortion  # noqa: E402
 from inr.core.media.io import load_clip  # noqa: E402
 from inr.core.report.plots import rate_distortion_figure  # noqa: E402
 from inr.core.report.artifacts import write_figures  # noqa: E402
-from inr.methods.codec import run as codec_run  # noqa: E402
-from inr.methods.latent_inr import run as latent_run  # noqa: E402
+from inr.methods.codec import workflow as codec_run  # noqa: E402
+from inr.methods.latent_inr import workflow as latent_run  # noqa: E402
 
 CODEC_NAMES = ("x264", "x264-420", "x265", "av1")
 # One design choice changed at a time from the first design, which had a grid on the clip's own

@@ -8,7 +8,7 @@ from inr import api
 from inr.core.evaluate import video_baselines
 from inr.core.media.io import Clip
 from inr.methods.latent_inr import retrieval
-from inr.methods.latent_inr import run as latent_run
+from inr.methods.latent_inr import workflow as latent_run
 from inr.methods.latent_inr.model import render_codes
 from inr.methods.latent_inr.retrieval import FrameIndex
 

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inr import api  # noqa: E402
-from inr.methods.superres import protocol  # noqa: E402
+from inr.methods.superres import degrade  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 MOVING_PIXELS = 1.0  # a pixel "moves" when the field's flow carries it this far between kept frames
@@ -74,7 +74,7 @@ def time_row(clip: api.Clip, factor: int, seed: int, steps: int, device: str, **
     new[::factor] = False
     moving = moving_mask(study.run, shape, factor) & new[:, None, None]
     still = ~moving & new[:, None, None]
-    plain, strong = protocol.methods(result.low.shape[:3], shape)[:2]
+    plain, strong = degrade.methods(result.low.shape[:3], shape)[:2]
     rebuilds = result.rebuilds
     for part, mask in (("moving", moving), ("still", still)):
         row[f"{part}_share"] = float(mask.sum() / max(new.sum() * shape[1] * shape[2], 1))

@@ -43,7 +43,7 @@ from inr import api  # noqa: E402
 from inr.core.train.fit import make_optimizer  # noqa: E402
 from inr.core.train.presets import model_config, training_span  # noqa: E402
 from inr.methods.motion import neighbours  # noqa: E402
-from inr.methods.superres import protocol  # noqa: E402
+from inr.methods.superres import degrade  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 DESIGNS = ("grid", "today", "full", "neighbours", "no-curvature", "curvature-0.03", "curvature-0.1", "weight-1",
@@ -91,7 +91,7 @@ def upscaled_content(low_shape, shape):
 
 def measure_space(clip, design: str, seed: int, seconds: float, factor: float) -> dict:
     """Shrink the clip `factor` x (area), fit the small one with `design`, render it back, score every pixel."""
-    low_shape = protocol.degrade(clip.frames, factor, 1).low.shape[:3]
+    low_shape = degrade.degrade(clip.frames, factor, 1).low.shape[:3]
     overrides = {"temporal": 0.0} if design == "upscaled-alone" else {}
     cfg = upscaled_content(low_shape, clip.frames.shape[:3]) if design.startswith("upscaled") else None
     arch = "grid" if design == "grid" else "motion"

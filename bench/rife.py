@@ -24,18 +24,18 @@ sys.path.insert(0, str(ROOT))
 
 from inr import api  # noqa: E402
 from inr.core.evaluate import rife  # noqa: E402
-from inr.methods.superres import evaluation, protocol  # noqa: E402
+from inr.methods.superres import workflow, degrade  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 FACTORS = (2, 4)
 
 
 def row(clip: api.Clip, factor: int) -> dict:
-    degraded = protocol.degrade(clip.frames, 1.0, factor)
+    degraded = degrade.degrade(clip.frames, 1.0, factor)
     start = time.perf_counter()
-    learned = evaluation.learned_rebuild(degraded)
+    learned = workflow.learned_rebuild(degraded)
     seconds = time.perf_counter() - start
-    scored = protocol.score(torch.from_numpy(learned).float() / 255, degraded.target, factor, structure=False)
+    scored = degrade.score(torch.from_numpy(learned).float() / 255, degraded.target, factor, structure=False)
     classical = api.superres.classical_scores(clip, 1.0, factor)
     return {"clip": clip.name, "time": factor, "rife_psnr_new_frames": scored["psnr_new_frames"],
             "rife_seconds": round(seconds, 2), "blend_psnr_new_frames": classical["blend_psnr_new_frames"],

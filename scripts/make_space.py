@@ -2,7 +2,7 @@
 
     python scripts/make_space.py [--steps 6000] [--clips ../shared/clips]
 
-Trains the INR-V meta-network (inr/methods/inr_v/hypernet.py) on the windows of bench/windows.py TRAINING_WINDOWS (16
+Trains the INR-V meta-network (inr/methods/inr_v/model.py) on the windows of bench/windows.py TRAINING_WINDOWS (16
 frames at 48x36 cut from the four clips in ../shared/clips, each also mirrored: 18 clips) with a
 step budget and a fixed seed, then reports the inversion of the HELD_OUT windows (not trained on).
 About 3 minutes on 2 CPU cores.

@@ -85,10 +85,10 @@ def jelly():
 def jelly_latents(jelly):
     """(per-frame latent model, its Records): the 12 jelly frames fitted 150 steps, shared by the
     Latent-INR tests (test_latent_model, test_retrieval) so the fit runs once."""
-    from inr.methods.latent_inr import model as fl
+    from inr.methods.latent_inr import trainer
 
-    model = fl.make_model(jelly.frames)
-    records = list(fl.fit(model, jelly.frames, fl.LatentFitConfig(steps=150, seconds=None)))
+    model = trainer.make_model(jelly.frames)
+    records = list(trainer.fit(model, jelly.frames, trainer.LatentFitConfig(steps=150, seconds=None)))
     return model.eval(), records
 
 

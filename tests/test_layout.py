@@ -160,3 +160,36 @@ def test_one_module_steps_an_optimizer():
     stepping = sorted(str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
                       if re.search(r"optim[a-z_]*\.step\(\)", p.read_text()))
     assert stepping == ["inr/core/train/loop.py"], stepping
+
+
+# Every method folder has the same files where they apply: __init__ (its public namespace, its
+# __all__), model (its configs and module), trainer (its steps on the one loop), fileformat (its
+# file) and workflow (what the CLI, the studio and the benches call). What a method lacks is
+# named here with the reason; anything else in its folder is its own concept.
+SKELETON = ("model", "trainer", "fileformat", "workflow")
+NOT_ITS_OWN = {
+    "compare": {"trainer": "fits through the engine's field trainer",
+                "fileformat": "writes the engine's checkpoints"},
+    "motion": {"fileformat": "a field: the engine's checkpoint holds it",
+               "workflow": "an architecture (arch.py, its row): the engine's run fits and renders it"},
+    "superres": {"model": "scores the engine's fields", "trainer": "the engine's fit",
+                 "fileformat": "writes no file of its own"},
+}
+METHODS = sorted(p.name for p in (PACKAGE / "methods").iterdir() if (p / "__init__.py").exists())
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_folder_follows_the_skeleton(method):
+    folder = PACKAGE / "methods" / method
+    lacks = NOT_ITS_OWN.get(method, {})
+    for name in SKELETON:
+        present = (folder / f"{name}.py").exists()
+        assert present != (name in lacks), (f"{method}/{name}.py " + ("is there but listed as not its own" if present
+                                            else "is missing: add it, or say why in NOT_ITS_OWN"))
+    assert "__all__" in (folder / "__init__.py").read_text(), f"{method}/__init__.py lists no __all__"
+
+
+def test_the_method_list_is_the_facade_namespaces():
+    assert set(METHODS) == {"codec", "compare", "inr_v", "latent_inr", "motion", "superres"}
+    for method in METHODS:
+        assert method in api.__all__, method

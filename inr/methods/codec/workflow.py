@@ -20,10 +20,10 @@ from inr.core.media.files import atomic_write_bytes
 from inr.core.media.io import Clip
 from inr.core.train.loop import Record
 from inr.core.train.run import check_device
-from inr.methods.codec import bitstream, entropy
-from inr.methods.codec.bitstream import CHUNK, ClipMeta
+from inr.methods.codec import fileformat, entropy
+from inr.methods.codec.fileformat import CHUNK, ClipMeta
 from inr.methods.codec.model import CodecConfig, CodecModel, levels_for
-from inr.methods.codec.train import CodecFitConfig, Steering, make_optimizer, loop_config, meet_target, trainer
+from inr.methods.codec.trainer import CodecFitConfig, Steering, make_optimizer, loop_config, meet_target, trainer
 
 RAW_BPP = 24.0  # uncompressed RGB: no codec should be larger
 DEFAULT_SECONDS = {"cpu": 120.0, "cuda": 30.0}
@@ -111,7 +111,7 @@ def prepare(clip: Clip, bpp: float | None = None, lam: float | None = None, seco
 def overhead_bytes(model: CodecModel, arm: entropy.ARM) -> int:
     """Bytes of the file less its latents: the header and the networks as they stand (8-bit weight steps)."""
     steps = {k: 8 for k in model.synthesis.state_dict()}
-    return len(bitstream.encode(model, arm, ClipMeta(*model.cfg.shape, 30.0), steps, latents=False))
+    return len(fileformat.encode(model, arm, ClipMeta(*model.cfg.shape, 30.0), steps, latents=False))
 
 
 def fit(run: CodecRun) -> Iterator[Record]:
@@ -154,10 +154,10 @@ def choose_weight_steps(run: CodecRun) -> dict[str, int]:
     best, best_cost = None, math.inf
     for step in WEIGHT_STEPS:
         steps = {k: step for k in original}
-        ints = bitstream.synthesis_integers(model, steps)
+        ints = fileformat.synthesis_integers(model, steps)
         bits = sum(float(entropy.laplace_bits(v.double(), torch.zeros(()), torch.tensor(
-            math.log(bitstream.weight_scale(v)))).sum()) for v in ints.values())
-        bitstream.set_synthesis(model, ints, steps)
+            math.log(fileformat.weight_scale(v)))).sum()) for v in ints.values())
+        fileformat.set_synthesis(model, ints, steps)
         decoded = torch.from_numpy(decode_frames(model, grids)).float() / 255
         cost = float(((decoded - target) ** 2).mean()) + run.steering.lam * bits / run.pixels
         model.synthesis.load_state_dict(original)
@@ -176,7 +176,7 @@ def encode(run: CodecRun) -> tuple[bytes, dict[str, int]]:
     """
     run.state["deadzone"] = max(run.state.get("deadzone", 0.5), meet_target(run.model, run.arm, run.steering))
     steps = choose_weight_steps(run)
-    return bitstream.encode(run.model, run.arm, run.meta, steps), steps
+    return fileformat.encode(run.model, run.arm, run.meta, steps), steps
 
 
 def measure(decoded: np.ndarray, frames: np.ndarray) -> dict:
@@ -216,17 +216,17 @@ def timed_decode(payload: bytes, name: str) -> tuple[np.ndarray, float]:
     return frames, time.perf_counter() - started
 
 
-def decompress(path: str | Path, limit: int = bitstream.DECODE_LIMIT) -> tuple[np.ndarray, ClipMeta]:
+def decompress(path: str | Path, limit: int = fileformat.DECODE_LIMIT) -> tuple[np.ndarray, ClipMeta]:
     """The clip an .inr codec file holds: uint8 (T, H, W, 3), and its metadata. ValueError naming the
     file for anything damaged or hostile, or a decode needing more than `limit` bytes."""
-    decoded = bitstream.read(path, limit)
+    decoded = fileformat.read(path, limit)
     return decode_frames(decoded.model), decoded.meta
 
 
 def decompress_bytes(payload: bytes, name: str = "file",
-                     limit: int = bitstream.DECODE_LIMIT) -> tuple[np.ndarray, ClipMeta]:
+                     limit: int = fileformat.DECODE_LIMIT) -> tuple[np.ndarray, ClipMeta]:
     """``decompress`` of a file's bytes."""
-    decoded = bitstream.decode(payload, name, limit)
+    decoded = fileformat.decode(payload, name, limit)
     return decode_frames(decoded.model), decoded.meta
 
 

@@ -10,7 +10,7 @@ from inr.core.evaluate.baselines import rebuild
 from inr.core.report.diagnostics import ERROR_GAIN, error_map, uint8_psnr
 from inr.core.media.images import caption, enlarge, side_by_side, to_uint8
 from inr.core.train.run import Run
-from inr.methods.compare.compare import Comparison, results
+from inr.methods.compare.workflow import Comparison, results
 
 PANEL_COLUMNS = 4  # tiles a row: the clip, the rebuild, then the models
 

@@ -28,10 +28,10 @@ from inr.core.media.io import Clip
 from inr.core.train.loop import Record
 from inr.core.field.render import render_uint8
 from inr.core.train.run import Run
-from inr.methods.codec import run as codec
+from inr.methods.codec import workflow as codec
 from inr.methods.compare import sizing
 from inr.methods.compare.configs import CODEC, Config, check, model_config, unique
-from inr.methods.compare.stack import FieldStack, member_histories, members, stack_trainer, stackable
+from inr.methods.compare.model import FieldStack, member_histories, members, stack_trainer, stackable
 
 DEFAULT_SECONDS = {"cpu": 20.0, "cuda": 10.0}  # each configuration's, when no budget is given
 

@@ -3,27 +3,19 @@ through the engine's checked reader.
 """
 
 import json
-import math
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 from safetensors.torch import save as save_bytes
-from torch.nn.parallel import DistributedDataParallel
 
-from inr.core.train import checkpoints, distributed, loop
+from inr.core.train import checkpoints
 from inr.core.train.checkpoints import ClipInfo
 from inr.core.media.files import atomic_write_bytes
-from inr.core.field.coords import frame_times, grid, pixel_centres
-from inr.core.train.loop import Record
-from inr.core.media.images import to_uint8
-from inr.core.evaluate.metrics import mse_to_psnr
-from inr.methods.inr_v.data import Batches, Windows
 from inr.methods.inr_v.model import HyperConfig, HyperINR
+
+FORMAT = "inr-space"
+VERSION = "1"
 
 
 def save(path: str | Path, model: HyperINR, clips: list[ClipInfo], extra: dict | None = None,

@@ -4,28 +4,24 @@ meta-network and the codes together (progressive training, a code regulariser, D
 when a mask is given (that is inpainting).
 """
 
-import json
 import math
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors.torch import save as save_bytes
 from torch.nn.parallel import DistributedDataParallel
 
-from inr.core.train import checkpoints, distributed, loop
-from inr.core.train.checkpoints import ClipInfo
-from inr.core.media.files import atomic_write_bytes
-from inr.core.field.coords import frame_times, grid, pixel_centres
+from inr.core.train import distributed, loop
+from inr.core.field.coords import frame_times, pixel_centres
 from inr.core.train.loop import Record
-from inr.core.media.images import to_uint8
 from inr.core.evaluate.metrics import mse_to_psnr
 from inr.methods.inr_v.data import Batches, Windows
-from inr.methods.inr_v.model import HyperINR, clip_errors
+from inr.methods.inr_v.model import HyperINR, clip_errors, render_frame
+
+PROBE_CLIPS = 32  # windows whose middle frame the live curve scores: all of a small set, a sample of a large one
+STEP_SEEDS = 1_000_003  # a step's pixel draws are seeded seed * STEP_SEEDS + step: resumable, rank-independent
 
 
 @dataclass(frozen=True)

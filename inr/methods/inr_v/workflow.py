@@ -1,8 +1,8 @@
-"""A continuous space of clips (INR-V) around the meta-network of ``hypernet``.
+"""A continuous space of clips (INR-V) around the meta-network of ``model``.
 
 What a user does with the space: bring clips to its one size (``conform``, ``windows``, or
 ``folder`` for a folder of many clips, decoded once into a disk cache), train it (``new``,
-``train``, also under torchrun: see ``hypernet.train``; ``save`` and ``load`` with the optimizer to
+``train``, also under torchrun: see ``trainer.train``; ``save`` and ``load`` with the optimizer to
 resume), move in it (``interpolate``, ``sample`` from a Gaussian prior fitted to the learned codes), and place new clips in it (``new_inversion`` + ``invert``: fit only a
 code; with a box hidden, that is inpainting, scored against ``simple_fill``).
 
@@ -19,14 +19,15 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from inr.methods.inr_v import hypernet
+from inr.methods.inr_v import fileformat, trainer
 from inr.core.train import checkpoints, loop
 from inr.core.train.checkpoints import ClipInfo
 from inr.core.train.loop import Record
 from inr.core.train.history import thin
 from inr.core.media.images import side_by_side
 from inr.methods.inr_v.data import Folder, Stacked, Windows, window_starts
-from inr.methods.inr_v.hypernet import HyperConfig, HyperINR, InvertConfig, TrainConfig
+from inr.methods.inr_v.model import HyperConfig, HyperINR, render, render_frame
+from inr.methods.inr_v.trainer import InvertConfig, TrainConfig
 from inr.core.media.io import Clip, load_clip, resize
 from inr.core.evaluate.metrics import mse_to_psnr
 
@@ -183,13 +184,13 @@ def train(space: Space, cfg: TrainConfig | None = None) -> Iterator[Record]:
         raise ValueError("this space has no training clips attached (a loaded checkpoint): attach them or train a new one")
     cfg = cfg or space.train_cfg or TrainConfig()
     if space.optimizer is None:
-        optimizer = hypernet.make_optimizer(space.model, cfg)
+        optimizer = trainer.make_optimizer(space.model, cfg)
         if space.saved_optimizer is not None:  # kept on the space until it is restored whole
             checkpoints.restore_optimizer(optimizer, space.model, space.saved_optimizer)
             space.saved_optimizer = None
         space.optimizer = optimizer
     space.train_cfg = cfg
-    for rec in hypernet.train(space.model, space.data, cfg, space.optimizer, (space.steps, space.seconds)):
+    for rec in trainer.train(space.model, space.data, cfg, space.optimizer, (space.steps, space.seconds)):
         space.steps, space.seconds = rec.step, rec.seconds
         space.history.append(rec)
         yield rec
@@ -233,10 +234,10 @@ def summary(space: Space) -> dict:
     last = final or (space.history[-1] if space.history else None)
     if final:
         scored_on = "every pixel of the training clips"
-    elif len(space.clips) <= hypernet.PROBE_CLIPS:
+    elif len(space.clips) <= trainer.PROBE_CLIPS:
         scored_on = "middle frame of each training clip"
     else:
-        scored_on = f"middle frame of the first {hypernet.PROBE_CLIPS} training clips"
+        scored_on = f"middle frame of the first {trainer.PROBE_CLIPS} training clips"
     return {"clips": len(space.clips), "shape": list(space.cfg.shape),
             "train_psnr": last.train_psnr if last else None, "scored_on": scored_on,
             "steps": space.steps, "seconds": round(space.seconds, 3), "params": space.params,
@@ -250,13 +251,13 @@ def save(space: Space, path: str | Path, optimizer: bool = False) -> Path:
     space.steps = trained_steps(space)
     rows = thin([[r.step, r.loss, r.train_psnr, r.seconds, r.final] for r in space.history])
     extra = {"summary": summary(space), "history": rows, "steps": space.steps, "seconds": space.seconds}
-    return hypernet.save(path, space.model, space.clips, extra, space.optimizer if optimizer else None)
+    return fileformat.save(path, space.model, space.clips, extra, space.optimizer if optimizer else None)
 
 
 def load(path: str | Path, device: str = "cpu") -> Space:
     """A trained space from a checkpoint: it interpolates, samples and inverts at once, and resumes
     training once its windows are attached (``attach``)."""
-    model, clips, extra, state = hypernet.load(path, device)
+    model, clips, extra, state = fileformat.load(path, device)
     model.eval()
     try:
         history = [Record(int(s), float(loss), float(p), None, float(sec), 0.0, None, bool(f))
@@ -286,7 +287,7 @@ def code_of(space: Space, clip: int) -> torch.Tensor:
 
 def render_code(space: Space, code: torch.Tensor, scale: float = 1.0) -> np.ndarray:
     """uint8 (T, H, W, 3): the clip of one code, at `scale` times the space's size."""
-    return hypernet.render(space.model, code, _scaled(space, scale))
+    return render(space.model, code, _scaled(space, scale))
 
 
 # ---------------------------------------------------------------- interpolation and sampling
@@ -308,7 +309,7 @@ def interpolate_frame(space: Space, a: int, b: int, alpha: float, frame: int | N
     """uint8 (H, W, 3): one frame (default the middle) of the clip at α: the instant preview."""
     _, height, width = _scaled(space, scale)
     frame = space.cfg.frames // 2 if frame is None else frame
-    return hypernet.render_frame(space.model, interpolate_code(space, a, b, alpha), frame, (height, width))
+    return render_frame(space.model, interpolate_code(space, a, b, alpha), frame, (height, width))
 
 
 def latent_prior(space: Space) -> tuple[torch.Tensor, torch.Tensor]:
@@ -424,7 +425,7 @@ def invert(space: Space, inv: Inversion, cfg: InvertConfig | None = None) -> Ite
     the first Record (step 0) scores the starting code, the mean of the training codes.
     """
     cfg = cfg or InvertConfig()
-    for rec in hypernet.invert(space.model, inv.frames, inv.code, cfg, inv.mask if inv.masked else None):
+    for rec in trainer.invert(space.model, inv.frames, inv.code, cfg, inv.mask if inv.masked else None):
         inv.history.append(rec)
         yield rec
 

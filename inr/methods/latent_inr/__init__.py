@@ -1,7 +1,7 @@
 """Latent-INR: per-frame latent codes over one shared spatial INR; compression, retrieval, code blending."""
 
-from inr.methods.latent_inr.codec import BITS, COMPRESSIONS
-from inr.methods.latent_inr.run import (LatentRun, compress, decompress, fit, interpolate_frame, load, prepare,
+from inr.methods.latent_inr.fileformat import BITS, COMPRESSIONS
+from inr.methods.latent_inr.workflow import (LatentRun, compress, decompress, fit, interpolate_frame, load, prepare,
                                              size_quality, size_quality_figure, table_markdown)
 from inr.methods.latent_inr.retrieval import (DEFAULT_ENCODER, ENCODERS, MODES, FrameIndex, ImageEncoder,
                                               build_index, index_file, load_image, search)

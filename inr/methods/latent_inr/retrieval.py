@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from inr.methods.latent_inr import codec
+from inr.methods.latent_inr import fileformat
 from inr.core.field.coords import pixel_centres
 from inr.core.media.io import load_clip
 from inr.core.train.loop import LoopConfig, Scores, Trainer, train
@@ -167,7 +167,7 @@ def build_index(model: FrameLatents, frames: np.ndarray | None = None,
 
 def index_file(path: str | Path, encoder: ImageEncoder | str = DEFAULT_ENCODER) -> FrameIndex:
     """The index of an .inr file (see README: the .inr file is the index): decode, encode, align."""
-    model, meta, _ = codec.read(path)
+    model, meta, _ = fileformat.read(path)
     return build_index(model, encoder=encoder, fps=meta.fps)
 
 

@@ -2,21 +2,18 @@
 frames a step, since the planes are read once for the whole lattice.
 """
 
-import math
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from inr.core.train import loop
 from inr.core.field.coords import pixel_centres
 from inr.core.train.loop import Record
-from inr.core.media.images import to_uint8
 from inr.core.evaluate.metrics import mse_to_psnr
-from inr.methods.latent_inr.model import FrameLatents, LatentConfig
+from inr.methods.latent_inr.model import FrameLatents, LatentConfig, interpolate
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from inr.methods.latent_inr import codec
+from inr.methods.latent_inr import fileformat
 from inr.core.evaluate import rate_distortion, video_baselines
 from inr.core.train.checkpoints import ClipInfo
 from inr.core.train.run import check_device
 from inr.core.train.loop import Record
-from inr.methods.latent_inr.model import (FrameLatents, LatentFitConfig, fit as fit_loop, interpolate, make_model,
-                                          render_clip)
+from inr.methods.latent_inr.model import FrameLatents, interpolate, render_clip
+from inr.methods.latent_inr.trainer import LatentFitConfig, fit as fit_loop, make_model
 from inr.core.media.io import Clip
 
 # (label, bits, per_channel, compression): the size/quality ladder of one fitted model.
@@ -89,8 +89,8 @@ def variant_rows(run: LatentRun) -> list[dict]:
     """One row per quantisation variant: the bytes of its .inr file, bpp, PSNR, SSIM."""
     rows = []
     for label, bits, per_channel, compression in VARIANTS:
-        payload = codec.encode(run.model, run.meta(), bits, per_channel, compression)
-        model, _, _ = codec.decode(payload)
+        payload = fileformat.encode(run.model, run.meta(), bits, per_channel, compression)
+        model, _, _ = fileformat.decode(payload)
         rows.append({"method": label, "bits": bits, "per_channel": per_channel, "compression": compression,
                      "bytes": len(payload), "bpp": 8 * len(payload) / run.pixels,
                      **measure(model, run.clip.frames)})
@@ -129,8 +129,8 @@ def compress(run: LatentRun, path: str | Path, bits: int = 8, per_channel: bool 
     of this clip measured already. The summary's last keys are the CLI's contract: bytes (the
     file's size), bpp, psnr, ssim, h264_psnr_at_size, gif_bytes.
     """
-    path = codec.write(path, run.model, run.meta(), bits, per_channel, compression)
-    model, _, _ = codec.read(path)
+    path = fileformat.write(path, run.model, run.meta(), bits, per_channel, compression)
+    model, _, _ = fileformat.read(path)
     size = path.stat().st_size
     scores = measure(model, run.clip.frames)
     out = {"out": str(path), "clip": run.clip.name, "frames": run.clip.frames.shape[0],
@@ -152,13 +152,13 @@ def compress(run: LatentRun, path: str | Path, bits: int = 8, per_channel: bool 
 
 def decompress(path: str | Path) -> tuple[np.ndarray, ClipInfo]:
     """The decoded clip (T, H, W, 3) uint8 of an .inr file and its metadata."""
-    model, meta, _ = codec.read(path)
+    model, meta, _ = fileformat.read(path)
     return render_clip(model, meta.frames, meta.height, meta.width), meta
 
 
 def load(path: str | Path, frames: np.ndarray | None = None, name: str | None = None) -> LatentRun:
     """A LatentRun from an .inr file; `frames` (the original clip) when known, else its decoding."""
-    model, meta, _ = codec.read(path)
+    model, meta, _ = fileformat.read(path)
     if frames is None:
         frames = render_clip(model, meta.frames, meta.height, meta.width)
     if frames.shape[:3] != (meta.frames, meta.height, meta.width):

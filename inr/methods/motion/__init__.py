@@ -6,7 +6,7 @@ this package registers nothing.
 """
 
 from inr.methods.motion.arch import ARCH
-from inr.methods.motion.field import MotionConfig, MotionGrid
+from inr.methods.motion.model import MotionConfig, MotionGrid
 from inr.methods.motion.gain import describe as describe_split
 from inr.methods.motion.gain import heldout_split
 from inr.methods.motion.view import PANEL_TITLES, gaps, is_motion, learned, panel

@@ -10,7 +10,7 @@ from torch import nn
 
 from inr.core.train import presets
 from inr.core.field.model import ModelConfig
-from inr.methods.motion.field import MotionConfig, MotionGrid, flow_grid_size
+from inr.methods.motion.model import MotionConfig, MotionGrid, flow_grid_size
 from inr.methods.motion.flow import MIN_SIDE, gap_flows
 from inr.methods.motion.trainer import motion_trainer
 

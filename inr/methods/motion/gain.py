@@ -13,7 +13,7 @@ from inr.core.field.coords import pixel_centres
 from inr.core.evaluate.metrics import mse_to_psnr
 from inr.core.field.render import render_frames
 from inr.core.train.run import Run
-from inr.methods.motion.field import MotionGrid
+from inr.methods.motion.model import MotionGrid
 from inr.methods.motion.flow import sample
 
 MOVING_PIXELS = 0.25  # a pixel whose flow to a neighbouring frame is at least this long "moves"

@@ -11,7 +11,7 @@ from inr.core.train.presets import BASE_ARCH
 from inr.core.media.images import to_uint8
 from inr.core.field.render import render_uint8
 from inr.core.train.run import Run, fit, prepare
-from inr.methods.superres import protocol
+from inr.methods.superres import degrade
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Study:
     """A clip shrunk for the check (``degraded``) and the field that fits the small version (``run``)."""
 
     name: str
-    degraded: protocol.Degraded
+    degraded: degrade.Degraded
     run: Run
 
 
@@ -48,25 +48,25 @@ def prepare_study(clip: Clip, space: float = 1.0, time: int = 1, arch: str | Non
     Train it with ``fit(study.run)`` (a generator of Records, so a caller can show progress), then
     ``score(study)``; ``evaluate`` does all three.
     """
-    degraded = protocol.degrade(clip.frames, space, time)
+    degraded = degrade.degrade(clip.frames, space, time)
     low = Clip(degraded.low, clip.fps / time, clip.name, ())
     arch = arch or best_arch(space, time)
     return Study(clip.name, degraded, prepare([low], arch, holdout="none", device=device, seed=seed, **fit_overrides))
 
 
-def _classical_half(degraded: protocol.Degraded) -> tuple[dict, dict[str, np.ndarray]]:
+def _classical_half(degraded: degrade.Degraded) -> tuple[dict, dict[str, np.ndarray]]:
     """The classical half of a row (see ``score``) and each rebuild's uint8 frames (T, H, W, 3) by name.
 
     Rebuilds are scored as 8-bit frames, as the INR's render is: what a player would show.
     """
     shape, time = degraded.target.shape[:3], degraded.time
-    rebuilds = {name: to_uint8(v) for name, v in protocol.classical(degraded.low, shape).items()}
+    rebuilds = {name: to_uint8(v) for name, v in degrade.classical(degraded.low, shape).items()}
     # SSIM, the slow part, only for the one the row reports: the best by PSNR.
-    theirs = {name: protocol.score(torch.from_numpy(v).float() / 255, degraded.target, time, structure=False)
+    theirs = {name: degrade.score(torch.from_numpy(v).float() / 255, degraded.target, time, structure=False)
               for name, v in rebuilds.items()}
     best = max(theirs, key=lambda name: theirs[name]["psnr"])
-    theirs[best] = protocol.score(torch.from_numpy(rebuilds[best]).float() / 255, degraded.target, time)
-    plain, strong = protocol.methods(degraded.low.shape[:3], shape)[:2]
+    theirs[best] = degrade.score(torch.from_numpy(rebuilds[best]).float() / 255, degraded.target, time)
+    plain, strong = degrade.methods(degraded.low.shape[:3], shape)[:2]
     row = {"space": degraded.space, "time": time, "input": list(degraded.low.shape[:3]), "output": list(shape),
            "classical_psnr": theirs[best]["psnr"], "classical_ssim": theirs[best]["ssim"], "classical": best,
            "classical_all": {name: v["psnr"] for name, v in theirs.items()}}
@@ -81,12 +81,12 @@ def _classical_half(degraded: protocol.Degraded) -> tuple[dict, dict[str, np.nda
     learned = learned_rebuild(degraded)
     if learned is not None:
         rebuilds["RIFE"] = learned
-        row["rife_psnr_new_frames"] = protocol.score(torch.from_numpy(learned).float() / 255, degraded.target,
+        row["rife_psnr_new_frames"] = degrade.score(torch.from_numpy(learned).float() / 255, degraded.target,
                                                      time, structure=False)["psnr_new_frames"]
     return row, rebuilds
 
 
-def learned_rebuild(degraded: protocol.Degraded) -> np.ndarray | None:
+def learned_rebuild(degraded: degrade.Degraded) -> np.ndarray | None:
     """RIFE's uint8 frames (T, H, W, 3) for a time-only scale by a power of 2, where RIFE is installed
     (core/evaluate/rife.py); None otherwise. Kept apart from the classical rebuilds: it is a learned model."""
     time = degraded.time
@@ -98,13 +98,13 @@ def learned_rebuild(degraded: protocol.Degraded) -> np.ndarray | None:
 def classical_scores(clip: Clip, space: float = 1.0, time: int = 1) -> dict:
     """The classical half of ``evaluate``'s row for this clip and scale, with nothing fitted: a
     second or two a row (``bench/classical.py``)."""
-    row, _ = _classical_half(protocol.degrade(clip.frames, space, time))
+    row, _ = _classical_half(degrade.degrade(clip.frames, space, time))
     return {"clip": clip.name, **row}
 
 
 def score(study: Study) -> SuperResolution:
     """Render the fitted small clip back at the original's size and score it beside every classical
-    rebuild of its kind of scale (protocol.classical) on the original frames, which none of them
+    rebuild of its kind of scale (degrade.classical) on the original frames, which none of them
     saw: PSNR and SSIM over every pixel of every frame (and on the new frames alone).
 
     The row names the best classical rebuild over all frames (``classical``, ``classical_psnr``)
@@ -116,7 +116,7 @@ def score(study: Study) -> SuperResolution:
     degraded, run, time = study.degraded, study.run, study.degraded.time
     shape = degraded.target.shape[:3]
     inr = np.stack(list(render_uint8(run.model, shape)))
-    ours = protocol.score(torch.from_numpy(inr).float() / 255, degraded.target, time)
+    ours = degrade.score(torch.from_numpy(inr).float() / 255, degraded.target, time)
     theirs, rebuilds = _classical_half(degraded)
     row = {"clip": study.name, "arch": run.arch, **theirs, "inr_psnr": ours["psnr"], "inr_ssim": ours["ssim"],
            "curvature": run.fit_cfg.curvature, "temporal": run.fit_cfg.temporal,
@@ -149,16 +149,16 @@ def classical_methods(run: Run, shape: tuple[int, int, int], clip: int = 0) -> t
     clip, which minterpolate needs). Only the first when the render keeps the clip's size and rate."""
     low = _low(run, clip)
     if tuple(low.shape[:3]) == tuple(shape):
-        return (protocol.classical_name(low.shape[:3], shape),)
-    return protocol.methods(low.shape[:3], shape)[:2]
+        return (degrade.classical_name(low.shape[:3], shape),)
+    return degrade.methods(low.shape[:3], shape)[:2]
 
 
 def classical_preview(run: Run, shape: tuple[int, int, int], index: int, clip: int = 0) -> tuple[str, np.ndarray]:
     """(method, uint8 (H, W, 3)): frame `index` of the plain classical upscale of the model's clip
     to `shape`, for the side-by-side view. Needs the clip (a fitted run, or a loaded one with clips)."""
     low = _low(run, clip)
-    return (protocol.classical_name(low.shape[:3], shape),
-            to_uint8(protocol.classical_frame(low, shape, index)))
+    return (degrade.classical_name(low.shape[:3], shape),
+            to_uint8(degrade.classical_frame(low, shape, index)))
 
 
 def classical_render(run: Run, shape: tuple[int, int, int], clip: int = 0, method: str | None = None) -> np.ndarray:
@@ -166,4 +166,4 @@ def classical_render(run: Run, shape: tuple[int, int, int], clip: int = 0, metho
     one (``classical_preview``'s frames) or the named `method` (see ``classical_methods``)."""
     if method is None:
         return np.stack([classical_preview(run, shape, k, clip)[1] for k in range(shape[0])])
-    return to_uint8(protocol.rebuild(_low(run, clip), shape, method))
+    return to_uint8(degrade.rebuild(_low(run, clip), shape, method))

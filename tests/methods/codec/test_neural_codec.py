@@ -11,8 +11,8 @@ import torch
 from conftest import ASSETS, ROOT
 from inr.cli import main
 from inr.core.media.io import load_clip
-from inr.methods.codec import bitstream, entropy
-from inr.methods.codec import run as codec_run
+from inr.methods.codec import entropy, fileformat
+from inr.methods.codec import workflow as codec_run
 from inr.methods.codec.model import CodecConfig, CodecModel, levels_for
 
 
@@ -78,12 +78,12 @@ def test_laplace_bits_are_a_distribution_over_the_integers():
 @pytest.mark.slow
 def test_the_file_holds_the_rounded_latents_and_quantised_networks(fitted):
     run, payload = fitted
-    decoded = bitstream.decode(payload)
+    decoded = fileformat.decode(payload)
     for stored, trained in zip(decoded.model.latents, run.model.rounded()):
         assert torch.equal(stored.data, trained)
     steps = decoded.weight_steps
-    expected = bitstream.synthesis_integers(run.model, steps)
-    assert all(torch.equal(v, bitstream.synthesis_integers(decoded.model, steps)[k]) for k, v in expected.items())
+    expected = fileformat.synthesis_integers(run.model, steps)
+    assert all(torch.equal(v, fileformat.synthesis_integers(decoded.model, steps)[k]) for k, v in expected.items())
     assert all(torch.equal(a, b) for a, b in zip(entropy.fixed_point(decoded.arm).values(),
                                                   entropy.fixed_point(run.arm).values()))
     assert decoded.meta.frames == run.meta.frames and decoded.meta.fps == pytest.approx(run.meta.fps, abs=1e-3)
@@ -92,8 +92,8 @@ def test_the_file_holds_the_rounded_latents_and_quantised_networks(fitted):
 DECODE = """
 import hashlib, sys
 sys.path.insert(0, sys.argv[1])
-from inr.methods.codec import run
-frames, _ = run.decompress(sys.argv[2])
+from inr.methods.codec import workflow
+frames, _ = workflow.decompress(sys.argv[2])
 print(hashlib.sha256(frames.tobytes()).hexdigest())
 """
 
@@ -126,13 +126,13 @@ def test_the_size_target_and_a_quality_floor(fitted, clip):
     (lambda p: p[:-7], "truncated"),
     (lambda p: p[:11], "truncated"),
     (lambda p: p[:-40] + bytes(b ^ 0xFF for b in p[-40:]), "damaged"),
-    (lambda p: p[:8] + bytes([bitstream.VERSION + 1]) + p[9:], "newer version"),
+    (lambda p: p[:8] + bytes([fileformat.VERSION + 1]) + p[9:], "newer version"),
     (lambda p: b"GIF89a" + p[6:], "not a neural-codec"),
 ])
 def test_a_damaged_file_is_one_clear_error(fitted, damage, message):
     _, payload = fitted
     with pytest.raises(ValueError, match=message):
-        bitstream.decode(damage(payload), "clip.inr")
+        fileformat.decode(damage(payload), "clip.inr")
 
 
 def test_a_target_outside_what_a_file_can_be_names_the_range(clip):

@@ -9,7 +9,7 @@ from inr.core.field.encodings import FourierConfig, IdentityConfig
 from inr.core.train.fit import thin_probes
 from inr.core.field.model import Field, ModelConfig
 from inr.core.field.networks import NetworkConfig
-from inr.methods.compare.stack import FieldStack
+from inr.methods.compare.model import FieldStack
 
 SIGMAS = [None, 10.0]
 

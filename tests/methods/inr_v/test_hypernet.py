@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from inr.methods.inr_v import hypernet
+from inr.methods.inr_v import model as hypernet, trainer
 from inr.methods.inr_v.data import Stacked
 
 
@@ -23,7 +23,7 @@ def _decayed(optimizer, base_lrs, final_ratio, progress):
         group["lr"] = lr * final_ratio ** progress
 
 
-def _plain_batches(n: int, cfg: hypernet.TrainConfig):
+def _plain_batches(n: int, cfg: trainer.TrainConfig):
     """The windows of each step as one process takes them, written plainly: a fixed random order of
     the windows, the ones in play reshuffled each epoch from seed + epoch (DistributedSampler's
     rule), a new epoch whenever the set grows; then the step's pixels, seeded by the step."""
@@ -31,7 +31,7 @@ def _plain_batches(n: int, cfg: hypernet.TrainConfig):
     stream, epoch, in_play = [], -1, 0
     for step in range(cfg.steps):
         progress = step / cfg.steps
-        active, level = hypernet.schedule(cfg, progress, n)
+        active, level = trainer.schedule(cfg, progress, n)
         if active != in_play:
             in_play, epoch, stream = active, epoch + 1, []
             stream = torch.randperm(active, generator=torch.Generator().manual_seed(cfg.seed + epoch)).tolist()
@@ -41,22 +41,22 @@ def _plain_batches(n: int, cfg: hypernet.TrainConfig):
                 epoch += 1
                 stream = torch.randperm(active, generator=torch.Generator().manual_seed(cfg.seed + epoch)).tolist()
             pick.append(stream.pop(0))
-        yield step, progress, level, order[pick], torch.Generator().manual_seed(cfg.seed * hypernet.STEP_SEEDS + step)
+        yield step, progress, level, order[pick], torch.Generator().manual_seed(cfg.seed * trainer.STEP_SEEDS + step)
 
 
 def test_training_leaves_the_weights_of_a_plain_loop(plant):
     # Progressive: the clip set grows from 2 to 3 and the first quarter is at half size.
     clips = _clips(plant)
-    cfg = hypernet.TrainConfig(steps=16, seconds=None, clips_per_step=2, pixels_per_clip=256, log_seconds=0.0)
+    cfg = trainer.TrainConfig(steps=16, seconds=None, clips_per_step=2, pixels_per_clip=256, log_seconds=0.0)
     ours, model = hypernet.HyperINR(_space_config(clips)), hypernet.HyperINR(_space_config(clips))
-    records = list(hypernet.train(ours, Stacked.of(clips), cfg))
+    records = list(trainer.train(ours, Stacked.of(clips), cfg))
     assert records[-1].final and records[-1].step == cfg.steps
     frames, height, width = clips.shape[1:4]
     net = [p for name, p in model.named_parameters() if name != "latents"]
     optimizer = torch.optim.Adam([{"params": net, "lr": cfg.lr}, {"params": [model.latents], "lr": cfg.latent_lr}])
     for step, progress, level, pick, draws in _plain_batches(len(clips), cfg):
         _decayed(optimizer, [cfg.lr, cfg.latent_lr], cfg.final_lr_ratio, progress)
-        targets = hypernet.half_size(clips[pick]) if level else clips[pick].float() / 255
+        targets = trainer.half_size(clips[pick]) if level else clips[pick].float() / 255
         size = targets.shape[1:4]
         ti, yi, xi = (torch.randint(n, (len(pick), cfg.pixels_per_clip), generator=draws) for n in size)
         coords = torch.stack([hypernet.frame_times(size[0])[ti], hypernet.pixel_centres(size[1])[yi],
@@ -78,9 +78,9 @@ def test_inversion_leaves_the_code_of_a_plain_loop_and_the_network_as_it_was(pla
     clip = clips[1]  # (T, H, W, 3)
     mask = torch.ones(clip.shape[:3], dtype=torch.bool)
     mask[:, 8:20, 10:30] = False  # a hidden box: the code is fitted to the other pixels only
-    cfg = hypernet.InvertConfig(steps=12, seconds=None, pixels=512, log_seconds=0.0)
+    cfg = trainer.InvertConfig(steps=12, seconds=None, pixels=512, log_seconds=0.0)
     ours = model.latents.detach().mean(0).clone()
-    records = list(hypernet.invert(model, clip, ours, cfg, mask))
+    records = list(trainer.invert(model, clip, ours, cfg, mask))
     assert records[0].step == 0 and records[-1].final and records[-1].step == cfg.steps
     assert records[-1].heldout_psnr is not None
     # the network is frozen during the inversion and trainable again after it

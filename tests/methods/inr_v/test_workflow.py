@@ -13,7 +13,7 @@ import torch
 from conftest import ASSETS, ROOT, drain
 from inr import api
 from bench import windows
-from inr.methods.inr_v import hypernet
+from inr.methods.inr_v import model as hypernet, trainer
 from inr.core.media.io import load_clip
 from inr.core.evaluate.metrics import psnr
 
@@ -104,10 +104,10 @@ def test_training_learns_and_progressive_schedule_grows(tmp_path):
     shape = (8, 18, 24)
     clips = [api.inr_v.conform(load_clip(ASSETS / n, max_size=64), shape, 0, 1, flip=f)
              for n in ("office_plant.mp4", "carphone.gif") for f in (False, True)]
-    cfg = hypernet.TrainConfig(steps=150, seconds=None, clips_per_step=4, pixels_per_clip=512, log_seconds=0)
-    assert hypernet.schedule(cfg, 0.0, 16) == (4, 1) and hypernet.schedule(cfg, 0.3, 16) == (12, 0)
-    assert hypernet.schedule(cfg, 0.6, 16) == (16, 0)
-    assert hypernet.schedule(hypernet.TrainConfig(progressive=False), 0.0, 16) == (16, 0)
+    cfg = trainer.TrainConfig(steps=150, seconds=None, clips_per_step=4, pixels_per_clip=512, log_seconds=0)
+    assert trainer.schedule(cfg, 0.0, 16) == (4, 1) and trainer.schedule(cfg, 0.3, 16) == (12, 0)
+    assert trainer.schedule(cfg, 0.6, 16) == (16, 0)
+    assert trainer.schedule(trainer.TrainConfig(progressive=False), 0.0, 16) == (16, 0)
     space = api.inr_v.new(clips, seed=0)
     records = list(api.inr_v.train(space, cfg))
     assert records[-1].final and space.steps == 150

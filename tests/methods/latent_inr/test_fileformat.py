@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from inr.methods.latent_inr import codec
-from inr.methods.latent_inr import run as latent_run
+from inr.methods.latent_inr import fileformat
+from inr.methods.latent_inr import workflow as latent_run
 from inr.cli import main
 
 
@@ -21,9 +21,9 @@ def run(plant):
 @pytest.mark.parametrize("bits,per_channel,compression", [(32, False, "none"), (16, False, "zlib"),
                                                           (8, False, "none"), (8, True, "lzma")])
 def test_round_trip_matches_the_in_memory_quantised_model(run, tmp_path, bits, per_channel, compression):
-    path = codec.write(tmp_path / "clip.inr", run.model, run.meta(), bits, per_channel, compression)
-    model, meta, header = codec.read(path)
-    expected = latent_run.measure(codec.quantised(run.model, bits, per_channel), run.clip.frames)["psnr"]
+    path = fileformat.write(tmp_path / "clip.inr", run.model, run.meta(), bits, per_channel, compression)
+    model, meta, header = fileformat.read(path)
+    expected = latent_run.measure(fileformat.quantised(run.model, bits, per_channel), run.clip.frames)["psnr"]
     decoded = latent_run.measure(model, run.clip.frames)["psnr"]
     assert abs(decoded - expected) < 0.1
     assert meta == run.meta() and header["bits"] == bits
@@ -33,7 +33,7 @@ def test_round_trip_matches_the_in_memory_quantised_model(run, tmp_path, bits, p
 
 
 def test_smaller_settings_give_smaller_files(run):
-    sizes = {(b, c): len(codec.encode(run.model, run.meta(), b, True, c)) for b in (32, 16, 8)
+    sizes = {(b, c): len(fileformat.encode(run.model, run.meta(), b, True, c)) for b in (32, 16, 8)
              for c in ("none", "lzma")}
     assert sizes[(32, "none")] > sizes[(16, "none")] > sizes[(8, "none")] > sizes[(8, "lzma")]
     params = run.params
@@ -47,22 +47,22 @@ def test_reported_size_is_the_file_size(run, tmp_path):
 
 
 def test_truncated_foreign_and_corrupt_files_get_clear_errors(run, tmp_path):
-    payload = codec.encode(run.model, run.meta())
+    payload = fileformat.encode(run.model, run.meta())
     for cut in (4, 20, len(payload) // 2, len(payload) - 1):
         with pytest.raises(ValueError, match="truncated"):
-            codec.decode(payload[:cut], "cut.inr")
+            fileformat.decode(payload[:cut], "cut.inr")
     with pytest.raises(ValueError, match="not an .inr file"):
-        codec.read("assets/carphone.gif")
+        fileformat.read("assets/carphone.gif")
     flipped = bytearray(payload)
     flipped[-10] ^= 0xFF
     with pytest.raises(ValueError, match="CRC"):
-        codec.decode(bytes(flipped))
+        fileformat.decode(bytes(flipped))
     with pytest.raises(ValueError, match="after the end"):
-        codec.decode(payload + b"x")
+        fileformat.decode(payload + b"x")
     with pytest.raises(ValueError, match="end in .inr"):
-        codec.write(tmp_path / "clip.bin", run.model, run.meta())
+        fileformat.write(tmp_path / "clip.bin", run.model, run.meta())
     with pytest.raises(ValueError, match="bits"):
-        codec.encode(run.model, run.meta(), bits=4)
+        fileformat.encode(run.model, run.meta(), bits=4)
 
 
 @pytest.mark.slow
@@ -93,15 +93,15 @@ def test_a_header_naming_a_huge_model_is_refused_before_anything_is_built(run, t
     import struct
     import time
 
-    payload = codec.encode(run.model, run.meta(), 8, True, "lzma")
-    fixed = len(codec.MAGIC) + 5
-    length = struct.unpack("<BI", payload[len(codec.MAGIC):fixed])[1]
+    payload = fileformat.encode(run.model, run.meta(), 8, True, "lzma")
+    fixed = len(fileformat.MAGIC) + 5
+    length = struct.unpack("<BI", payload[len(fileformat.MAGIC):fixed])[1]
     header = json.loads(payload[fixed:fixed + length])
     header["model"]["levels"] = 5_000_000
     text = json.dumps(header, separators=(",", ":")).encode()
-    forged = codec.MAGIC + struct.pack("<BI", codec.VERSION, len(text)) + text + payload[fixed + length:]
+    forged = fileformat.MAGIC + struct.pack("<BI", fileformat.VERSION, len(text)) + text + payload[fixed + length:]
     start = time.perf_counter()
     with pytest.raises(ValueError, match="levels must be a whole number in 1..65,536, got 5000000"):
-        codec.decode(forged, "forged.inr")
+        fileformat.decode(forged, "forged.inr")
     assert time.perf_counter() - start < 5
 

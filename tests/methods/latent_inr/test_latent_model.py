@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from inr.methods.latent_inr import model as fl
+from inr.methods.latent_inr import model as fl, trainer
 from inr.core.train.loop import Record
 
 
@@ -63,17 +63,17 @@ def test_bad_inputs_are_value_errors(fitted):
     with pytest.raises(ValueError, match="latent_dim"):
         fl.LatentConfig(frames=4, height=8, width=8, latent_dim=0)
     with pytest.raises(ValueError, match="budget"):
-        fl.LatentFitConfig(steps=None, seconds=None)
+        trainer.LatentFitConfig(steps=None, seconds=None)
     with pytest.raises(ValueError, match="uint8"):
-        fl.make_model(np.zeros((4, 8, 8, 3), dtype=np.float32))
+        trainer.make_model(np.zeros((4, 8, 8, 3), dtype=np.float32))
 
 
 def test_fit_leaves_the_weights_of_a_plain_loop(jelly):
     # 5 frames, 2 a step: epochs end mid-step; the rates decay over the second half only.
     frames = jelly.frames[:5]
-    cfg = fl.LatentFitConfig(steps=10, seconds=None, frames_per_step=2, decay_from=0.5, seed=1, log_seconds=0.0)
-    ours, model = fl.make_model(frames, hidden=16, hyper_hidden=16), fl.make_model(frames, hidden=16, hyper_hidden=16)
-    records = list(fl.fit(ours, frames, cfg))
+    cfg = trainer.LatentFitConfig(steps=10, seconds=None, frames_per_step=2, decay_from=0.5, seed=1, log_seconds=0.0)
+    ours, model = trainer.make_model(frames, hidden=16, hyper_hidden=16), trainer.make_model(frames, hidden=16, hyper_hidden=16)
+    records = list(trainer.fit(ours, frames, cfg))
     assert records[-1].final and records[-1].step == cfg.steps
     target = torch.from_numpy(frames).float() / 255  # (T, H, W, 3)
     weights = [p for n, p in model.named_parameters() if not n.startswith(("planes", "latents"))]

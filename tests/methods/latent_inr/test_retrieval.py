@@ -6,9 +6,9 @@ import torch
 from PIL import Image
 
 from bench import latent_experiments
-from inr.methods.latent_inr import codec, retrieval
-from inr.methods.latent_inr import run as latent_run
-from inr.methods.latent_inr import model as fl
+from inr.methods.latent_inr import fileformat, retrieval
+from inr.methods.latent_inr import workflow as latent_run
+from inr.methods.latent_inr import model as fl, trainer
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +33,8 @@ def test_each_frame_retrieves_itself_first(fitted, jelly):
 
 
 def test_index_from_an_inr_file_and_a_plugged_encoder(fitted, jelly, tmp_path):
-    run = latent_run.LatentRun(fitted, jelly, "cpu", fl.LatentFitConfig(steps=0))
-    path = codec.write(tmp_path / "jelly.inr", fitted, run.meta())
+    run = latent_run.LatentRun(fitted, jelly, "cpu", trainer.LatentFitConfig(steps=0))
+    path = fileformat.write(tmp_path / "jelly.inr", fitted, run.meta())
 
     class MeanColour:  # the whole protocol: a name and encode(uint8 (N, H, W, 3)) -> (N, E)
         name = "mean-colour"

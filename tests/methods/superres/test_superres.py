@@ -11,20 +11,20 @@ import torch
 
 from conftest import ASSETS, ROOT
 from inr import api
-from inr.methods.superres import protocol
+from inr.methods.superres import degrade
 from inr.core.evaluate.baselines import upscale_space, upscale_time
 from views import fit, render
 
 
 def test_degrade_area_averages_and_keeps_whole_frame_gaps():
     frames = np.random.default_rng(0).integers(0, 256, (10, 8, 12, 3), dtype=np.uint8)
-    d = protocol.degrade(frames, space=2, time=4)
+    d = degrade.degrade(frames, space=2, time=4)
     assert d.target.shape == (9, 8, 12, 3)  # 10 frames hold two whole gaps of 4: frames 0..8
     assert d.low.shape == (3, 4, 6, 3)
     block = frames[4, 2:4, 6:8].reshape(-1, 3).astype(float).mean(0)  # area average of one 2x2 block
     assert np.abs(d.low[1, 1, 3] - block).max() <= 1
     big = np.zeros((4, 20, 30, 3), np.uint8)
-    assert protocol.degrade(big, space=2.5).low.shape == (4, 8, 12, 3)  # non-integer factors too
+    assert degrade.degrade(big, space=2.5).low.shape == (4, 8, 12, 3)  # non-integer factors too
 
 
 @pytest.mark.parametrize("space, time, match", [(0.5, 1, "spatial"), (float("nan"), 1, "spatial"),
@@ -32,7 +32,7 @@ def test_degrade_area_averages_and_keeps_whole_frame_gaps():
                                                 (1, 20, "one frame"), (10, 1, "under 4 pixels")])
 def test_degrade_refuses_bad_factors(space, time, match):
     with pytest.raises(ValueError, match=match):
-        protocol.degrade(np.zeros((10, 24, 24, 3), np.uint8), space, time)
+        degrade.degrade(np.zeros((10, 24, 24, 3), np.uint8), space, time)
 
 
 def test_classical_upscale_keeps_kept_frames_and_has_no_half_pixel_shift():
@@ -50,26 +50,26 @@ def test_classical_upscale_keeps_kept_frames_and_has_no_half_pixel_shift():
 
 def test_classical_names_the_rebuild_for_each_kind_of_scale():
     low = np.zeros((3, 4, 6, 3), np.uint8)
-    assert set(protocol.classical(low, (3, 8, 12))) == {"bilinear", "bicubic", "lanczos"}
-    assert set(protocol.classical(low, (5, 4, 6))) == {"linear blending", "minterpolate"}
-    assert set(protocol.classical(low, (5, 8, 12))) == {"trilinear", "bicubic + linear blending",
+    assert set(degrade.classical(low, (3, 8, 12))) == {"bilinear", "bicubic", "lanczos"}
+    assert set(degrade.classical(low, (5, 4, 6))) == {"linear blending", "minterpolate"}
+    assert set(degrade.classical(low, (5, 8, 12))) == {"trilinear", "bicubic + linear blending",
                                                         "lanczos + minterpolate"}
-    assert protocol.methods(low.shape[:3], (5, 8, 12))[:2] == ("bicubic + linear blending", "lanczos + minterpolate")
-    assert protocol.classical_name(low.shape[:3], (5, 8, 12)) == "bicubic + linear blending"
-    frame = protocol.classical_frame(np.stack([low[0], low[0] + 90, low[0]]), (5, 8, 12), 1)
+    assert degrade.methods(low.shape[:3], (5, 8, 12))[:2] == ("bicubic + linear blending", "lanczos + minterpolate")
+    assert degrade.classical_name(low.shape[:3], (5, 8, 12)) == "bicubic + linear blending"
+    frame = degrade.classical_frame(np.stack([low[0], low[0] + 90, low[0]]), (5, 8, 12), 1)
     assert frame.shape == (8, 12, 3) and torch.allclose(frame, torch.full_like(frame, 45 / 255))
 
 
 def test_minterpolate_rebuilds_a_real_clip_aligned_and_beats_blending_where_things_move(jelly):
-    d = protocol.degrade(jelly.frames, 1, 2)  # 11 frames of 64x36: 6 kept
+    d = degrade.degrade(jelly.frames, 1, 2)  # 11 frames of 64x36: 6 kept
     shape = d.target.shape[:3]
-    mci, blend = protocol.rebuild(d.low, shape, "minterpolate"), protocol.rebuild(d.low, shape, "linear blending")
+    mci, blend = degrade.rebuild(d.low, shape, "minterpolate"), degrade.rebuild(d.low, shape, "linear blending")
     low = torch.from_numpy(d.low).float() / 255
     assert mci.shape == blend.shape == (*shape, 3)
     assert (mci[::2] - low).abs().max() <= 2 / 255  # output 2k is kept frame k: aligned
-    assert protocol.score(mci, d.target, 2)["psnr_new_frames"] > protocol.score(blend, d.target, 2)["psnr_new_frames"]
+    assert degrade.score(mci, d.target, 2)["psnr_new_frames"] > degrade.score(blend, d.target, 2)["psnr_new_frames"]
     with pytest.raises(ValueError, match="needs a spatial method"):
-        protocol.rebuild(d.low, (shape[0], 72, 128), "minterpolate")
+        degrade.rebuild(d.low, (shape[0], 72, 128), "minterpolate")
 
 
 def test_evaluate_sr_scores_inr_and_classical_on_the_same_original_frames(plant):
