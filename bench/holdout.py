@@ -90,7 +90,7 @@ def run_variant(clip: api.Clip, name: str, steps: int, device: str, seed: int) -
     start = time.perf_counter()
     for _ in api.fit(run, fit_cfg):
         pass
-    s = api.summary(run)
+    s = api.summary(run, sizes=False)
     best = max(s["bilinear_psnr"], s["bicubic_psnr"])
     return {"clip": clip.name, "variant": name, "train_psnr": s["train_psnr"], "heldout_psnr": s["heldout_psnr"],
             "bilinear_psnr": s["bilinear_psnr"], "bicubic_psnr": s["bicubic_psnr"],

@@ -90,4 +90,4 @@ def interpolation_study(clip: Clip, seconds: float = 20.0, device: str = "cpu", 
             "frame_blend_psnr": _psnr_frames(blend, odd),
             "time_coordinate_psnr": _psnr_frames(time_coord, odd),
             "latent_train_psnr": run.history[-1].train_psnr,
-            "time_coordinate_train_psnr": api.summary(grid)["train_psnr"]}
+            "time_coordinate_train_psnr": api.summary(grid, sizes=False)["train_psnr"]}

@@ -97,7 +97,7 @@ def heldout_row(clip: api.Clip, seed: int, steps: int, device: str, **fit) -> di
                       **fit)
     for _ in api.fit(run):
         pass
-    s = api.summary(run)
+    s = api.summary(run, sizes=False)
     return {"kind": "held-out", "clip": clip.name, "arch": run.arch, "inr_psnr": s["heldout_psnr"],
             "train_psnr": s["train_psnr"], "bilinear_psnr": s["bilinear_psnr"], "bicubic_psnr": s["bicubic_psnr"],
             "steps": run.steps, "seconds": round(run.seconds, 2)}

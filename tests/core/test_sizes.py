@@ -85,3 +85,22 @@ def test_several_clips_add_their_bytes_and_pool_their_error():
 def test_frames_that_are_not_rgb_uint8_are_refused():
     with pytest.raises(ValueError, match="uint8"):
         sizes.clip_sizes(np.zeros((2, 8, 8, 3), np.float32), 30.0)
+
+
+def test_the_engine_encodes_h264_only_when_a_summary_asks(tmp_path, monkeypatch):
+    clip = load_clip(ASSETS / "jelly_small.mp4", max_frames=4, max_size=32)
+    run = api.prepare([clip], arch="grid", device="cpu", steps=2, seconds=None)
+    for _ in api.fit(run):
+        pass
+    encodes = []
+    monkeypatch.setattr(sizes, "clip_sizes", lambda frames, fps: encodes.append(fps) or
+                        {"raw_bytes": frames.size, "h264_bytes": 1000, "h264_psnr": 30.0})
+    api.save(run, tmp_path / "a.safetensors")
+    quick = api.summary(run, sizes=False)
+    assert not encodes and quick["h264_bytes"] is None and quick["raw_bytes"] == 4 * 18 * 32 * 3
+    assert "H.264" not in quick["size_verdict"]
+    assert api.summary(run)["h264_bytes"] == 1000 and len(encodes) == 1
+    api.summary(run)
+    assert len(encodes) == 1  # measured once per run
+    saved = api.load(api.save(run, tmp_path / "b.safetensors"), "cpu")
+    assert api.summary(saved)["h264_bytes"] == 1000 and len(encodes) == 1  # the checkpoint kept it

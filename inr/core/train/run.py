@@ -34,6 +34,7 @@ MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, wh
 # The figures of the checkpoint file itself. A file cannot hold its own size (writing the number
 # changes it), so a checkpoint stores the rest of the summary and these are measured on the bytes.
 FILE_FIGURES = ("model_bytes", "bits_per_pixel", "size_verdict")
+SIZE_FIGURES = ("raw_bytes", "h264_bytes", "h264_psnr")  # the clips beside the model: raw, and as H.264 once measured
 
 
 def default_device() -> str:
@@ -185,25 +186,26 @@ def clip_ssim(run: Run) -> float:
     return float(np.mean(scores))
 
 
-def summary(run: Run) -> dict:
+def summary(run: Run, sizes: bool = True) -> dict:
     """The figures a fit reports: PSNR on training and held-out pixels beside the classical rebuild,
-    and the size of the checkpoint it would ship beside the clip raw and as H.264.
+    and the size of the checkpoint it would ship beside the clip raw and, with `sizes`, as H.264
+    (an x264 encode of the clips, made once per run; without it only what is already known).
 
     A loaded checkpoint whose clips are not attached has no baseline to recompute: it reports the
     figures saved with it.
     """
-    figures = _figures(run)
+    figures = {**_figures(run), **(_clip_sizes(run) if sizes else _known_sizes(run))}
+    figures["verdict"] = verdict(figures)
     return {**figures, **_file_figures(run, figures)}
 
 
 def _figures(run: Run) -> dict:
-    """The summary but for the checkpoint's own size: what a checkpoint stores."""
+    """The fit's own figures, without sizes: what every summary and checkpoint holds."""
     if run.baseline is None and run.saved_summary:
-        saved = {k: v for k, v in run.saved_summary.items() if k not in FILE_FIGURES}
-        return {**saved, **_clip_sizes(run)}
+        return {k: v for k, v in run.saved_summary.items() if k not in FILE_FIGURES + SIZE_FIGURES}
     final = next((r for r in reversed(run.history) if r.final), None)
     last = final or (run.history[-1] if run.history else None)
-    out = {
+    return {
         "arch": run.arch,
         "device": run.device,
         "holdout": run.holdout,
@@ -215,22 +217,25 @@ def _figures(run: Run) -> dict:
         "steps": run.steps,
         "seconds": round(run.seconds, 3),
         "params": run.params,
-        **_clip_sizes(run),
     }
-    out["verdict"] = verdict(out)
-    return out
+
+
+def _known_sizes(run: Run) -> dict:
+    """The clips' sizes as far as they are known without an encode: raw always, H.264 once measured
+    (or saved with a checkpoint)."""
+    if run.clip_sizes is not None:
+        return run.clip_sizes
+    saved = run.saved_summary or {}
+    return {"raw_bytes": sum(c.frames * c.height * c.width * 3 for c in run.clips),
+            "h264_bytes": saved.get("h264_bytes"), "h264_psnr": saved.get("h264_psnr")}
 
 
 def _clip_sizes(run: Run) -> dict:
     """The clips' raw and H.264 sizes, measured on the first call; a loaded checkpoint without its
     clips has the H.264 figures saved with it (none before they were saved)."""
     if run.clip_sizes is None:
-        if run.frames is None:
-            saved = run.saved_summary or {}
-            run.clip_sizes = {"raw_bytes": sum(c.frames * c.height * c.width * 3 for c in run.clips),
-                              "h264_bytes": saved.get("h264_bytes"), "h264_psnr": saved.get("h264_psnr")}
-        else:
-            run.clip_sizes = sizes.total([sizes.clip_sizes(f, c.fps) for f, c in zip(run.frames, run.clips)])
+        run.clip_sizes = _known_sizes(run) if run.frames is None else \
+            sizes.total([sizes.clip_sizes(f, c.fps) for f, c in zip(run.frames, run.clips)])
     return run.clip_sizes
 
 
@@ -259,7 +264,8 @@ def verdict(s: dict) -> str:
 def save(run: Run, path: str | Path, optimizer: bool = True) -> Path:
     """Save the run; with `optimizer`, Adam's moments too (twice the weights' size) so that a saved
     fit resumes where it stopped. Shipped models leave them out."""
-    return checkpoints.save(path, run.model, run.clips, _extra(run, _figures(run)),
+    figures = {**_figures(run), **_known_sizes(run)}  # saving never encodes: sizes go in once measured
+    return checkpoints.save(path, run.model, run.clips, _extra(run, {**figures, "verdict": verdict(figures)}),
                             optimizer=run.optimizer if optimizer else None)
 
 
