@@ -71,3 +71,22 @@ def test_quality_at_a_size_interpolates_on_log_rate_and_says_when_it_cannot():
     assert at_bpp(ANCHOR, 0.2)["psnr"] == pytest.approx(ANCHOR[2]["psnr"])
     outside = at_bpp(ANCHOR, 5.0)
     assert not outside["interpolated"] and outside["nearest_crf"] == 16 and outside["psnr"] == ANCHOR[-1]["psnr"]
+
+
+# Ours against the bjontegaard package (1.3.0, method="pchip", the JVET common-test-conditions
+# interpolation), figures computed with it once: its README's example and a codec far behind its
+# anchor. We keep ours because that package imports matplotlib on import, and ours also restricts
+# the range (`within`), drops non-monotone points and says why a delta is undefined.
+BJONTEGAARD = [
+    (([9487.76, 4593.60, 2486.44, 1358.24], [40.037, 38.615, 36.845, 35.054]),
+     ([9787.80, 4469.00, 2451.52, 1356.24], [40.121, 38.651, 36.970, 35.081]), -4.061934237903964, 0.10671034323769794),
+    (([0.05, 0.1, 0.2, 0.4], [28.1, 31.0, 33.9, 36.7]),
+     ([0.06, 0.11, 0.25, 0.5], [26.0, 28.2, 30.9, 33.8]), 147.41252182471163, -3.4889072357226656),
+]
+
+
+@pytest.mark.parametrize("anchor, test, rate, psnr", BJONTEGAARD)
+def test_bd_rate_and_bd_psnr_equal_the_bjontegaard_package(anchor, test, rate, psnr):
+    a, t = ([{"bpp": r, "psnr": d} for r, d in zip(*curve)] for curve in (anchor, test))
+    assert bd_rate(a, t)["value"] == pytest.approx(rate, abs=1e-9)
+    assert bd_psnr(a, t)["value"] == pytest.approx(psnr, abs=1e-9)
