@@ -34,9 +34,9 @@ class CodecConfig:
     # Down-sampling factors (t, y, x) of each latent grid against the clip; one channel each. The
     # finest is half the clip's size per side: the B-spline and the 3x3 refinement carry detail
     # between its nodes. A grid on the clip's own lattice (C3's and Cool-chic's finest) costs 4x
-    # the latents and the time of all the others together; in bench/codec's ablation (jelly, 0.2
-    # bpp, 120 s on one core) dropping it gave 29.1 dB instead of 22.7. Coarse time factors let a
-    # still background be sent once for several frames.
+    # the latents and the time of all the others together, and on a CPU budget dropping it gained
+    # more than it cost (docs/codec.md, ablations). Coarse time factors let a still background be
+    # sent once for several frames.
     levels: tuple[tuple[int, int, int], ...] = ((1, 2, 2), (1, 4, 4), (2, 8, 8), (4, 16, 16), (8, 32, 32))
     hidden: tuple[int, ...] = (16, 16)  # synthesis widths: Cool-chic's networks are this small
     refine: bool = True  # a residual 3x3 convolution over each synthesised frame

@@ -66,8 +66,9 @@ LOG_LAMBDA = (math.log(1e-6), math.log(1.0))  # where steering may take lambda
 WARM_UP = 0.1  # share of the budget before steering starts
 SIZE_SLACK = 0.2  # a file may miss its target size by this share
 # Steering keeps lambda within this factor of where it started. A target the fit cannot reach in
-# its budget otherwise sends lambda to the ceiling, where distortion stops counting (jelly at 0.1
-# bpp: lambda 1.0, 21 dB); past the reach, the dead zone of meet_target meets the size when the latents freeze.
+# its budget otherwise sends lambda to the ceiling, where distortion stops counting (docs/codec.md,
+# "Why the defaults"); past the reach, the dead zone of meet_target meets the size when the
+# latents freeze.
 LAMBDA_REACH = 30.0
 
 

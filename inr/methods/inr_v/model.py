@@ -36,8 +36,8 @@ class HyperConfig:
     width: int = 48
     latent_dim: int = 32  # per-clip code: a few dozen numbers suffice for a few dozen clips
     features: int = 32  # Gaussian Fourier frequencies; the INR input is sin and cos of each (2x wide)
-    # Low spreads on purpose: at 36x48 px the hypernetwork learns coarse structure first, and in a
-    # few minutes of CPU sigma 4 scored 13 dB on the training clips where 1.5 scored 23 dB.
+    # Low spreads on purpose: at 36x48 px the hypernetwork learns coarse structure first, and a
+    # wider spread learns far less in a CPU budget (docs/latent-space.md, "Why the defaults").
     sigma_space: float = 1.5  # frequency spread along y and x, cycles per unit of [-1, 1]
     sigma_time: float = 0.5  # along t: 16 frames change slower than 48 px do
     inr_width: int = 48  # hidden units of the INR: small, as the hypernetwork predicts every weight

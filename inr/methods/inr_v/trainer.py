@@ -30,7 +30,7 @@ class TrainConfig:
     seconds: float | None = 60.0  # ... or after this much wall time, whichever comes first
     clips_per_step: int = 8  # clips in one step, each with its own predicted INR (one bmm)
     pixels_per_clip: int = 1024  # random pixels of each clip per step
-    lr: float = 3e-3  # meta-network (1e-3 learned slower at equal budget, 1e-2 diverged to 13 dB)
+    lr: float = 3e-3  # meta-network: 1e-3 learns slower at equal budget, 1e-2 diverges (docs/latent-space.md)
     latent_lr: float = 3e-2  # codes: each sees only its own clip's steps, so it learns faster
     final_lr_ratio: float = 0.1  # exponential decay to this share of both rates by the end
     latent_reg: float = 1e-3  # weight of mean ||z||^2, the codes' Gaussian prior (0: off)

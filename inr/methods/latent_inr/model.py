@@ -82,7 +82,7 @@ class FrameLatents(nn.Module):
         self.planes = nn.ParameterList(
             nn.Parameter(torch.randn(cfg.channels, rows, cols, generator=g) * 0.1) for rows, cols in cfg.plane_sizes())
         # Unit-scale codes: codes that start nearly equal make every frame the clip's mean frame, and
-        # the fit sits on that plateau (~18 dB on jelly) until they drift apart; distinct codes skip it.
+        # the fit sits on that plateau until they drift apart; distinct codes skip it (docs/latent-inr.md).
         self.latents = nn.Parameter(torch.randn(cfg.frames, cfg.latent_dim, generator=g))  # (T, D)
         self.first = nn.Linear(cfg.features, cfg.hidden)
         self.second = nn.Linear(cfg.hidden, cfg.hidden)

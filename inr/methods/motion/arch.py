@@ -80,8 +80,8 @@ def initialise(model: nn.Module, frames: list[np.ndarray], masks: list[torch.Ten
 
 
 # The grid's fit settings, but the learning rate decays to 2% (not 20%) by the end: new frames are
-# read from the key frames, and at 20% the last steps left carphone's keys anywhere between 40 and
-# 45 dB by seed (new frames 31.0 to 31.4 dB at 2x); at 2% all three seeds end at 31.5.
+# read from the key frames, and with the grid's decay the last steps leave the keys wherever the
+# seed puts them (docs/motion.md).
 FINAL_LR_RATIO = 0.02
 
 

@@ -22,8 +22,8 @@ def dis_flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Flow (h, w, 2) in pixels (dx, dy) from uint8 rgb frame a to b: a(p) ≈ b(p + flow(p)).
 
     DIS at its "medium" preset, refined down to the finest pyramid level (finest scale 0), which
-    measured 0.57 dB better in-between frames on jelly than the preset's default, level 1
-    (bench/motion_ablations.py).
+    gives better in-between frames than the preset's default, level 1 (docs/motion.md,
+    bench/motion_ablations.py).
     """
     solver = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     solver.setFinestScale(0)

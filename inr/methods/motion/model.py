@@ -39,9 +39,8 @@ class MotionConfig:
     kernel: str = "cubic"
     span: tuple[tuple[float, float], ...] = ((-1.0, 1.0), (-1.0, 1.0), (-1.0, 1.0))
     init_scale: float = 0.0
-    # Flow nodes per axis (y, x): a quarter of the clip's pixels a side lost at most 0.03 dB of
-    # in-between PSNR against full-size flow on the shared clips (an eighth: up to 0.28 dB; see
-    # bench/motion_ablations.py).
+    # Flow nodes per axis (y, x): a quarter of the clip's pixels a side, as good as full-size flow
+    # for in-between frames at a sixteenth of the nodes (docs/motion.md, bench/motion_ablations.py).
     flow_height: int = 16
     flow_width: int = 16
     kind: str = "motion"

@@ -75,9 +75,8 @@ def methods(low_shape: tuple[int, int, int], shape: tuple[int, int, int]) -> tup
 
 def rebuild(low: np.ndarray, shape: tuple[int, int, int], name: str) -> torch.Tensor:
     """The classical rebuild `name` (a key of METHODS) of uint8 `low` (t, h, w, 3) at (T, H, W):
-    float (T, H, W, 3) in [0, 1]. Space first, then time: motion is estimated at full size, which
-    gives Lanczos + minterpolate 0.07 to 1.35 dB more on the new frames than the other order
-    (jelly, office_plant and water, 2x and 4x both ways)."""
+    float (T, H, W, 3) in [0, 1]. Space first, then time: motion is estimated at full size, the
+    stronger order (docs/superres.md, "Why the defaults")."""
     if name not in METHODS:
         raise ValueError(f"classical method must be one of {', '.join(METHODS)}; got {name!r}")
     frames, height, width = shape
