@@ -5,7 +5,7 @@
     python -m bench.codec --ablations [--clip ...] [--bpp 0.2] [--seconds 120]   (one design choice at a time)
 
 Each clip: the first 100 frames at longest side 160. The classical curves are swept on exactly
-those frames in the same run (``bench.codecs.measure``: x264 4:4:4 and 4:2:0, x265, SVT-AV1, GIF).
+those frames in the same run (``bench.classical_codecs.measure``: x264 4:4:4 and 4:2:0, x265, SVT-AV1, GIF).
 Ours: for each target bpp and seed, a fit of `seconds`, the file written, decoded back from its
 bytes and scored on every pixel (RGB PSNR, as the codecs). Reported per point: the file's bytes and
 bpp, PSNR and SSIM, each codec's PSNR at the same bytes (interpolated on its CRF curve), encode
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import codecs as classical  # noqa: E402
+from bench import classical_codecs as classical  # noqa: E402
 from inr.core.evaluate import rate_distortion  # noqa: E402
 from inr.core.media.io import load_clip  # noqa: E402
 from inr.core.report.plots import rate_distortion_figure  # noqa: E402

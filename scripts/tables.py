@@ -217,7 +217,7 @@ LATENT_VARIANTS = ("fp32", "fp16", "8-bit per-tensor", "8-bit per-channel + lzma
 
 def latent_inr_size(results: Path) -> str:
     rows = []
-    for clip in load(results, "compress.json")["size_quality"]:
+    for clip in load(results, "latent_inr.json")["size_quality"]:
         by = {p["method"].removeprefix("ours "): p for p in clip["ours"]}
         gif = clip["gif"]
         for k, name in enumerate(LATENT_VARIANTS):
@@ -231,7 +231,7 @@ def latent_inr_size(results: Path) -> str:
 
 
 def latent_inr_interpolation(results: Path) -> str:
-    r = load(results, "compress.json")["interpolation"][0]
+    r = load(results, "latent_inr.json")["interpolation"][0]
     return markdown(["latent interpolation (mean of the neighbours' codes)", "time coordinate (grid INR)",
                      "linear frame blending"],
                     [[f"{r['latent_interpolation_psnr']:.2f} dB", f"{r['time_coordinate_psnr']:.2f} dB",
@@ -240,7 +240,7 @@ def latent_inr_interpolation(results: Path) -> str:
 
 def latent_inr_retrieval(results: Path) -> str:
     rows = []
-    for clip in load(results, "compress.json")["size_quality"]:
+    for clip in load(results, "latent_inr.json")["size_quality"]:
         r = clip["retrieval"]
         rows.append([clip["clip"], *(f"{r[k]['top1']:.2f} / {r[k]['top5']:.2f}"
                                      for k in ("aligned", "latent", "features"))])
@@ -260,13 +260,13 @@ def latent_space_ablation(results: Path) -> str:
     rows = [["on" if a["progressive"] else "off", f"{a['latent_reg']:g}" if a["latent_reg"] else "off",
              f"{a['train_psnr']:.2f} dB", f"{a['heldout_inversion_psnr']:.2f} dB",
              f"{a['heldout_mean_latent_psnr']:.2f} dB"]
-            for a in load(results, "space_ablation.json")["ablation"]]
+            for a in load(results, "inr_v.json")["ablation"]]
     return markdown(["progressive", "code regulariser", "training clips, every pixel", "held-out, inverted",
                      "held-out, mean code"], rows)
 
 
 def latent_space_inversion(results: Path) -> str:
-    points = load(results, "space_ablation.json")["against_time"]
+    points = load(results, "inr_v.json")["against_time"]
     clips = list(dict.fromkeys(p["clip"] for p in points))
     by = {(p["clip"], p["steps"]): p for p in points}
     rows = []
@@ -280,7 +280,7 @@ def latent_space_inversion(results: Path) -> str:
 def latent_space_inpainting(results: Path) -> str:
     rows = [[window_name(r["clip"]), r["box"], f"{r['masked_psnr']:.2f} dB", f"{r['fill_masked_psnr']:.2f} dB",
              f"{r['mean_latent_masked_psnr']:.2f} dB", f"{r['visible_psnr']:.2f} dB"]
-            for r in load(results, "space_ablation.json")["inpainting"]]
+            for r in load(results, "inr_v.json")["inpainting"]]
     return markdown(["clip", "box hidden in", "masked: inpainted", "masked: simple fill", "masked: mean code",
                      "visible (fitted)"], rows)
 

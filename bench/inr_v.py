@@ -1,7 +1,7 @@
 """The latent space of clips (INR-V): ablation of its training tricks, inversion against time, inpainting.
 
-    python -m bench.space [--steps 1200] [--invert-steps 100] [--clips ../shared/clips] [--threads 1]
-        [--out bench/results/space_ablation.json]
+    python -m bench.inr_v [--steps 1200] [--invert-steps 100] [--clips ../shared/clips] [--threads 1]
+        [--out bench/results/inr_v.json]
 
 Three measurements, all on CPU with fixed seeds and step budgets, so the PSNRs do not depend on the
 machine (the seconds do):
@@ -133,7 +133,7 @@ def main(argv=None) -> None:
     p.add_argument("--clips", default=str(CLIPS), help="folder holding the four shared clips")
     p.add_argument("--checkpoint", default=str(SHIPPED), help="the space measured against time and for inpainting")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 on a shared machine)")
-    p.add_argument("--out", default="bench/results/space_ablation.json")
+    p.add_argument("--out", default="bench/results/inr_v.json")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     shape = api.inr_v.HyperConfig().shape

@@ -1,7 +1,7 @@
 """Latent-INR: size against quality beside GIF and H.264, interpolation of held-out frames, retrieval.
 
-    python -m bench.compress [--clip ../shared/clips/jelly.mp4 ...] [--frames 48] [--size 96]
-        [--seconds 40] [--interp-seconds 15] [--every 3] [--threads 1] [--out bench/results/compress.json]
+    python -m bench.latent_inr [--clip ../shared/clips/jelly.mp4 ...] [--frames 48] [--size 96]
+        [--seconds 40] [--interp-seconds 15] [--every 3] [--threads 1] [--out bench/results/latent_inr.json]
 
 For each clip (default: jelly.mp4 and water.mp4, the first `frames` frames, longest side `size`):
 
@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--interp-seconds", type=float, default=15.0, help="fit budget of each interpolation model")
     parser.add_argument("--every", type=int, default=3, help="query every N-th frame")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "compress.json"))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latent_inr.json"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     paths = args.clip or CLIPS

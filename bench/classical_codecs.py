@@ -1,6 +1,6 @@
 """The classical codecs on every shared clip: the curves a neural codec's points are drawn against (#17).
 
-    python -m bench.codecs [--clip ../shared/clips/jelly.mp4 ...] [--out bench/results/codecs.json]
+    python -m bench.classical_codecs [--clip ../shared/clips/jelly.mp4 ...] [--out bench/results/classical_codecs.json]
 
 Each clip (first 100 frames, longest side 160) is swept by every codec of ``video_baselines.CODECS``
 (x264 4:4:4, x264 4:2:0, x265 4:4:4, SVT-AV1 4:2:0; one thread each) until the sweep brackets the
@@ -100,7 +100,7 @@ def main(argv=None) -> None:
     p.add_argument("--clip", action="append", help="clip (repeatable; default: the four shared clips)")
     p.add_argument("--max-size", type=int, default=160)
     p.add_argument("--max-frames", type=int, default=100)
-    p.add_argument("--out", default="bench/results/codecs.json")
+    p.add_argument("--out", default="bench/results/classical_codecs.json")
     args = p.parse_args(argv)
     codecs = {n: f"{c.encoder} {c.preset} {c.pix_fmt} CRF {c.crfs[0]}..{c.crfs[-1]}"
               for n, c in video_baselines.CODECS.items()}
