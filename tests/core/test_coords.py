@@ -59,3 +59,12 @@ def test_ssim_keeps_the_figures_of_the_code_it_replaced():
     a = torch.rand(3, 9, 7, 3, generator=g)
     b = (a + 0.1 * torch.randn(3, 9, 7, 3, generator=g)).clamp(0, 1)
     assert ssim(a, b) == pytest.approx(0.952452023824056, abs=1e-6)
+
+
+def test_ssim_of_frames_one_pixel_wide_is_its_luminance_term():
+    from inr.core.evaluate.metrics import ssim
+
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.rand(2, 1, 5, 3, generator=g), torch.rand(2, 1, 5, 3, generator=g)
+    assert ssim(a, a) == pytest.approx(1.0)
+    assert ssim(a, b) == pytest.approx(((2 * a * b + 1e-4) / (a * a + b * b + 1e-4)).mean().item(), abs=1e-6)
