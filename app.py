@@ -43,29 +43,26 @@ def build() -> gr.Blocks:
             with gr.Tab("Compress"):
                 compress_tab = compress.build_tab(session)
 
+        private = {"api_visibility": "private"}  # steps of the page's own chains, not actions of their own
+
         def refresh_render(event):
             """After `event` put a model in the session: the Render tab names it, previews it and shows its motion."""
-            return event.then(render.render_source, [session], [render_tab.source], api_visibility="private").then(
-                render.on_render_preview, render_tab.preview_inputs, render_tab.preview_outputs,
-                api_visibility="private").then(
-                render.on_motion_view, render_tab.motion_inputs, render_tab.motion_outputs, api_visibility="private")
+            return event.then(render.render_source, [session], [render_tab.source], **private).then(
+                **render_tab.preview, **private).then(**render_tab.motion, **private)
 
         for event in fit_tab.model_changed:  # a fit, an example's shipped model, a loaded checkpoint
             refresh_render(event)
         # The session is created by an event of its own that returns at once, before the slow
         # pretrained loads: a button pressed while they run then finds this session and fills it,
         # instead of making a second one that replaces it; the loads leave alone what it filled.
-        loaded = demo.load(attach, [session, browser_key], [session, browser_key], api_visibility="private").then(
-            fit.on_load, [session], fit_tab.load_outputs, api_visibility="private").then(
-            **fit_tab.clip, api_visibility="private").then(
-            compare.load_pretrained, [session], compare_tab.pretrained_outputs, api_visibility="private").then(
-            blend.load_pretrained, [session], blend_tab.pretrained_outputs, api_visibility="private")
+        loaded = demo.load(attach, [session, browser_key], [session, browser_key], **private).then(
+            **fit_tab.load, **private).then(**fit_tab.clip, **private).then(
+            **compare_tab.pretrained, **private).then(**blend_tab.pretrained, **private)
         refresh_render(loaded)
         # Beside the Render tab's refresh, not after it: decoding the shipped codec file and encoding
         # x264 at its size take a few seconds that no other tab waits for.
         # The estimate last: it times the fit's steps, which the page's other loads would slow.
-        loaded.then(compress.on_load, [session], compress_tab.outputs, api_visibility="private").then(
-            **fit_tab.sizing, api_visibility="private")
+        loaded.then(**compress_tab.load, **private).then(**fit_tab.sizing, **private)
     return demo
 
 

@@ -43,7 +43,7 @@ def main() -> None:
     device = api.default_device()
     if device == "cpu":
         torch.set_num_threads(min(torch.get_num_threads(), 2))
-    session = fit.on_load(None)[-3]  # the page load's outputs end with the session, then the clip's two
+    session = fit.on_load(None)["session"]  # the page load's outputs, by name
     blend.load_pretrained(session)
     scales = iter([1.5, 2.0, 2.5, 3.0] * (args.repeats + 1))
     alphas = iter([i / (2 * args.repeats + 2) for i in range(2 * args.repeats + 4)])

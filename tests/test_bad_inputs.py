@@ -119,7 +119,8 @@ def _app_call(case: dict, folder, session: Session) -> tuple[str | None, str]:
     render. Returns (what the page said in refusing it, or None; what it showed)."""
     path = str(folder / case["path"])
     if case["kind"] == "clip":
-        _, _, notice, _, text, _ = fit.on_upload(session, path, 32)
+        shown = fit.on_upload(session, path, 32)
+        notice, text = shown["notice"], shown.get("clip_text")  # a refused upload leaves the card as it is
         return (notice or None), (notice or text + fit.on_estimate(None, None, path, "grid", "10", "every2", 32))
     with warnings.catch_warnings(record=True) as said:  # a handler's refusal: one toast, outputs kept
         warnings.simplefilter("always")
@@ -134,7 +135,7 @@ def _app_call(case: dict, folder, session: Session) -> tuple[str | None, str]:
     if toasts:
         assert result == gr.skip() and len(toasts) == 1, (result, toasts)  # said once, nothing replaced
         return toasts[0], ""
-    return None, str(result) if case["kind"] == "checkpoint" else result[2]
+    return None, str(result) if case["kind"] == "checkpoint" else result["info"]
 
 
 @pytest.mark.slow
@@ -179,7 +180,7 @@ def test_accepted_uploads_fit_and_save_in_the_session_folder(corpus, tmp_path, n
     out = None
     for out in fit.on_fit(session, None, str(folder / name), "grid", "10", "every2", 0.5, 32):
         pass
-    files = out[7]
+    files = out["downloads"]
     assert len(files) == 4 and all(str(f).startswith(str(session.folder)) for f in files)
     assert session.run.steps >= 1
 

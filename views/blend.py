@@ -10,7 +10,7 @@ import numpy as np
 
 from inr import api
 from views.common import (CHECKPOINTS, DISPLAY_SCALE, EXAMPLES, FIT_QUEUE, PIXELATED, SMALL_CAPS, Session, ensure,
-                          example_path, friendly, shown)
+                          example_path, friendly, keyed, shown)
 
 # While α is dragged the preview is drawn at the clip's own size (a ninth of the pixels of
 # DISPLAY_SCALE): the page answers within a fraction of a second; release draws it full size.
@@ -19,6 +19,14 @@ DRAG_SCALE = 1
 
 def _choices(run: api.Run) -> list[tuple[str, int]]:
     return [(f"{i}: {c.name}", i) for i, c in enumerate(run.clips)]
+
+
+def _pair(run: api.Run, status: str) -> dict:
+    """The status line and the two clip pickers, offering the blend's clips as A (the first) and B
+    (the second)."""
+    choices = _choices(run)
+    return {"status": status, "clip_a": gr.Dropdown(choices=choices, value=0),
+            "clip_b": gr.Dropdown(choices=choices, value=1)}
 
 
 def _ready(session, a, b) -> bool:
@@ -40,11 +48,10 @@ def on_blend_fit(session: Session, examples, uploads, seconds):
     session.blend = run
     for rec in api.fit(run):
         if not rec.final:
-            yield (f"fitting {len(clips)} clips in one model: step {rec.step}, {rec.seconds:.1f} s, "
-                   f"{rec.train_psnr:.2f} dB on training pixels", gr.skip(), gr.skip(), session)
-    choices = _choices(run)
-    yield (f"{len(clips)} clips in one model: {api.summary(run)['train_psnr']:.2f} dB on training pixels",
-           gr.Dropdown(choices=choices, value=0), gr.Dropdown(choices=choices, value=1), session)
+            yield {"status": f"fitting {len(clips)} clips in one model: step {rec.step}, {rec.seconds:.1f} s, "
+                             f"{rec.train_psnr:.2f} dB on training pixels", "session": session}
+    yield {**_pair(run, f"{len(clips)} clips in one model: {api.summary(run, sizes=False)['train_psnr']:.2f} dB on training pixels"),
+           "session": session}
 
 
 def load_pretrained(session: Session):
@@ -52,17 +59,13 @@ def load_pretrained(session: Session):
     session = ensure(session)
     path = CHECKPOINTS / "blend.safetensors"
     if not path.is_file():
-        return "No pretrained blend ships: tick two examples and press **Fit blend**.", gr.skip(), gr.skip()
+        return {"status": "No pretrained blend ships: tick two examples and press **Fit blend**."}
     if session.blend is not None and session.restored:  # a reload: the blend it had
-        choices = _choices(session.blend)
-        return (f"Found again after the reload: the blend of {len(choices)} clips.",
-                gr.Dropdown(choices=choices, value=0), gr.Dropdown(choices=choices, value=1))
+        return _pair(session.blend, f"Found again after the reload: the blend of {len(session.blend.clips)} clips.")
     if session.blend is not None:  # keep it
-        return (gr.skip(),) * 3
+        return {}
     session.blend = api.load(path)
-    choices = _choices(session.blend)
-    return (f"Pretrained blend of {len(choices)} clips loaded.", gr.Dropdown(choices=choices, value=0),
-            gr.Dropdown(choices=choices, value=1))
+    return _pair(session.blend, f"Pretrained blend of {len(session.blend.clips)} clips loaded.")
 
 
 @friendly
@@ -79,11 +82,11 @@ def on_blend_preview(session: Session, a, b, alpha, scale: int = DRAG_SCALE):
 def on_blend_render(session: Session, a, b, alpha):
     """The whole blended clip as a GIF (shown, and offered for download), and its box shown."""
     if not _ready(session, a, b):
-        return None, None, gr.skip()
+        return {"gif": None, "file": None}
     frames, _, fps = api.render(session.blend, clip=int(a), mix_with=int(b), mix=float(alpha),
                                 spatial_scale=DISPLAY_SCALE)
     gif = api.export(session.path(f"blend_{int(a)}_{int(b)}_{alpha:.2f}.gif"), np.stack(list(frames)), fps)
-    return str(gif), str(gif), shown()
+    return {"gif": str(gif), "file": str(gif), "rendered": shown()}
 
 
 def on_blend_still(session: Session, a, b, alpha):
@@ -95,7 +98,7 @@ def on_blend_still(session: Session, a, b, alpha):
 
 @dataclass
 class BlendTab:
-    pretrained_outputs: list  # what load_pretrained fills
+    pretrained: dict  # the page load's step (fn, inputs, outputs): the shipped blend, `.then(**tab.pretrained)`
 
 
 def build_tab(session: gr.State) -> BlendTab:
@@ -118,13 +121,15 @@ def build_tab(session: gr.State) -> BlendTab:
                            elem_classes=PIXELATED)
             file = gr.File(label="Download GIF")
 
-    go.click(on_blend_fit, [session, examples, uploads, seconds], [status, clip_a, clip_b, session], api_name="blend",
-             **FIT_QUEUE)
+    pair = {"status": status, "clip_a": clip_a, "clip_b": clip_b}
+    go.click(inputs=[session, examples, uploads, seconds], **keyed(on_blend_fit, {**pair, "session": session}),
+             api_name="blend", **FIT_QUEUE)
     blend = [session, clip_a, clip_b, alpha]
     alpha.change(on_blend_preview, blend, [preview], show_progress="hidden", trigger_mode="always_last",
                  api_name="blend_preview")
     gr.on([clip_a.change, clip_b.change], on_blend_still, blend, [preview], show_progress="hidden",
           trigger_mode="always_last", api_visibility="private")  # a new pair: at full size at once
     alpha.release(on_blend_still, blend, [preview], show_progress="hidden", api_visibility="private").then(
-        on_blend_render, blend, [gif, file, rendered], api_name="blend_render")
-    return BlendTab([status, clip_a, clip_b])
+        inputs=blend, **keyed(on_blend_render, {"gif": gif, "file": file, "rendered": rendered}),
+        api_name="blend_render")
+    return BlendTab({**keyed(load_pretrained, pair), "inputs": [session]})

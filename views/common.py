@@ -1,9 +1,12 @@
 """What every tab of the studio shares: where files are, the examples, the fit queue, the
-per-browser Session, input checks shared by tabs, and the error wrapper.
+per-browser Session, input checks shared by tabs, the error wrapper and the wiring of handlers by
+output name.
 
 Each tab is one module of ``views/``: plain handlers first, then a ``build_tab`` that lays out the
 tab inside the current ``gr.Tab``, wires its own events and returns the components (and events)
 other tabs need. ``app.py`` composes the tabs and wires what crosses from one tab to another.
+A handler of several outputs returns (or yields) a dict of only the outputs it sets, by name;
+``keyed`` wires it to the tab's components of those names.
 """
 
 import functools
@@ -158,7 +161,9 @@ def said(err: Exception) -> str:
 def friendly(fn):
     """A handler whose failure is a message, not a crash: a refused input (ValueError) or an
     unexpected error is logged once (the unexpected with its traceback), shown once as a toast in
-    words (`said`), and every output keeps what it showed (no error badges, nothing lost)."""
+    words (`said`), and every output keeps what it showed (no error badges, nothing lost): the
+    failed call returns gr.skip(), which Gradio (a handler of one output) and `keyed` (a handler of
+    several) both read as setting nothing."""
     def report(err: Exception):
         if isinstance(err, ValueError):
             log.warning("%s refused: %s", fn.__name__, err)
@@ -183,6 +188,44 @@ def friendly(fn):
         except Exception as err:
             return report(err)
     return plain
+
+
+def keyed(fn, outputs: dict) -> dict:
+    """Gradio's `fn` and `outputs` for a handler that returns (or yields) a dict of only the outputs
+    it sets, by their names in `outputs` (name -> component, in the order Gradio is given them): each
+    dict becomes the values in that order, gr.skip() for every output it does not name, so a change
+    to a tab's outputs cannot shift what a handler sets into the wrong component. A lone gr.skip()
+    (`friendly`'s failure) sets nothing. Use: ``button.click(inputs=[...], **keyed(on_fit, outputs))``."""
+    names = list(outputs)
+
+    def ordered(values):
+        if not isinstance(values, dict):
+            raise TypeError(f"{fn.__name__} returned a {type(values).__name__}; a keyed handler returns a dict "
+                            f"of output names: {', '.join(names)}")
+        if values == gr.skip():
+            values = {}
+        unknown = [name for name in values if name not in outputs]
+        if unknown:
+            raise ValueError(f"{fn.__name__} set {', '.join(map(repr, unknown))}, not among its outputs: "
+                             f"{', '.join(names)}")
+        row = tuple(values.get(name, gr.skip()) for name in names)
+        return row if len(row) > 1 else row[0]  # Gradio takes one output's value alone
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen(*args, **kwargs):
+            updates = fn(*args, **kwargs)
+            try:
+                for values in updates:
+                    yield ordered(values)
+            finally:
+                updates.close()  # a page left mid-fit closes this: the handler's own cleanup runs now
+        return {"fn": gen, "outputs": list(outputs.values())}
+
+    @functools.wraps(fn)
+    def plain(*args, **kwargs):
+        return ordered(fn(*args, **kwargs))
+    return {"fn": plain, "outputs": list(outputs.values())}
 
 
 # ---------------------------------------------------------------- inputs and formats shared by tabs

@@ -13,7 +13,7 @@ import gradio as gr
 
 from inr import api
 from views.common import (CHECKPOINTS, FIGURES, FIT_QUEUE, PIXELATED, SMALL_CAPS, Session, chosen_clip, curves_plot,
-                          db, ensure, example_path, friendly, settled)
+                          db, ensure, example_path, friendly, keyed, settled)
 
 GIF_COLUMNS = 4  # a preset's four GIFs in one row; five or six wrap to a second
 UI_UPDATE_SECONDS = 1.0  # the browser redraws the plot on the fit's cores: once a second is live enough
@@ -24,8 +24,6 @@ CLIP_SIZES = {f"small: {SMALL_CAPS['max_frames']} frames, {SMALL_CAPS['max_size'
               f"full: up to {FULL_CAPS['max_frames']} frames, {FULL_CAPS['max_size']} px": FULL_CAPS}
 SHIPPED_CLIP = "jelly_small.mp4"  # what the shipped σ models were fitted to, at SMALL_CAPS
 OFF_TARGET = api.compare.TOLERANCE  # a size further than this from the target is flagged in the table
-# What on_compare, _finished and load_pretrained fill, in this order (build_tab wires the components).
-OUTPUT_NAMES = ("status", "curves", "table", "picture", "frame", "zoom", "x", "y", "gifs", "files", "session")
 SETTINGS_HELP = "  \n".join(
     f"**{arch}**: " + ", ".join(f"`{k}` ({s.meaning}, default {s.default})" for k, s in settings.items())
     + f"; equal size sets `{api.compare.SIZED_BY[arch]}`"
@@ -119,16 +117,16 @@ def _curves(comparison):
     return fig
 
 
-def _finished(session: Session, comparison, status: str):
+def _finished(session: Session, comparison, status: str) -> dict:
     """Every output once some groups have been fitted: status, curves, table, the picture of the middle
-    frame with its controls set to match (frame, zoom, centre), GIFs, files."""
+    frame with its controls set to match (frame, zoom, centre), GIFs, files, the session."""
     gifs = _gifs(session, comparison)
     _state(session)["status"] = status  # what a reloaded page says again
     count = len(comparison.clip.frames)
     frame = gr.Slider(0, count - 1, value=count // 2, step=1, label="Frame (all panels)")
-    return (status, _curves(comparison), _table(comparison),
-            _panel(comparison, count // 2, 1, 0.5, 0.5), frame, 1, 0.5, 0.5, gifs,
-            _downloads(session, comparison, gifs), session)
+    return {"status": status, "curves": _curves(comparison), "table": _table(comparison),
+            "picture": _panel(comparison, count // 2, 1, 0.5, 0.5), "frame": frame, "zoom": 1, "x": 0.5, "y": 0.5,
+            "gifs": gifs, "files": _downloads(session, comparison, gifs), "session": session}
 
 
 # ---------------------------------------------------------------- handlers
@@ -169,8 +167,8 @@ def _fit_updates(session: Session, state: dict, comparison, name: str):
     notes = "; ".join([*clip.notes, *comparison.notes])
     how += f"\n\nNotes: {notes}." if notes else ""
     # The new comparison's status at once, and nothing of the one before it (its table, picture, GIFs).
-    yield (f"{how}\n\nStarting group 1 of {len(groups)}: {groups[0].describe}.", None, "", None,
-           *(gr.skip(),) * 4, [], [], session)
+    yield {"status": f"{how}\n\nStarting group 1 of {len(groups)}: {groups[0].describe}.", "curves": None,
+           "table": "", "picture": None, "gifs": [], "files": [], "session": session}
     records = api.compare.fit(comparison)
     next_update, started = 0.0, time.perf_counter()
     try:
@@ -187,8 +185,7 @@ def _fit_updates(session: Session, state: dict, comparison, name: str):
                 next_update = time.perf_counter() - started + UI_UPDATE_SECONDS
                 status = (f"{how}\n\nGroup {index + 1} of {len(groups)} ({groups[index].describe}): "
                           f"step {rec.step:,}, {rec.seconds:.1f} s")
-                yield (status, _curves(comparison),
-                       *(gr.skip(),) * 8, session)
+                yield {"status": status, "curves": _curves(comparison), "session": session}
     finally:
         records.close()  # a stopped group ends here: its model so far is what the results show
     yield _finished(session, comparison, how)
@@ -223,7 +220,7 @@ def load_pretrained(session: Session):
 
     shipped = sorted(CHECKPOINTS.glob("sigma_*.safetensors"), key=lambda p: _sigma_order(p.stem[6:]))
     if started() or not shipped:
-        return (gr.skip(),) * len(OUTPUT_NAMES)
+        return {}
     clip = api.load_clips([example_path(SHIPPED_CLIP)], **SMALL_CAPS)[0]
     fitted = [(api.compare.make("fourier", {"sigma": None if p.stem[6:] == "none" else float(p.stem[6:])}),
                api.load(p)) for p in shipped]
@@ -234,7 +231,7 @@ def load_pretrained(session: Session):
               "Press Compare to fit any preset or your own configurations.")
     outputs = _finished(session, comparison, status)
     if started():
-        return (gr.skip(),) * len(OUTPUT_NAMES)
+        return {}
     state["comparison"] = comparison
     return outputs
 
@@ -247,7 +244,7 @@ def _sigma_order(label: str) -> float:
 
 @dataclass
 class CompareTab:
-    pretrained_outputs: list  # what load_pretrained fills
+    pretrained: dict  # the page load's step (fn, inputs, outputs): the shipped σ sweep, `.then(**tab.pretrained)`
 
 
 def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> CompareTab:
@@ -288,10 +285,11 @@ def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> Compa
     gifs = gr.Gallery(label="GIFs", columns=GIF_COLUMNS, height="auto", object_fit="contain", elem_id="compare-gifs")
     files = gr.File(label="Downloads (compare.json and the GIFs)", file_count="multiple", interactive=False)
 
-    outputs = [status, curves, table, picture, frame, zoom, x, y, gifs, files, session]
+    outputs = {"status": status, "curves": curves, "table": table, "picture": picture, "frame": frame, "zoom": zoom,
+               "x": x, "y": y, "gifs": gifs, "files": files, "session": session}
     preset.change(on_preset, [preset], [text], api_visibility="private")
     text.input(lambda: CUSTOM, None, [preset], api_visibility="private")  # typed: no longer the preset
-    go.click(on_compare, [session, example, upload, size, text, equal, seconds, target], outputs,
+    go.click(inputs=[session, example, upload, size, text, equal, seconds, target], **keyed(on_compare, outputs),
              api_name="compare", **FIT_QUEUE)
     stop.click(on_stop, [session], [session], queue=False, api_name="compare_stop")
     view = [session, frame, zoom, x, y]
@@ -300,4 +298,4 @@ def build_tab(session: gr.State, example: gr.Dropdown, upload: gr.File) -> Compa
     frame.input(on_view, view, [picture], api_name="compare_view", trigger_mode="always_last")
     for control in (zoom, x, y):
         control.input(on_view, view, [picture], api_visibility="private", trigger_mode="always_last")
-    return CompareTab(outputs)
+    return CompareTab({**keyed(load_pretrained, outputs), "inputs": [session]})

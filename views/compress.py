@@ -20,7 +20,7 @@ import gradio as gr
 from inr import api
 from views import compress_latent, compress_open
 from views.common import (ASSETS, CHECKPOINTS, FIGURES, FIT_QUEUE, PICTURE_CODEC, PIXELATED, Session, captioned,
-                          chosen_clip, ensure, friendly, settled)
+                          chosen_clip, ensure, friendly, keyed, settled)
 
 SHIPPED = CHECKPOINTS / "codec_jelly_small.inr"
 SHIPPED_SUMMARY = SHIPPED.with_suffix(".json")
@@ -135,8 +135,8 @@ def chart(result: dict, session: Session):
     return fig
 
 
-def pictures(result: dict, index: int):
-    """Frame `index` of ours and of x264 at the same size, each captioned; and a line of their PSNRs."""
+def pictures(result: dict, index: int) -> dict:
+    """Frame `index` of ours and of x264 at the same size, each captioned; and a note of their PSNRs."""
     ours, theirs, truth = result["ours"], result["theirs"], result["truth"]
     index = int(min(max(index, 0), len(ours) - 1))
     summary, row, width = result["summary"], result["row"], ours.shape[2]
@@ -146,17 +146,17 @@ def pictures(result: dict, index: int):
             f"{api.uint8_psnr(ours[index], truth[index]):.2f} dB, {NAMES[PICTURE]} "
             f"{api.uint8_psnr(theirs[index], truth[index]):.2f} dB. The captions give each file's size and its PSNR "
             f"over the whole clip; x264 is at the CRF whose file is closest to ours.")
-    return left, right, note
+    return {"ours": left, "theirs": right, "note": note}
 
 
-def _outputs(session: Session, result: dict, status: str | None = None):
+def _outputs(session: Session, result: dict, status: str | None = None) -> dict:
     """status, chart, table, frame slider, our frame, x264's frame, their note, downloads."""
     middle = len(result["ours"]) // 2
-    left, right, note = pictures(result, middle)
     last = len(result["ours"]) - 1
-    return (status or describe(result["summary"], result["origin"]), chart(result, session),
-            table_markdown(result["summary"]),
-            gr.Slider(maximum=max(last, 1), value=middle, interactive=last > 0), left, right, note, result["files"])
+    return {"status": status or describe(result["summary"], result["origin"]), "chart": chart(result, session),
+            "table": table_markdown(result["summary"]),
+            "frame": gr.Slider(maximum=max(last, 1), value=middle, interactive=last > 0),
+            **pictures(result, middle), "files": result["files"]}
 
 
 # ---------------------------------------------------------------- handlers
@@ -168,19 +168,19 @@ def on_load(session: Session | None):
     state = _state(session)
     if session.restored and state.get("result") is not None:  # a reload: the result it had
         settled(lambda: state.get("encoding"))
-        return (*_outputs(session, state["result"]), session)
+        return {**_outputs(session, state["result"]), "session": session}
     if state.get("result") is not None or state.get("encoding"):  # an encode started first wins
-        return (*[gr.skip()] * 8, session)
+        return {"session": session}
     summary = _shipped_summary()
     if summary is None or not SHIPPED.is_file():
-        return (f"No shipped result ({SHIPPED.name} or its .json is missing): run python scripts/make_codec.py, "
-                "or encode a clip above.", *[gr.skip()] * 7, session)
+        return {"status": f"No shipped result ({SHIPPED.name} or its .json is missing): run python "
+                          "scripts/make_codec.py, or encode a clip above.", "session": session}
     clip = api.load_clips([ASSETS / SHIPPED_CLIP], summary["frames"], max(summary["width"], summary["height"]),
                           "cpu")[0]
     path = session.path(SHIPPED.name)  # served from the session's folder, like every file of the tab
     shutil.copyfile(SHIPPED, path)
     state["result"] = _result(session, summary, clip, path, "Shipped file (scripts/make_codec.py)")
-    return (*_outputs(session, state["result"]), session)
+    return {**_outputs(session, state["result"]), "session": session}
 
 
 @friendly
@@ -196,11 +196,10 @@ def on_encode(session: Session, example, upload, bpp, seconds, steps: int | None
                             device=device)
     state = _state(session)
     state.update(stop=False, encoding=True)
-    skip = (gr.skip(),) * 7
     try:
         budget = f"{steps} steps" if steps else f"{float(seconds):.0f} s"
-        yield (f"encoding {clip.name} ({clip.frames.shape[0]} frames of {clip.frames.shape[2]}×{clip.frames.shape[1]}) "
-               f"to {float(bpp):g} bpp, budget {budget}…", *skip, session)
+        yield {"status": f"encoding {clip.name} ({clip.frames.shape[0]} frames of {clip.frames.shape[2]}×"
+                         f"{clip.frames.shape[1]}) to {float(bpp):g} bpp, budget {budget}…", "session": session}
         stopped, last = None, -1e9
         for rec in api.codec.fit(run):
             if state["stop"]:
@@ -208,15 +207,15 @@ def on_encode(session: Session, example, upload, bpp, seconds, steps: int | None
                 break
             if rec.final or rec.seconds - last >= UI_SECONDS:
                 last = rec.seconds
-                yield (progress_line(run, rec, budget), *skip, session)
+                yield {"status": progress_line(run, rec, budget), "session": session}
         note = f"stopped at step {stopped}: the model so far is written · " if stopped is not None else ""
-        yield (f"{note}writing the file, decoding it back, sweeping x264 (4:4:4, 4:2:0), x265 and AV1 on this clip…",
-               *skip, session)
+        yield {"status": f"{note}writing the file, decoding it back, sweeping x264 (4:4:4, 4:2:0), x265 and AV1 on "
+                         "this clip…", "session": session}
         out = session.path(f"{Path(name).stem}_{float(bpp):g}bpp.inr")
         summary = api.codec.compress(run, out, baselines=True)
         state["result"] = _result(session, summary, clip, out, "Your file (this session)")
         headline = describe(summary, "Your file (this session)")
-        yield (*_outputs(session, state["result"], f"{note}{headline}"), session)
+        yield {**_outputs(session, state["result"], f"{note}{headline}"), "session": session}
     finally:
         state["encoding"] = False
 
@@ -242,7 +241,7 @@ def on_frame(session: Session, index):
     """Frame `index` of ours and of x264 at the same size, and the line of their PSNRs."""
     result = _state(ensure(session)).get("result")
     if result is None:
-        return None, None, ""
+        return {"ours": None, "theirs": None, "note": ""}
     return pictures(result, int(index))
 
 
@@ -250,9 +249,9 @@ def on_frame(session: Session, index):
 
 @dataclass
 class CompressTab:
-    """What the page load fills: the codec section's outputs."""
+    """The page load's step of this tab: the shipped file in the codec section."""
 
-    outputs: list
+    load: dict  # what an event needs (fn, inputs, outputs): `.then(**tab.load)`
 
 
 def build_tab(session: gr.State) -> CompressTab:
@@ -292,8 +291,12 @@ def build_tab(session: gr.State) -> CompressTab:
     with gr.Accordion("Latent-INR: per-frame latents (frame search, latent interpolation)", open=False):
         compress_latent.build_section(session)
 
-    outputs = [status, plot, table, frame, ours, theirs, note, files, session]
-    go.click(on_encode, [session, example, upload, bpp, seconds], outputs, api_name="codec", **FIT_QUEUE)
+    picture_outputs = {"ours": ours, "theirs": theirs, "note": note}
+    outputs = {"status": status, "chart": plot, "table": table, "frame": frame, **picture_outputs, "files": files,
+               "session": session}
+    go.click(inputs=[session, example, upload, bpp, seconds], **keyed(on_encode, outputs), api_name="codec",
+             **FIT_QUEUE)
     stop.click(on_stop, [session], [session], queue=False, api_name="codec_stop")
-    frame.change(on_frame, [session, frame], [ours, theirs, note], show_progress="hidden", api_name="codec_frame")
-    return CompressTab(outputs)
+    frame.change(inputs=[session, frame], **keyed(on_frame, picture_outputs), show_progress="hidden",
+                 api_name="codec_frame")
+    return CompressTab({**keyed(on_load, outputs), "inputs": [session]})

@@ -13,7 +13,8 @@ from pathlib import Path
 import gradio as gr
 
 from inr import api
-from views.common import ASSETS, CHECKPOINTS, EXAMPLES, FIGURES, FIT_QUEUE, PIXELATED, Session, ensure, friendly
+from views.common import (ASSETS, CHECKPOINTS, EXAMPLES, FIGURES, FIT_QUEUE, PIXELATED, Session, ensure, friendly,
+                          keyed)
 
 SHIPPED = CHECKPOINTS / "compress_jelly_small.inr"
 SHIPPED_TABLE = SHIPPED.with_suffix(".json")
@@ -71,13 +72,13 @@ def describe(table: dict | None, summary: dict | None, origin: str) -> str:
     return "\n\n".join(lines)
 
 
-def _outputs(state: dict, origin: str):
+def _outputs(state: dict, origin: str) -> dict:
     table, summary = state.get("table"), state.get("summary")
-    figure = api.latent_inr.size_quality_figure(table) if table else None
-    markdown = api.latent_inr.table_markdown(table) if table else ""
     last = state["run"].model.cfg.frames - 1
-    return (describe(table, summary, origin), figure, markdown, state.get("file"),
-            gr.Slider(maximum=last, value=0), gr.Slider(maximum=last, value=last))
+    return {"status": describe(table, summary, origin),
+            "chart": api.latent_inr.size_quality_figure(table) if table else None,
+            "table": api.latent_inr.table_markdown(table) if table else "", "download": state.get("file"),
+            "frame_a": gr.Slider(maximum=last, value=0), "frame_b": gr.Slider(maximum=last, value=last)}
 
 
 def _initial():
@@ -101,24 +102,23 @@ def on_fit_latents(session, example, upload, seconds, max_size):
         raise ValueError(f"unknown example {example!r}: choose one of the list or upload a clip")
     clip = api.load_clips([path], max_frames=None, max_size=int(max_size), device="cpu")[0]
     run = api.latent_inr.prepare(clip, device="cpu", seconds=float(seconds))
-    skip = (gr.skip(),) * 5
     last = -1e9
     for rec in api.latent_inr.fit(run):
         if rec.final or rec.seconds - last >= UI_SECONDS:
             last = rec.seconds
-            yield (f"fitting {run.params:,} parameters to {clip.name} ({clip.frames.shape[0]} frames of "
-                   f"{clip.frames.shape[2]}×{clip.frames.shape[1]}): step {rec.step}, {rec.seconds:.1f} s, "
-                   f"{rec.train_psnr:.2f} dB on training pixels "
-                   f"({'every frame' if rec.final else '4 probe frames'}; a codec trains on every pixel)",
-                   *skip, session)
-    yield ("measuring the file against GIF and H.264 (CRF swept)…", *skip, session)
+            yield {"status": f"fitting {run.params:,} parameters to {clip.name} ({clip.frames.shape[0]} frames of "
+                             f"{clip.frames.shape[2]}×{clip.frames.shape[1]}): step {rec.step}, {rec.seconds:.1f} s, "
+                             f"{rec.train_psnr:.2f} dB on training pixels "
+                             f"({'every frame' if rec.final else '4 probe frames'}; a codec trains on every pixel)",
+                   "session": session}
+    yield {"status": "measuring the file against GIF and H.264 (CRF swept)…", "session": session}
     table = api.latent_inr.size_quality(run)
     summary = api.latent_inr.compress(run, session.path(f"{clip.name}.inr"),
                                 baselines={k: table[k] for k in ("h264", "gif")})  # measured once
     state = _state(session)
     state.update(run=run, index=api.latent_inr.index_file(summary["out"]), table=table, summary=summary,
                  file=summary["out"], decoded=None)
-    yield (*_outputs(state, "Your fit (this session)"), session)
+    yield {**_outputs(state, "Your fit (this session)"), "session": session}
 
 
 @friendly
@@ -135,7 +135,7 @@ def on_search(session, image, mode):
     gallery = [(frames[r["frame"]], f"frame {r['frame']} · {r['seconds']:.2f} s · score {r['score']:.3f}")
                for r in results]
     best = results[0]
-    return gallery, f"Closest: frame **{best['frame']}** ({best['seconds']:.2f} s) by `{mode}`."
+    return {"gallery": gallery, "found": f"Closest: frame **{best['frame']}** ({best['seconds']:.2f} s) by `{mode}`."}
 
 
 @friendly
@@ -195,8 +195,10 @@ def build_section(session: gr.State) -> None:
         alpha = gr.Slider(0, 1, value=0.5, step=0.01, label="α", elem_id="compress-alpha")
         between = gr.Image(label="Frame at α", interactive=False, elem_classes=PIXELATED)
 
-    fit_go.click(on_fit_latents, [session, example, upload, seconds, max_size],
-                 [status, chart, table, download, frame_a, frame_b, session], api_name="compress", **FIT_QUEUE)
-    search_go.click(on_search, [session, query, mode], [gallery, found], api_name="search_frames")
+    fit_go.click(inputs=[session, example, upload, seconds, max_size], **keyed(on_fit_latents, {
+        "status": status, "chart": chart, "table": table, "download": download, "frame_a": frame_a, "frame_b": frame_b,
+        "session": session}), api_name="compress", **FIT_QUEUE)
+    search_go.click(inputs=[session, query, mode], **keyed(on_search, {"gallery": gallery, "found": found}),
+                    api_name="search_frames")
     gr.on([c.change for c in (frame_a, frame_b, alpha)], on_interpolate, [session, frame_a, frame_b, alpha],
           [between], show_progress="hidden", trigger_mode="always_last", api_name="compress_interpolate")

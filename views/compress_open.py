@@ -14,7 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from inr import api
-from views.common import PICTURE_CODEC, PIXELATED, Session, captioned, chosen_clip, ensure
+from views.common import PICTURE_CODEC, PIXELATED, Session, captioned, chosen_clip, ensure, keyed
 
 
 def _state(session: Session) -> dict:
@@ -59,31 +59,32 @@ def describe(name: str, kind: str, size: int, meta, seconds: float, clip: str, p
     return "\n\n".join(lines)
 
 
-def pictures(state: dict, index: int):
+def pictures(state: dict, index: int) -> dict:
     """Frame `index` decoded from the file, and the clip's beside it when it is known; and their note."""
     decoded, truth = state["decoded"], state["truth"]
     index = int(min(max(index, 0), len(decoded) - 1))
     ours = captioned(decoded[index], f"{state['name']} · frame {index}", decoded.shape[2])
     if truth is None:
-        return ours, None, f"Frame {index} of {len(decoded)}."
+        return {"ours": ours, "theirs": None, "note": f"Frame {index} of {len(decoded)}."}
     theirs = captioned(truth[index], f"{state['clip']} · frame {index}", decoded.shape[2])
-    return ours, theirs, (f"Frame {index} of {len(decoded)}: PSNR {api.uint8_psnr(decoded[index], truth[index]):.2f} "
-                          f"dB against the clip.")
+    return {"ours": ours, "theirs": theirs,
+            "note": f"Frame {index} of {len(decoded)}: PSNR {api.uint8_psnr(decoded[index], truth[index]):.2f} "
+                    f"dB against the clip."}
 
 
 def on_open(session: Session, file, example, upload):
     """Read an uploaded .inr; its figures, frame slider, pictures and decoded MP4; or one sentence why not."""
     session = ensure(session)
-    skip = (gr.skip(),) * 5
     if not file:
-        return ("Choose an .inr file to open.", *skip, session)
+        return {"status": "Choose an .inr file to open.", "session": session}
     path = Path(file)
     started = time.perf_counter()
     try:
         kind, decoded, meta = read(path)
     except ValueError as err:  # the reader's one line names the server's copy: name the user's file instead
         reason = str(err).replace(str(path), path.name)
-        return (f"⚠ **Cannot open {path.name}**: {reason.removeprefix(path.name + ': ')}", *skip, session)
+        return {"status": f"⚠ **Cannot open {path.name}**: {reason.removeprefix(path.name + ': ')}",
+                "session": session}
     seconds = time.perf_counter() - started
     clip, truth, why = reference(example, upload, meta)
     size = path.stat().st_size
@@ -93,16 +94,16 @@ def on_open(session: Session, file, example, upload):
     mp4 = api.export(session.path(f"{path.stem}_decoded.mp4"), decoded, meta.fps)
     state = _state(session)
     state.update(name=path.name, decoded=decoded, truth=truth, clip=clip)
-    ours, theirs, note = pictures(state, 0)
     last = len(decoded) - 1
-    return (describe(path.name, kind, size, meta, seconds, clip, psnr, row, why),
-            gr.Slider(maximum=max(last, 1), value=0, interactive=last > 0), ours, theirs, note, [str(mp4)], session)
+    return {"status": describe(path.name, kind, size, meta, seconds, clip, psnr, row, why),
+            "frame": gr.Slider(maximum=max(last, 1), value=0, interactive=last > 0), **pictures(state, 0),
+            "files": [str(mp4)], "session": session}
 
 
 def on_frame(session: Session, index):
     state = _state(ensure(session))
     if "decoded" not in state:
-        return None, None, ""
+        return {"ours": None, "theirs": None, "note": ""}
     return pictures(state, int(index))
 
 
@@ -119,6 +120,8 @@ def build_section(session: gr.State, example: gr.Dropdown, upload: gr.File) -> N
         theirs = gr.Image(label="the clip", interactive=False, elem_id="open-clip", elem_classes=PIXELATED)
     note = gr.Markdown(elem_id="open-note")
     files = gr.File(label="What it decodes to (MP4)", file_count="multiple", elem_id="open-files")
-    file.upload(on_open, [session, file, example, upload], [status, frame, ours, theirs, note, files, session],
-                api_name="codec_open")
-    frame.input(on_frame, [session, frame], [ours, theirs, note], show_progress="hidden", api_name="codec_open_frame")
+    picture_outputs = {"ours": ours, "theirs": theirs, "note": note}
+    opened = {"status": status, "frame": frame, **picture_outputs, "files": files, "session": session}
+    file.upload(inputs=[session, file, example, upload], **keyed(on_open, opened), api_name="codec_open")
+    frame.input(inputs=[session, frame], **keyed(on_frame, picture_outputs), show_progress="hidden",
+                api_name="codec_open_frame")

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from inr import api
 from views import fit_many
 from views.common import (CHECKPOINTS, DEFAULT_EXAMPLE, EXAMPLES, FIT_CONCURRENCY, FIT_QUEUE, PIXELATED, Session,
-                          chosen_clip, curves_plot, db, ensure, example_path, friendly, log, said, settled,
+                          chosen_clip, curves_plot, db, ensure, example_path, friendly, keyed, log, said, settled,
                           sigma_value)
 
 UI_UPDATE_SECONDS = 1.0  # at most one live update of the Fit view a second
@@ -70,28 +70,34 @@ def frame_strip(run: api.Run) -> go.Figure | None:
     return fig
 
 
-def preview_images(run: api.Run, frame: int):
+def preview_images(run: api.Run, frame: int) -> dict:
+    """One frame of the model: the INR's, the ground truth and the error map, by output name."""
     frame = int(min(max(frame, 0), run.clips[0].frames - 1))
-    return api.preview_triplet(run, frame)
+    pred, truth, error = api.preview_triplet(run, frame)
+    return {"inr": pred, "truth": truth, "error": error}
 
 
-def _outputs(session, run, name, notes=(), rec=None, strip=True, files=None, advice=None):
+def _outputs(session, run, name, notes=(), rec=None, strip=True, files=None, advice=None) -> dict:
     """What the tab shows of a model: stats, curves, the middle frame (INR, truth, error), the frame
-    slider, the per-frame strip, the downloads, what to try next (None: leave it; a fit's end passes
-    its advice) and whether the downloads' box shows (once there are some); then the session."""
-    pred, truth, error = preview_images(run, run.clips[0].frames // 2)
+    slider, the session; the per-frame strip unless `strip` is off; the downloads and whether their
+    box shows (once there are some) unless `files` is None; what to try next unless `advice` is None
+    (a fit's end passes its advice)."""
     last = run.clips[0].frames - 1  # a still image has one frame: Gradio needs minimum < maximum
-    slider = gr.Slider(minimum=0, maximum=max(last, 1), value=run.clips[0].frames // 2, step=1, interactive=last > 0)
-    downloads, shown = (gr.skip(), gr.skip()) if files is None else (files or None, gr.update(visible=bool(files)))
-    if advice is None:
-        advice_text, apply = gr.skip(), gr.skip()
-    else:
+    shown = {"stats": stats_markdown(run, name, notes, rec),
+             "curves": curves_plot({run.arch: run.history}, run.baseline),
+             **preview_images(run, run.clips[0].frames // 2),
+             "frame": gr.Slider(minimum=0, maximum=max(last, 1), value=run.clips[0].frames // 2, step=1,
+                                interactive=last > 0),
+             "session": session}
+    if strip:
+        shown["strip"] = frame_strip(run)
+    if files is not None:
+        shown.update(downloads=files or None, downloads_box=gr.update(visible=bool(files)))
+    if advice is not None:
         session.advice = advice.get("settings")
-        advice_text = gr.update(value=advice["text"], visible=bool(advice["text"]))
-        apply = gr.update(value=advice.get("button", ""), visible=bool(advice.get("settings")))
-    return (stats_markdown(run, name, notes, rec), curves_plot({run.arch: run.history}, run.baseline),
-            pred, truth, error, slider, frame_strip(run) if strip else gr.skip(), downloads, advice_text, apply,
-            shown, session)
+        shown.update(advice=gr.update(value=advice["text"], visible=bool(advice["text"])),
+                     apply=gr.update(value=advice.get("button", ""), visible=bool(advice.get("settings"))))
+    return shown
 
 
 NO_ADVICE = {"text": ""}
@@ -178,28 +184,28 @@ def on_load(session: Session | None):
 
     run = None if started() else load_pretrained(session, DEFAULT_EXAMPLE)
     if started():
-        return gr.skip()
+        return {}
     if run is None:
-        return ("No pretrained model ships for the default example: pick a clip and press **Start**.",
-                *[gr.skip()] * 10, session, gr.skip(), gr.skip())
+        return {"stats": "No pretrained model ships for the default example: pick a clip and press **Start**.",
+                "session": session}
     session.run, session.name = run, DEFAULT_EXAMPLE
-    return (*_outputs(session, run, f"{DEFAULT_EXAMPLE} (pretrained)", files=[], advice=NO_ADVICE),
-            gr.skip(), gr.skip())
+    return _outputs(session, run, f"{DEFAULT_EXAMPLE} (pretrained)", files=[], advice=NO_ADVICE)
 
 
-def _restored(session: Session) -> tuple:
+def _restored(session: Session) -> dict:
     """What a reloaded page shows of its session: the model and its downloads, the clip it fitted."""
     settled(lambda: session.fitting)  # the page it replaced is stopping its fit
-    clip = (gr.update(value=None), str(session.clip)) if session.clip else (session.example, None)
+    clip = ({"example": gr.update(value=None), "upload": str(session.clip)} if session.clip else
+            {"example": session.example, "upload": None})
     if session.run is None:
-        return ("Found your session again after the reload.", *[gr.skip()] * 10, session, *clip)
+        return {"stats": "Found your session again after the reload.", "session": session, **clip}
     notes = [session.lost or "Found again after the reload: this browser's model, clip and downloads."]
     if session.lost:  # a fit the reload stopped: its files, as a finished fit has
         session.files = save_outputs(session, session.run)
     session.lost = ""
     fitted = bool(session.files)  # a fit of this session, not a shipped or loaded model
-    return (*_outputs(session, session.run, session.name, notes, files=session.files,
-                      advice=advice(session.run, session.run.seconds) if fitted else NO_ADVICE), *clip)
+    return {**_outputs(session, session.run, session.name, notes, files=session.files,
+                       advice=advice(session.run, session.run.seconds) if fitted else NO_ADVICE), **clip}
 
 
 @friendly
@@ -210,12 +216,13 @@ def on_clip(example, upload, max_size):
     return card(api.load_clips([path], max_size=int(max_size))[0], name, bool(upload))
 
 
-def card(clip: api.Clip, name: str, uploaded: bool) -> tuple:
-    """(thumbnail, text) of the clip card."""
+def card(clip: api.Clip, name: str, uploaded: bool) -> dict:
+    """The clip card: its thumbnail and its text."""
     t, h, w = clip.frames.shape[:3]
     notes = "; ".join(clip.notes) or "used as it is"
-    return clip.frames[t // 2], (f"**Start fits {name}** ({'your upload' if uploaded else 'an example'})\n\n"
-                                 f"{t} frames of {w}×{h} at {clip.fps:g} fps ({notes})")
+    return {"thumbnail": clip.frames[t // 2],
+            "clip_text": (f"**Start fits {name}** ({'your upload' if uploaded else 'an example'})\n\n"
+                          f"{t} frames of {w}×{h} at {clip.fps:g} fps ({notes})")}
 
 
 @friendly
@@ -256,37 +263,37 @@ def strip_interval(cost: float) -> float:
 def on_upload(session: Session, upload, max_size):
     """An upload is read at once: a clip replaces the example as the one Start fits (a copy is kept
     in the session, so a reload finds it); anything else is refused in one sentence and the upload
-    cleared, and the page keeps everything it showed. Returns (upload, example, notice, the card's
-    thumbnail and text, session)."""
+    cleared, and the page keeps everything it showed. Sets the upload, the example, the notice, the
+    card and the session."""
     session = ensure(session)
     if not upload:
-        return gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), session
+        return {"notice": "", "session": session}
     name = Path(upload).name
     try:
         clip = api.load_clips([upload], max_size=int(max_size))[0]
     except ValueError as err:  # ClipError included
         log.warning("upload refused: %s", err)
-        return (None, gr.skip(), f"**{name} was not loaded.** {said(err)} Start fits the clip below.",
-                gr.skip(), gr.skip(), session)
+        return {"upload": None, "notice": f"**{name} was not loaded.** {said(err)} Start fits the clip below.",
+                "session": session}
     folder = session.folder / "clip"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     session.clip = Path(shutil.copyfile(upload, folder / session.path(name).name))
-    return (gr.skip(), gr.update(value=None), "", *card(clip, name, True), session)
+    return {"example": gr.update(value=None), "notice": "", **card(clip, name, True), "session": session}
 
 
 def on_upload_cleared(session: Session):
     """The upload is gone: the example picked last is the clip again."""
     session = ensure(session)
     session.clip = None
-    return session.example, "", session
+    return {"example": session.example, "notice": "", "session": session}
 
 
 def on_pick(session: Session, example):
     """A picked example replaces an upload as the clip Start fits."""
     session = ensure(session)
     session.clip, session.example = None, example or DEFAULT_EXAMPLE
-    return None, "", session
+    return {"upload": None, "notice": "", "session": session}
 
 
 @friendly
@@ -346,7 +353,7 @@ def on_example(session: Session, example, upload):
     session = ensure(session)
     run = None if upload or not example or session.fitting else load_pretrained(session, example)
     if run is None:
-        return gr.skip()
+        return {}
     session.run, session.name, session.files = run, example, []
     return _outputs(session, run, f"{example} (pretrained)", files=[], advice=NO_ADVICE)
 
@@ -355,7 +362,7 @@ def on_apply(session: Session, arch, holdout, seconds):
     """The settings of the suggestion shown, put in the tab's controls (Start follows)."""
     chosen = {"arch": arch, "holdout": holdout, "seconds": seconds, **((session.advice or {}) if
                                                                       isinstance(session, Session) else {})}
-    return chosen["arch"], chosen["holdout"], chosen["seconds"]
+    return {"arch": chosen["arch"], "holdout": chosen["holdout"], "seconds": chosen["seconds"]}
 
 
 def save_outputs(session: Session, run: api.Run, split: dict | None = None) -> list[str]:
@@ -386,7 +393,7 @@ def on_stop(session: Session):
 def on_frame(session: Session, frame):
     """INR, ground truth and error map (×api.ERROR_GAIN) of one frame of the current model."""
     if not isinstance(session, Session) or session.run is None:
-        return None, None, None
+        return {"inr": None, "truth": None, "error": None}
     return preview_images(session.run, int(frame))
 
 
@@ -404,14 +411,13 @@ def on_load_checkpoint(session: Session, file):
 
 @dataclass
 class FitTab:
-    """What other tabs and the page load use: the chosen clip, the outputs a model fills (the page
-    load's add the clip's two controls, for a reloaded page), and the events that put a new model
-    in the session (the Render tab follows them)."""
+    """What other tabs and the page load use: the chosen clip, the page load's step of this tab (a
+    model's outputs and, for a reloaded page, the clip's two controls), and the events that put a
+    new model in the session (the Render tab follows them)."""
 
     example: gr.Dropdown
     upload: gr.File
-    outputs: list
-    load_outputs: list
+    load: dict  # what an event needs (fn, inputs, outputs): `.then(**tab.load)`
     clip: dict  # the events that show the current clip and the estimate; the page load runs them too
     sizing: dict
     model_changed: list
@@ -466,30 +472,35 @@ def build_tab(session: gr.State) -> FitTab:
         strip = gr.Plot(label="PSNR per frame")
     fit_many.build_section(session, arch, sigma, holdout, max_size)
 
-    outputs = [stats, curves, pred_img, truth_img, err_img, frame, strip, downloads, advice_text, apply, downloads_box,
-               session]
+    pictures = {"inr": pred_img, "truth": truth_img, "error": err_img}
+    outputs = {"stats": stats, "curves": curves, **pictures, "frame": frame, "strip": strip, "downloads": downloads,
+               "advice": advice_text, "apply": apply, "downloads_box": downloads_box, "session": session}
+    clip_card = {"thumbnail": thumbnail, "clip_text": clip_text}
     settings = [example, upload, arch, sigma, holdout, max_size]
-    clip = {"fn": on_clip, "inputs": [example, upload, max_size], "outputs": [thumbnail, clip_text]}
+    clip = {**keyed(on_clip, clip_card), "inputs": [example, upload, max_size]}
     sizing = {"fn": on_estimate, "inputs": [session, *settings], "outputs": [estimate],
               "concurrency_limit": FIT_CONCURRENCY}
     private = {"api_visibility": "private"}  # steps of the page's own chains, not actions of their own
     # These follow the person's choices, never a value a handler sets (that would run them twice).
     gr.on([arch.input, holdout.input], **sizing, api_name="estimate")
     max_size.release(**clip, **private).then(**sizing, **private)
-    upload.upload(on_upload, [session, upload, max_size], [upload, example, notice, thumbnail, clip_text, session],
-                  **private).then(**sizing, **private)
-    upload.clear(on_upload_cleared, [session], [example, notice, session], **private).then(**clip, **private).then(
+    uploaded = {"upload": upload, "example": example, "notice": notice, **clip_card, "session": session}
+    upload.upload(inputs=[session, upload, max_size], **keyed(on_upload, uploaded), **private).then(
         **sizing, **private)
-    picked = example.input(on_pick, [session, example], [upload, notice, session], **private).then(
-        **clip, **private).then(on_example, [session, example, upload], outputs, api_name="load_example").then(
+    cleared = {"example": example, "notice": notice, "session": session}
+    upload.clear(inputs=[session], **keyed(on_upload_cleared, cleared), **private).then(**clip, **private).then(
+        **sizing, **private)
+    chosen = {"upload": upload, "notice": notice, "session": session}
+    picked = example.input(inputs=[session, example], **keyed(on_pick, chosen), **private).then(**clip, **private).then(
+        inputs=[session, example, upload], **keyed(on_example, outputs), api_name="load_example").then(
         **sizing, **private)
     fit_inputs = [session, example, upload, arch, sigma, holdout, seconds, max_size]
-    fitted = start.click(on_fit, fit_inputs, outputs, api_name="fit", **FIT_QUEUE)
-    applied = apply.click(on_apply, [session, arch, holdout, seconds], [arch, holdout, seconds], **private).then(
-        on_fit, fit_inputs, outputs, **FIT_QUEUE, **private)
+    fitted = start.click(inputs=fit_inputs, **keyed(on_fit, outputs), api_name="fit", **FIT_QUEUE)
+    applied = apply.click(inputs=[session, arch, holdout, seconds],
+                          **keyed(on_apply, {"arch": arch, "holdout": holdout, "seconds": seconds}), **private).then(
+        inputs=fit_inputs, **keyed(on_fit, outputs), **FIT_QUEUE, **private)
     stop.click(on_stop, [session], [session], queue=False, api_name="stop")
-    frame.change(on_frame, [session, frame], [pred_img, truth_img, err_img], show_progress="hidden",
-                 api_name="preview_frame")
-    loaded = ckpt_in.upload(on_load_checkpoint, [session, ckpt_in], outputs, api_name="load_checkpoint")
-    return FitTab(example, upload, outputs, [*outputs, example, upload], clip, sizing,
-                  [fitted, applied, picked, loaded])
+    frame.change(inputs=[session, frame], **keyed(on_frame, pictures), show_progress="hidden", api_name="preview_frame")
+    loaded = ckpt_in.upload(inputs=[session, ckpt_in], **keyed(on_load_checkpoint, outputs), api_name="load_checkpoint")
+    load = {**keyed(on_load, {**outputs, "example": example, "upload": upload}), "inputs": [session]}
+    return FitTab(example, upload, load, clip, sizing, [fitted, applied, picked, loaded])

@@ -14,7 +14,8 @@ from pathlib import Path
 import gradio as gr
 
 from inr import api
-from views.common import EXAMPLES, FIGURES, FIT_QUEUE, Session, db, ensure, example_path, friendly, sigma_value
+from views.common import (EXAMPLES, FIGURES, FIT_QUEUE, Session, db, ensure, example_path, friendly, keyed,
+                          sigma_value)
 
 MAX_CLIPS = 12  # clips a run takes: at a few seconds each, a page that answers within minutes
 UI_UPDATE_SECONDS = 1.0  # at most one live update a second
@@ -111,19 +112,21 @@ def on_fit_many(session, examples, uploads, arch, sigma, holdout, seconds, max_s
             break
         for out in _fit_one(session, path, name, index, settings):
             if isinstance(out, str):
-                yield f"clip {index + 1} of {len(chosen)} · {out}", table(rows, name), gr.skip(), session
+                yield {"status": f"clip {index + 1} of {len(chosen)} · {out}", "table": table(rows, name),
+                       "session": session}
             else:
                 row, made = out
                 rows.append(row)
                 files += made
-        yield f"clip {index + 1} of {len(chosen)} done", table(rows), gr.skip(), session
+        yield {"status": f"clip {index + 1} of {len(chosen)} done", "table": table(rows), "session": session}
     manifest = session.path("manifest.jsonl")
     api.manifest.write_manifest(manifest, rows)
     ok = sum(r["status"] != "failed" for r in rows)
     stopped = " (stopped: the models so far are kept)" if state["stop"] else ""
-    yield (f"**{ok} of {len(chosen)} clips fitted, {len(rows) - ok} failed{stopped}**, {seconds:g} s each "
-           f"with `{arch}`; every PSNR names its pixels, and the bilinear and bicubic columns rebuild the "
-           "same held-out pixels from the training ones.", table(rows), [str(manifest), *map(str, files)], session)
+    yield {"status": f"**{ok} of {len(chosen)} clips fitted, {len(rows) - ok} failed{stopped}**, {seconds:g} s each "
+                     f"with `{arch}`; every PSNR names its pixels, and the bilinear and bicubic columns rebuild the "
+                     "same held-out pixels from the training ones.",
+           "table": table(rows), "downloads": [str(manifest), *map(str, files)], "session": session}
 
 
 def on_stop(session):
@@ -151,6 +154,7 @@ def build_section(session: gr.State, arch, sigma, holdout, max_size) -> None:
         rows = gr.Markdown(elem_classes=FIGURES, elem_id="many-table")
         downloads = gr.File(label="Downloads: manifest.jsonl, a checkpoint and a run card per clip",
                             file_count="multiple")
-    start.click(on_fit_many, [session, examples, uploads, arch, sigma, holdout, seconds, max_size],
-                [status, rows, downloads, session], api_name="fit_many", **FIT_QUEUE)
+    start.click(inputs=[session, examples, uploads, arch, sigma, holdout, seconds, max_size],
+                **keyed(on_fit_many, {"status": status, "table": rows, "downloads": downloads, "session": session}),
+                api_name="fit_many", **FIT_QUEUE)
     stop.click(on_stop, [session], [session], queue=False, api_name="fit_many_stop")

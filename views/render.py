@@ -10,7 +10,7 @@ import gradio as gr
 import numpy as np
 
 from inr import api
-from views.common import ASSETS, FIT_CONCURRENCY, FIT_QUEUE, PIXELATED, Session, friendly, shown
+from views.common import ASSETS, FIT_CONCURRENCY, FIT_QUEUE, PIXELATED, Session, friendly, keyed, shown
 
 # Weight of the grid's straight-in-time prior when the check turns it on (spatial factors, which fit
 # the grid); the motion field (temporal factors) always learns from its neighbours at its own weight.
@@ -123,7 +123,7 @@ def on_render_preview(session: Session, spatial, temporal, width, height, frames
     info = f"output: {t} frames of {w}×{h} at {fps:.3g} fps"
     if not compare:
         mid = api.predict_frame(run, run.clips[0].frames // 2, size=(h, w))
-        return mid, f"{info} (preview: the middle frame)"
+        return {"preview": mid, "info": f"{info} (preview: the middle frame)"}
     k = _between(run.clips[0].frames, t)
     ours = api.render_frame(run, shape, k)
     theirs = _classical_panels(session, shape, k)
@@ -135,7 +135,7 @@ def on_render_preview(session: Session, spatial, temporal, width, height, frames
         panels = [(f"{name} {api.uint8_psnr(frame, original[k]):.2f} dB", frame) for name, frame in panels]
         info += (f" · against the original frame {k}{new} ({ORIGINALS[session.name][0]}, never seen by any of them): "
                  + ", ".join(name for name, _ in panels) + " PSNR")
-    return api.side_by_side([api.caption(frame, name) for name, frame in panels]), info
+    return {"preview": api.side_by_side([api.caption(frame, name) for name, frame in panels]), "info": info}
 
 
 @friendly
@@ -153,7 +153,7 @@ def on_render(session: Session, spatial, temporal, width, height, frames, compar
     mp4 = api.export(session.path(f"{stem}.mp4"), rendered, fps)
     info = f"rendered {shape[0]} frames of {shape[2]}×{shape[1]} at {fps:.3g} fps"
     if not compare:
-        return str(mp4), [str(gif), str(mp4)], info, shown()
+        return {"video": str(mp4), "files": [str(gif), str(mp4)], "info": info, "rendered": shown()}
     theirs = _classical_panels(session, shape, None)
     both = api.side_by_side([rendered, *(clip for _, clip in theirs)])
     pair = api.export(session.path(f"{stem}_inr_vs_classical.mp4"), both, fps)
@@ -167,7 +167,7 @@ def on_render(session: Session, spatial, temporal, width, height, frames, compar
         scores = ", ".join(f"{name} {api.uint8_psnr(clip[scored], original[scored]):.2f} dB" for name, clip in theirs)
         info += (f" · against the original {ORIGINALS[session.name][0]} ({which}, never seen by any of them): "
                  f"INR {api.uint8_psnr(rendered[scored], original[scored]):.2f} dB, {scores} PSNR")
-    return str(pair), [str(gif), str(mp4), str(pair)], info, shown()
+    return {"video": str(pair), "files": [str(gif), str(mp4), str(pair)], "info": info, "rendered": shown()}
 
 
 @friendly
@@ -204,7 +204,7 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
     table = "\n".join(lines) + f"\n\nPreview: frame {k}, original | INR | {r['classical']} (the best classical)."
     video = api.side_by_side([result.target, result.inr, result.classical])
     path = api.export(session.path(f"sr_check_{space:g}x_{int(time)}x.mp4"), video, run.clips[0].fps)
-    return api.side_by_side(panels), table, str(path), shown()
+    return {"image": api.side_by_side(panels), "table": table, "video": str(path), "box": shown()}
 
 
 @friendly
@@ -219,28 +219,28 @@ def on_motion_view(session: Session, gap):
                    "the **motion** network in the Fit tab to see what moves.")
         else:
             why = "No model yet."
-        return None, why, gr.update(maximum=1, value=0, interactive=False), gr.update(visible=False)
+        return {"image": None, "info": why, "gap": gr.update(maximum=1, value=0, interactive=False),
+                "box": gr.update(visible=False)}
     count = api.motion.gaps(session.run)
     gap = min(max(int(gap or 0), 0), count - 1)
     caption = (f"Frame gap {gap} → {gap + 1} of {count}: " + " | ".join(f"**{t}**" for t in api.motion.PANEL_TITLES) +
                ". Between two frames the field moves each frame's content (learned) along this motion (and the "
                "next frame's along the reverse motion) instead of cross-fading them. The motion is OpenCV's DIS "
                "optical flow on the training pixels, set when the fit starts and kept fixed.")
-    return (api.motion.panel(session.run, gap), caption,
-            gr.update(maximum=max(count - 1, 1), value=gap, interactive=count > 1), shown())
+    return {"image": api.motion.panel(session.run, gap), "info": caption,
+            "gap": gr.update(maximum=max(count - 1, 1), value=gap, interactive=count > 1), "box": shown()}
 
 
 # ---------------------------------------------------------------- layout and wiring
 
 @dataclass
 class RenderTab:
-    """What the Fit tab's new models and the page load refresh: the source line and the preview."""
+    """What the Fit tab's new models and the page load refresh: the source line, the preview and the
+    motion view (each what an event needs, fn, inputs and outputs: `.then(**tab.preview)`)."""
 
     source: gr.Markdown
-    preview_inputs: list
-    preview_outputs: list
-    motion_inputs: list
-    motion_outputs: list
+    preview: dict
+    motion: dict
 
 
 def build_tab(session: gr.State) -> RenderTab:
@@ -286,12 +286,14 @@ def build_tab(session: gr.State) -> RenderTab:
     inputs = [session, spatial, temporal, out_w, out_h, out_t, compare]
     # One event for every control, run one at a time: two previews computed side by side could
     # finish out of order and leave the page describing the older settings.
-    gr.on([c.change for c in (spatial, temporal, out_w, out_h, out_t, compare)], on_render_preview, inputs,
-          [preview, info], show_progress="hidden", trigger_mode="always_last", concurrency_limit=1,
-          concurrency_id="render-preview", api_name="render_preview")
-    go.click(on_render, inputs, [video, files, info, rendered], concurrency_limit=FIT_CONCURRENCY, api_name="render")
-    sr_go.click(on_sr_check, [session, sr_space, sr_time, sr_seconds, sr_prior], [sr_image, sr_table, sr_video, sr_box],
-                api_name="sr_check", **FIT_QUEUE)
-    motion_outputs = [motion_image, motion_info, motion_gap, motion_box]
-    motion_gap.release(on_motion_view, [session, motion_gap], motion_outputs, api_name="motion_view")
-    return RenderTab(source, inputs, [preview, info], [session, motion_gap], motion_outputs)
+    previewed = {**keyed(on_render_preview, {"preview": preview, "info": info}), "inputs": inputs}
+    gr.on([c.change for c in (spatial, temporal, out_w, out_h, out_t, compare)], **previewed, show_progress="hidden",
+          trigger_mode="always_last", concurrency_limit=1, concurrency_id="render-preview", api_name="render_preview")
+    go.click(inputs=inputs, **keyed(on_render, {"video": video, "files": files, "info": info, "rendered": rendered}),
+             concurrency_limit=FIT_CONCURRENCY, api_name="render")
+    sr_go.click(inputs=[session, sr_space, sr_time, sr_seconds, sr_prior], **keyed(on_sr_check, {
+        "image": sr_image, "table": sr_table, "video": sr_video, "box": sr_box}), api_name="sr_check", **FIT_QUEUE)
+    motion = {**keyed(on_motion_view, {"image": motion_image, "info": motion_info, "gap": motion_gap,
+                                       "box": motion_box}), "inputs": [session, motion_gap]}
+    motion_gap.release(**motion, api_name="motion_view")
+    return RenderTab(source, previewed, motion)

@@ -10,7 +10,7 @@ import gradio as gr
 import plotly.graph_objects as go
 
 from inr import api
-from views.common import ASSETS, CHECKPOINTS, FIT_QUEUE, PIXELATED, Session, ensure, friendly, reveal
+from views.common import ASSETS, CHECKPOINTS, FIT_QUEUE, PIXELATED, Session, ensure, friendly, keyed, reveal
 
 SHIPPED = CHECKPOINTS / "space.safetensors"
 SCALE = 3  # the space's clips are 48x36: the INR renders them 3x larger; ground truth is enlarged by pixel repeat
@@ -57,13 +57,15 @@ def _shape(session) -> tuple[int, int, int]:
     return space.cfg.shape if space is not None else api.inr_v.HyperConfig().shape
 
 
-def box_sliders(shape: tuple[int, int, int]) -> list[gr.Slider]:
+def box_sliders(shape: tuple[int, int, int]) -> dict:
     """The inpainting box's six sliders (t0, t1, y0, y1, x0, x1) for a space of (T, H, W): its whole range,
     the box at the same share of it as for the shipped space."""
     t, h, w = shape
-    return [gr.Slider(minimum=0, maximum=t - 1, value=0), gr.Slider(minimum=1, maximum=t, value=t),
-            gr.Slider(minimum=0, maximum=h - 1, value=h // 4), gr.Slider(minimum=1, maximum=h, value=3 * h // 4),
-            gr.Slider(minimum=0, maximum=w - 1, value=w // 3), gr.Slider(minimum=1, maximum=w, value=2 * w // 3)]
+    return {"t0": gr.Slider(minimum=0, maximum=t - 1, value=0), "t1": gr.Slider(minimum=1, maximum=t, value=t),
+            "y0": gr.Slider(minimum=0, maximum=h - 1, value=h // 4),
+            "y1": gr.Slider(minimum=1, maximum=h, value=3 * h // 4),
+            "x0": gr.Slider(minimum=0, maximum=w - 1, value=w // 3),
+            "x1": gr.Slider(minimum=1, maximum=w, value=2 * w // 3)}
 
 
 def _choices(space: api.inr_v.Space) -> list[tuple[str, int]]:
@@ -115,7 +117,7 @@ def on_interp_render(session, a, b, alpha):
     a, b = _index(a, space), _index(b, space)
     frames = api.inr_v.interpolate(space, a, b, float(alpha), scale=SCALE)
     gif = api.export(session.path(f"space_{a}_{b}_{float(alpha):.2f}.gif"), frames, api.inr_v.GIF_FPS)
-    return str(gif), str(gif)
+    return {"gif": str(gif), "file": str(gif)}
 
 
 @friendly
@@ -129,7 +131,7 @@ def on_sample(session, seed):
     gif = api.export(session.path(f"space_sample_{seed}.gif"), frames, api.inr_v.GIF_FPS)
     note = (f"Seed {seed}: a code drawn from a Gaussian fitted to the {len(space.clips)} learned codes (their mean "
             f"and covariance, shrunk towards its diagonal), rendered at {SCALE}×. The same seed gives the same clip.")
-    return str(gif), str(gif), note
+    return {"gif": str(gif), "file": str(gif), "note": note}
 
 
 # ---------------------------------------------------------------- invert and inpaint
@@ -201,12 +203,12 @@ def _invert(session, clip: api.Clip, seconds, box=None):
         if not rec.final and rec.seconds - shown >= UI_SECONDS:
             shown = rec.seconds
             masked = f" · masked pixels {rec.heldout_psnr:.2f} dB" if rec.heldout_psnr is not None else ""
-            yield (f"inverting {clip.name}: step {rec.step}, {rec.seconds:.1f} s · visible pixels "
-                   f"{rec.train_psnr:.2f} dB{masked}", curve_figure(inv, None), gr.skip(), gr.skip())
+            yield {"text": f"inverting {clip.name}: step {rec.step}, {rec.seconds:.1f} s · visible pixels "
+                           f"{rec.train_psnr:.2f} dB{masked}", "plot": curve_figure(inv, None)}
     summary = api.inr_v.inversion_summary(space, inv)
     stem = "space_inpaint" if inv.masked else "space_invert"
     gif = api.export(session.path(f"{stem}.gif"), api.inr_v.inversion_panel(space, inv, scale=SCALE), api.inr_v.GIF_FPS)
-    yield result_text(summary), curve_figure(inv, summary), str(gif), str(gif)
+    yield {"text": result_text(summary), "plot": curve_figure(inv, summary), "gif": str(gif), "file": str(gif)}
 
 
 @friendly
@@ -240,14 +242,15 @@ def on_train(session, examples, uploads, seconds, size=DEFAULT_SIZE):
     cfg = api.inr_v.TrainConfig(seconds=float(seconds))
     for rec in api.inr_v.train(space, cfg):
         if not rec.final:
-            yield (f"training a space of {len(clips)} clips of {shape[0]} frames at {shape[2]}×{shape[1]} "
-                   f"({len(sources)} sources, 3 windows each and their mirrors): step {rec.step}, {rec.seconds:.1f} s, {rec.train_psnr:.2f} dB on training pixels "
-                   f"(middle frames)", gr.skip(), gr.skip(), gr.skip(), *[gr.skip()] * 6)
+            yield {"status": f"training a space of {len(clips)} clips of {shape[0]} frames at {shape[2]}×{shape[1]} "
+                             f"({len(sources)} sources, 3 windows each and their mirrors): step {rec.step}, "
+                             f"{rec.seconds:.1f} s, {rec.train_psnr:.2f} dB on training pixels (middle frames)"}
     _state(session)["space"] = space
     api.inr_v.save(space, session.path("space.safetensors"))
     choices = _choices(space)
-    yield (describe(space, "Your space (this session)"), gr.Dropdown(choices=choices, value=0),
-           gr.Dropdown(choices=choices, value=1), str(session.path("space.safetensors")), *box_sliders(space.cfg.shape))
+    yield {"status": describe(space, "Your space (this session)"), "clip_a": gr.Dropdown(choices=choices, value=0),
+           "clip_b": gr.Dropdown(choices=choices, value=1), "file": str(session.path("space.safetensors")),
+           **box_sliders(space.cfg.shape)}
 
 
 # ---------------------------------------------------------------- layout and wiring
@@ -323,24 +326,26 @@ def build_tab(session: gr.State) -> None:
             train_file = gr.File(label="Download the space checkpoint")
 
     interp = [session, clip_a, clip_b, alpha]
+    rendered = {**keyed(on_interp_render, {"gif": interp_gif, "file": interp_file}), "inputs": interp}
     alpha.change(on_interp_preview, interp, [preview], show_progress="hidden", trigger_mode="always_last",
                  api_name="space_preview")
-    reveal(alpha.release(on_interp_render, interp, [interp_gif, interp_file], api_name="space_interpolate"),
-           interp_box)
+    reveal(alpha.release(**rendered, api_name="space_interpolate"), interp_box)
     for dropdown in (clip_a, clip_b):  # the same two steps as above, for the page only
         reveal(dropdown.change(on_interp_preview, interp, [preview], api_visibility="private").then(
-            on_interp_render, interp, [interp_gif, interp_file], api_visibility="private"), interp_box)
-    reveal(sample_go.click(on_sample, [session, seed], [sample_gif, sample_file, sample_text], api_name="space_sample"),
-           sample_box)
+            **rendered, api_visibility="private"), interp_box)
+    reveal(sample_go.click(inputs=[session, seed], **keyed(on_sample, {
+        "gif": sample_gif, "file": sample_file, "note": sample_text}), api_name="space_sample"), sample_box)
     source = [example, upload, start, stride]
     box = [t0, t1, y0, y1, x0, x1]
     gr.on([c.change for c in (example, upload, *box)], on_box_preview, [session, *source, *box], [box_view],
           show_progress="hidden", trigger_mode="always_last", api_name="space_box_preview")
-    outputs = [inv_text, inv_plot, inv_gif, inv_file]
+    outputs = {"text": inv_text, "plot": inv_plot, "gif": inv_gif, "file": inv_file}
     # The inversion's panels show as it starts: its curve grows live.
-    reveal(invert_go.click, inv_box).then(on_invert, [session, *source, seconds], outputs, api_name="space_invert",
-                                         **FIT_QUEUE)
-    reveal(inpaint_go.click, inv_box).then(on_inpaint, [session, *source, seconds, *box], outputs,
+    reveal(invert_go.click, inv_box).then(inputs=[session, *source, seconds], **keyed(on_invert, outputs),
+                                         api_name="space_invert", **FIT_QUEUE)
+    reveal(inpaint_go.click, inv_box).then(inputs=[session, *source, seconds, *box], **keyed(on_inpaint, outputs),
                                           api_name="space_inpaint", **FIT_QUEUE)
-    reveal(train_go.click(on_train, [session, train_examples, train_uploads, train_seconds, train_size],
-                          [status, clip_a, clip_b, train_file, *box], api_name="space_train", **FIT_QUEUE), train_box)
+    trained = {"status": status, "clip_a": clip_a, "clip_b": clip_b, "file": train_file,
+               "t0": t0, "t1": t1, "y0": y0, "y1": y1, "x0": x0, "x1": x1}
+    reveal(train_go.click(inputs=[session, train_examples, train_uploads, train_seconds, train_size],
+                          **keyed(on_train, trained), api_name="space_train", **FIT_QUEUE), train_box)

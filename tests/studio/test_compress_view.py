@@ -4,7 +4,6 @@ codec at its size), its first-launch state; Latent-INR's fit and compress, searc
 import json
 from pathlib import Path
 
-import gradio as gr
 import imageio.v3 as iio
 import numpy as np
 import pytest
@@ -31,10 +30,11 @@ def test_encode_writes_a_file_and_stands_it_beside_every_codec_at_its_size(tmp_p
     api.export(clip, plant.frames[:6], plant.fps)  # 6 frames of 48x36: the networks alone are ~1 KB, so 3 bpp
     session = Session(folder=tmp_path / "s")
     outputs = list(codec_view.on_encode(session, "jelly_small.mp4", str(clip), 3.0, 60, steps=30))
-    assert "encoding plant" in outputs[0][0] and all(o[-1] is session for o in outputs)
-    live = [o[0] for o in outputs if o[0].startswith("step ")]
+    assert "encoding plant" in outputs[0]["status"] and all(o["session"] is session for o in outputs)
+    live = [o["status"] for o in outputs if o["status"].startswith("step ")]
     assert live and "dB** (what the file would decode to" in live[-1] and "bpp** estimated" in live[-1]
-    status, figure, table, frame, ours, theirs, note, files, _ = outputs[-1]
+    names = ("status", "chart", "table", "frame", "ours", "theirs", "note", "files")
+    status, figure, table, frame, ours, theirs, note, files = (outputs[-1][name] for name in names)
     assert "Your file" in status and "x264 4:4:4 makes" in status
     assert [t.name for t in figure.data] == [*CODEC_TRACES, "neural codec: this file"]
     assert figure.layout.xaxis.title.text and figure.layout.yaxis.title.text
@@ -51,9 +51,10 @@ def test_encode_writes_a_file_and_stands_it_beside_every_codec_at_its_size(tmp_p
     assert iio.imread(mp4, index=None).shape[:3] == (6, 36, 48)
     # x264's picture is its file closest to ours in size, captioned with its real bytes
     assert result["row"]["codec"] == "x264" and result["theirs"].shape == result["ours"].shape
-    left, right, line = codec_view.on_frame(session, 2)
-    assert np.array_equal(left[:-14], api.enlarge(result["ours"][2], 10)) and "Frame 2 of 6" in line
-    assert np.array_equal(right[:-14], api.enlarge(result["theirs"][2], 10))
+    pictures = codec_view.on_frame(session, 2)
+    assert np.array_equal(pictures["ours"][:-14], api.enlarge(result["ours"][2], 10))
+    assert "Frame 2 of 6" in pictures["note"]
+    assert np.array_equal(pictures["theirs"][:-14], api.enlarge(result["theirs"][2], 10))
 
     # a second file of the same clip in the session: the chart draws the codec's own curve through both
     session.views["codec"]["points"][result["key"]].append({"bytes": 2 * summary["bytes"],
@@ -71,9 +72,9 @@ def test_stop_writes_the_file_of_the_model_so_far(tmp_path, plant):
     next(encode)  # encoding has started
     codec_view.on_stop(session)
     final = list(encode)[-1]
-    assert final[0].startswith("stopped at step") and "the model so far is written" in final[0]
+    assert final["status"].startswith("stopped at step") and "the model so far is written" in final["status"]
     summary = session.views["codec"]["result"]["summary"]
-    assert summary["steps"] < 10_000 and Path(final[7][0]).stat().st_size == summary["bytes"]
+    assert summary["steps"] < 10_000 and Path(final["files"][0]).stat().st_size == summary["bytes"]
 
 
 def test_a_bad_size_is_the_codecs_message(tmp_path, plant):
@@ -88,7 +89,9 @@ def test_first_launch_shows_the_shipped_codec_file(tmp_path):
     if not codec_view.SHIPPED.is_file():
         pytest.skip("no shipped codec file (scripts/make_codec.py makes it)")
     session = Session(folder=tmp_path / "s")
-    status, figure, table, frame, ours, theirs, note, files, returned = codec_view.on_load(session)
+    loaded = codec_view.on_load(session)
+    names = ("status", "chart", "table", "frame", "ours", "theirs", "note", "files", "session")
+    status, figure, table, frame, ours, theirs, note, files, returned = (loaded[name] for name in names)
     summary = codec_view._shipped_summary()
     assert returned is session and "Shipped file" in status and f"{summary['bytes']:,} bytes" in status
     names = [t.name for t in figure.data]
@@ -98,7 +101,7 @@ def test_first_launch_shows_the_shipped_codec_file(tmp_path):
     assert frame.maximum == summary["frames"] - 1
     assert Path(files[0]).read_bytes() == codec_view.SHIPPED.read_bytes() and files[1].endswith(".mp4")
     # a second load (or one after an encode) leaves what the section shows alone
-    assert all(o == gr.skip() for o in codec_view.on_load(session)[:-1])
+    assert codec_view.on_load(session) == {"session": session}
 
 
 def _first_and_last(gen):
@@ -112,8 +115,9 @@ def test_fit_writes_an_inr_file_beside_gif_and_h264_then_search_and_interpolate(
     api.export(clip, plant.frames[:8], plant.fps)  # 8 frames of 48x36: a quick fit
     session = Session(folder=tmp_path / "s")
     first, final = _first_and_last(view.on_fit_latents(session, "office_plant.mp4", str(clip), 5, 48))
-    assert "training pixels" in first[0] and first[-1] is session
-    headline, figure, table, file, frame_a, frame_b, _ = final
+    assert "training pixels" in first["status"] and first["session"] is session
+    names = ("status", "chart", "table", "download", "frame_a", "frame_b")
+    headline, figure, table, file, frame_a, frame_b = (final[name] for name in names)
     assert ".inr file" in headline and "H.264 at the same size" in headline and "GIF" in headline
     assert "| GIF |" in table and "8-bit per-channel + lzma" in table
     assert len(figure.data) == 3  # H.264 sweep, GIF, ours
@@ -122,8 +126,8 @@ def test_fit_writes_an_inr_file_beside_gif_and_h264_then_search_and_interpolate(
     assert state["summary"]["bytes"] == (tmp_path / "s" / "plant.inr").stat().st_size
 
     decoded = api.latent_inr.decompress(file)[0]
-    gallery, found = view.on_search(session, decoded[5], "aligned")
-    assert len(gallery) == 5 and "frame **5**" in found
+    found = view.on_search(session, decoded[5], "aligned")
+    assert len(found["gallery"]) == 5 and "frame **5**" in found["found"]
     frame = view.on_interpolate(session, 0, 7, 0.0)
     assert frame.dtype == np.uint8 and frame.shape == (36, 48, 3)
     assert np.array_equal(frame, view.on_interpolate(session, 3, 0, 1.0))
@@ -157,17 +161,19 @@ def test_open_reads_either_kind_of_inr_and_refuses_a_forged_one_in_a_sentence(tm
 
     session = Session(folder=tmp_path / "s")
     codec_file = str(codec_view.SHIPPED)
-    status, slider, ours, theirs, note, files, _ = compress_open.on_open(session, codec_file, "jelly_small.mp4", None)
+    opened = compress_open.on_open(session, codec_file, "jelly_small.mp4", None)
+    names = ("status", "frame", "ours", "theirs", "note", "files")
+    status, slider, ours, theirs, note, files = (opened[name] for name in names)
     summary = json.loads(codec_view.SHIPPED_SUMMARY.read_text())
     assert f"a neural-codec .inr file, **{summary['bytes']:,} bytes** ({summary['bpp']:.3f} bits per pixel)" in status
     assert f"PSNR **{summary['psnr']:.2f} dB**" in status and slider.maximum == 99  # the encoder's own figure
     assert ours.shape[1] >= PICTURE_WIDTH and theirs.shape == ours.shape and "PSNR" in note
     assert iio.imread(files[0], index=None).shape[:3] == (100, 90, 160)
-    left, right, line = compress_open.on_frame(session, 7)
-    assert "Frame 7 of 100" in line and right is not None
+    pictures = compress_open.on_frame(session, 7)
+    assert "Frame 7 of 100" in pictures["note"] and pictures["theirs"] is not None
 
     # the other kind, and a clip that is not the one it holds: no PSNR, and a sentence saying why
-    status, *_ = compress_open.on_open(session, str(view.SHIPPED), "office_plant.mp4", None)
+    status = compress_open.on_open(session, str(view.SHIPPED), "office_plant.mp4", None)["status"]
     assert "a Latent-INR .inr file" in status and "office_plant.mp4 read at this size is 36 frames" in status
 
     # a forged file: one sentence naming it by its own name; what the section showed stays
@@ -176,7 +182,8 @@ def test_open_reads_either_kind_of_inr_and_refuses_a_forged_one_in_a_sentence(tm
     forged = tmp_path / "upload_dir_7f3a" / "gift.inr"
     forged.parent.mkdir()
     forged.write_bytes(hostile.CODEC.join(header, body, set()))
-    status, *rest, _ = compress_open.on_open(session, str(forged), "jelly_small.mp4", None)
+    refused = compress_open.on_open(session, str(forged), "jelly_small.mp4", None)
+    status = refused["status"]
     assert status.startswith("⚠ **Cannot open gift.inr**: header field 'fps'") and "upload_dir" not in status
-    assert all(isinstance(r, dict) and r.get("__type__") == "update" for r in rest)  # gr.skip(): nothing replaced
-    assert "Frame 3 of 100" in compress_open.on_frame(session, 3)[2]  # the last good file is still there
+    assert set(refused) == {"status", "session"}  # every other output left as it is: nothing replaced
+    assert "Frame 3 of 100" in compress_open.on_frame(session, 3)["note"]  # the last good file is still there

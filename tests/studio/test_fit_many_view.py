@@ -18,8 +18,8 @@ def test_each_clip_gets_a_model_a_row_and_a_bad_one_its_reason(tmp_path):
     session = Session(folder=tmp_path / "s")
     updates = list(view.on_fit_many(session, ["carphone.gif", "office_plant.mp4"], [str(bad)], "grid", "10", "every2",
                                     2, 48))
-    assert any("fitting…" in table for _, table, *_ in updates[:-1])  # the clip at hand is in the live table
-    status, table, files, _ = updates[-1]
+    assert any("fitting…" in u["table"] for u in updates[:-1])  # the clip at hand is in the live table
+    status, table, files = updates[-1]["status"], updates[-1]["table"], updates[-1]["downloads"]
     assert "**2 of 3 clips fitted, 1 failed**" in status
     assert "| carphone.gif | ok |" in table and "| broken.mp4 | failed: not a video or image file" in table
     rows = [json.loads(line) for line in open(files[0])]
@@ -47,7 +47,8 @@ def test_stop_keeps_what_was_fitted_and_bad_requests_are_messages(tmp_path):
     run = view.on_fit_many(session, ["carphone.gif", "office_plant.mp4"], None, "grid", "10", "every2", 30, 48)
     next(run)
     view.on_stop(session)  # Stop during the first clip: it ends there, its model is kept, the second never starts
-    status, table, files, _ = drain(run)
+    final = drain(run)
+    status, table, files = final["status"], final["table"], final["downloads"]
     assert "1 of 2 clips fitted" in status and "stopped" in status and "office_plant" not in table
     assert "| carphone.gif | stopped (probe frames) |" in table
     assert len(files) == 3

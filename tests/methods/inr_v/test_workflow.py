@@ -229,30 +229,35 @@ def test_app_view_works_from_the_shipped_space(tmp_path):
     session = Session(folder=tmp_path / "s")
     frame = view.on_interp_preview(session, 0, 7, 0.3)
     assert frame.shape == (36 * view.SCALE, 48 * view.SCALE, 3)
-    gif, file = view.on_interp_render(session, 0, 7, 0.3)
+    gif = view.on_interp_render(session, 0, 7, 0.3)["gif"]
     assert iio.imread(gif, index=None).shape[0] == 16
-    gif, _, note = view.on_sample(session, 4)
+    sampled = view.on_sample(session, 4)
+    gif, note = sampled["gif"], sampled["note"]
     assert "Seed 4" in note and iio.imread(gif, index=None).shape[0] == 16
     boxed = view.on_box_preview(session, view.DEFAULT_WINDOW, None, 0, 1, 0, 16, 8, 26, 14, 34)
     assert (boxed == 128).all(-1).sum() == 18 * 20 * view.SCALE**2
-    text, plot, gif, file = drain(view.on_inpaint(session, view.DEFAULT_WINDOW, None, 0, 1, 1, 0, 16, 8, 26, 14, 34))
+    inpainted = drain(view.on_inpaint(session, view.DEFAULT_WINDOW, None, 0, 1, 1, 0, 16, 8, 26, 14, 34))
+    text, gif = inpainted["text"], inpainted["gif"]
     assert "Masked pixels" in text and "simple fill" in text and gif.endswith(".gif")
-    text, *_ = drain(view.on_invert(session, view.DEFAULT_WINDOW, None, 0, 1, 1))
+    text = drain(view.on_invert(session, view.DEFAULT_WINDOW, None, 0, 1, 1))["text"]
     assert "Every pixel of the clip" in text and "mean latent" in text
-    text, *_ = drain(view.on_invert(session, None, str(ASSETS / "carphone.gif"), 4, 1, 0.5))  # an upload
+    text = drain(view.on_invert(session, None, str(ASSETS / "carphone.gif"), 4, 1, 0.5))["text"]  # an upload
     assert "carphone[4:20:1]" in text
     with pytest.warns(UserWarning, match="box x range"):
         drain(view.on_inpaint(session, view.DEFAULT_WINDOW, None, 0, 1, 1, 0, 16, 8, 26, 40, 30))
-    status, a, b, checkpoint, *box = drain(view.on_train(session, ["carphone.gif"], None, 1))
+    trained = drain(view.on_train(session, ["carphone.gif"], None, 1))
+    status, a, checkpoint = trained["status"], trained["clip_a"], trained["file"]
     assert "Your space" in status and "6 clips" in status and a.choices and checkpoint.endswith(".safetensors")
     assert view.space_of(session).names()[0].startswith("carphone")  # the session's space is now the new one
-    gif, _, note = view.on_sample(session, 4)
+    sampled = view.on_sample(session, 4)
+    gif, note = sampled["gif"], sampled["note"]
     assert "6 learned codes" in note and iio.imread(gif, index=None).shape[0] == 16
     longer = list(view.CLIP_SIZES)[2]  # a space of 32 frames: inversions are conformed to it
-    status, *_, t0, t1, y0, y1, x0, x1 = drain(view.on_train(session, ["carphone.gif"], None, 1, longer))
+    trained = drain(view.on_train(session, ["carphone.gif"], None, 1, longer))
+    status, t1, y1, x1 = trained["status"], trained["t1"], trained["y1"], trained["x1"]
     assert view.space_of(session).cfg.shape == view.CLIP_SIZES[longer] and "32 frames" in status
     assert (t1.maximum, t1.value, y1.maximum, x1.maximum) == (32, 32, 36, 48)  # the box can cover the whole space
-    text, *_ = drain(view.on_invert(session, view.DEFAULT_WINDOW, None, 0, 1, 0.5))
+    text = drain(view.on_invert(session, view.DEFAULT_WINDOW, None, 0, 1, 0.5))["text"]
     assert "Every pixel of the clip" in text
     with pytest.warns(UserWarning, match="unknown clip size"):
         drain(view.on_train(session, ["carphone.gif"], None, 1, "huge"))

@@ -132,17 +132,21 @@ def test_cli_evaluate_sr_prints_the_rows_as_json(tmp_path):
 
 @pytest.mark.slow
 def test_app_compares_with_classical_upscaling_and_checks_against_the_original(tmp_path):
-    session = fit.on_load(None)[-3]
+    session = fit.on_load(None)["session"]
     session.folder = tmp_path / "s"
     t, h, w = session.run.clips[0].shape
-    image, info = render.on_render_preview(session, 1.0, 2.0, 0, 0, 0, True)
+    shown = render.on_render_preview(session, 1.0, 2.0, 0, 0, 0, True)
+    image, info = shown["preview"], shown["info"]
     assert image.shape[:2] == (h + 14, 3 * w + 8) and "**INR** | **linear blending** | **minterpolate**" in info
-    image, info = render.on_render_preview(session, 2.0, 1.0, 0, 0, 0, True)
+    shown = render.on_render_preview(session, 2.0, 1.0, 0, 0, 0, True)
+    image, info = shown["preview"], shown["info"]
     assert image.shape[:2] == (2 * h + 14, 3 * 2 * w + 8) and "**bicubic** | **lanczos**" in info
-    video, files, info, _ = render.on_render(session, 0.5, 1.0, 0, 0, 4, True)
+    rendered = render.on_render(session, 0.5, 1.0, 0, 0, 4, True)
+    video, files, info = rendered["video"], rendered["files"], rendered["info"]
     assert video.endswith("_inr_vs_classical.mp4") and len(files) == 3
     assert "INR | bicubic + linear blending | lanczos + minterpolate" in info
-    image, table, path, _ = render.on_sr_check(session, 2.0, 2, 2, True)
+    checked = render.on_sr_check(session, 2.0, 2, 2, True)
+    image, table, path = checked["image"], checked["table"], checked["video"]
     assert "| INR" in table and "dB" in table and path.endswith(".mp4")
     assert image.shape[0] == (h // 1) and image.shape[1] > 3 * w
     with pytest.warns(UserWarning, match="spatial factor"):
@@ -151,31 +155,33 @@ def test_app_compares_with_classical_upscaling_and_checks_against_the_original(t
 
 @pytest.mark.slow
 def test_the_low_frame_rate_example_renders_at_4x_beside_blending_scored_on_its_original(tmp_path):
-    session = fit.on_load(None)[-3]
+    session = fit.on_load(None)["session"]
     session.folder = tmp_path / "s"
     fit.on_example(session, "jelly_every4.mp4", None)
     assert session.name == "jelly_every4.mp4" and session.run.clips[0].frames == 25
-    image, info = render.on_render_preview(session, 1.0, 4.0, 0, 0, 0, True)
+    info = render.on_render_preview(session, 1.0, 4.0, 0, 0, 0, True)["info"]
     assert "97 frames of 160×90" in info and re.search(r"against the original frame \d+, a new frame \(", info)
     assert len(re.findall(r"[\d.]+ dB", info)) == 3  # INR, linear blending, minterpolate
     cached = session.views["render"]["frames"]
-    video, files, info, _ = render.on_render(session, 1.0, 4.0, 0, 0, 0, True)
+    info = render.on_render(session, 1.0, 4.0, 0, 0, 0, True)["info"]
     assert session.views["render"]["frames"] is cached  # minterpolate ran once for the preview and the render
     ours, blending, mci = (float(v) for v in re.findall(r"([\d.]+) dB", info))
     assert "the 72 new frames" in info and "linear blending" in info and "minterpolate" in info
     assert 20 < blending < mci < 45  # the jelly moves: motion compensation beats blending
     assert session.run.arch == "motion" and ours > mci + 0.5  # and the shipped motion field beats both
-    _, info = render.on_render_preview(session, 2.0, 4.0, 0, 0, 0, True)  # not the original's size: no score
+    info = render.on_render_preview(session, 2.0, 4.0, 0, 0, 0, True)["info"]  # not the original's size: no score
     assert "against the original" not in info
 
 
 @pytest.mark.slow
 def test_the_render_tab_shows_what_a_motion_field_learned(tmp_path):
-    session = fit.on_load(None)[-3]  # the default example's grid: nothing moves
-    image, caption, _, _ = render.on_motion_view(session, 0)
+    session = fit.on_load(None)["session"]  # the default example's grid: nothing moves
+    shown = render.on_motion_view(session, 0)
+    image, caption = shown["image"], shown["info"]
     assert image is None and "has no motion" in caption
     fit.on_example(session, "jelly_every4.mp4", None)
     t, h, w = session.run.clips[0].shape
-    image, caption, update, _ = render.on_motion_view(session, 30)  # past the end: the last gap
+    shown = render.on_motion_view(session, 30)  # past the end: the last gap
+    image, caption, update = shown["image"], shown["info"], shown["gap"]
     assert f"gap {t - 2} → {t - 1} of {t - 1}" in caption and update["maximum"] == t - 2
     assert image.shape[0] == 2 * h and image.shape[1] > 3 * 2 * w and image.dtype == np.uint8
