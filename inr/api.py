@@ -21,7 +21,7 @@ folder per clip, the manifest) and ``api.distributed`` (this process's rank amon
 from inr.core.evaluate.video_baselines import CODEC_LABELS, decoded_at_size
 from inr.core.many import manifest
 from inr.core.media.export import MAX_GIF_PIXELS, check_export_size, write_frames
-from inr.core.media.images import caption, enlarge, side_by_side
+from inr.core.media.images import caption, enlarge, most_different, side_by_side, zoom
 from inr.core.media.io import Clip, ClipError
 from inr.core.report.artifacts import run_card, write_comparison, write_curves, write_image, write_run_card
 from inr.core.report.diagnostics import (ERROR_GAIN, error_map, estimate, frame_psnrs, predict_frame, preview_triplet,
@@ -47,8 +47,8 @@ __all__ = [
     "ARCHS", "FitConfig", "Record", "Run", "attach_clips", "clip_ssim", "default_arch", "estimate",
     "fit", "fit_config", "load", "prepare", "resume", "save", "summary", "thin", "verdict",
     # what the studio draws beside a fit
-    "ERROR_GAIN", "caption", "curves_figure", "enlarge", "error_map", "frame_psnrs", "predict_frame",
-    "preview_triplet", "render_frame", "side_by_side", "uint8_psnr",
+    "ERROR_GAIN", "caption", "curves_figure", "enlarge", "error_map", "frame_psnrs", "most_different",
+    "predict_frame", "preview_triplet", "render_frame", "side_by_side", "uint8_psnr", "zoom",
     # what a codec is shown beside: the classical codecs' pictures at a size, quality against bytes
     "CODEC_LABELS", "decoded_at_size", "rate_distortion_figure",
     # renders and files

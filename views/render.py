@@ -18,6 +18,7 @@ SR_TEMPORAL_PRIOR = 1.0
 # Examples made from another shipped clip: (the original, every n-th of its frames kept). Renders
 # of them at the original's size and rate are scored against it.
 ORIGINALS = {"jelly_every4.mp4": ("jelly_small.mp4", 4)}
+SR_ZOOM = 4  # the check's zoom at first: a crop a quarter of the frame a side, enlarged 4x
 
 
 # ---------------------------------------------------------------- helpers
@@ -183,7 +184,6 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
     result = api.superres.evaluate(clip, float(space), int(time), arch=arch, seconds=float(seconds), temporal=prior)
     r = result.row
     k = _between(r["input"][0], r["output"][0])
-    panels = [result.target[k], result.inr[k], result.classical[k]]
     moving = int(time) > 1
 
     def new_cell(value: float | None) -> str:  # the new-frames column, where frames are new
@@ -201,10 +201,32 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
         lines.append(f"| {name} | {value:.2f} dB | {structure} |" + new_cell(new))
     if "rife_psnr_new_frames" in r:  # the learned interpolator, where it is installed: new frames only
         lines.append("| RIFE (learned interpolator) | – | – |" + new_cell(r["rife_psnr_new_frames"]))
-    table = "\n".join(lines) + f"\n\nPreview: frame {k}, original | INR | {r['classical']} (the best classical)."
+    table = "\n".join(lines) + (f"\n\nFrame {k}: the original, the INR and every other rebuild; below, the same "
+                                 f"spot of each zoomed (first where the INR and {r['classical']} differ most).")
     video = api.side_by_side([result.target, result.inr, result.classical])
     path = api.export(session.path(f"sr_check_{space:g}x_{int(time)}x.mp4"), video, run.clips[0].fps)
-    return {"image": api.side_by_side(panels), "table": table, "video": str(path), "box": shown()}
+    named = [("original", result.target[k]), ("INR", result.inr[k]),
+             *[(name, frames[k]) for name, frames in result.rebuilds.items()]]
+    session.views["render_sr"] = named
+    y, x = api.most_different(result.inr[k], result.classical[k], SR_ZOOM)
+    return {"image": api.side_by_side([api.caption(p, name) for name, p in named]), "table": table,
+            "video": str(path), "box": shown(), **_zoomed(named, SR_ZOOM, x, y),
+            "zoom": SR_ZOOM, "zoom_x": round(100 * x), "zoom_y": round(100 * y)}
+
+
+def _zoomed(named: list[tuple[str, np.ndarray]], factor, x, y) -> dict:
+    """The zoom row: the same crop of every panel, enlarged alike (x, y: its centre, shares of the frame)."""
+    crops = [api.caption(api.zoom(p, (y, x), int(factor)), name) for name, p in named]
+    return {"zoomed": api.side_by_side(crops)}
+
+
+@friendly
+def on_sr_zoom(session: Session, factor, x, y):
+    """The check's zoom moved: the same spot of every panel of the last check, `factor` times larger."""
+    named = session.views.get("render_sr") if isinstance(session, Session) else None
+    if not named:
+        raise ValueError("run the check first: the zoom shows its frames")
+    return _zoomed(named, factor, float(x) / 100, float(y) / 100)["zoomed"]
 
 
 @friendly
@@ -280,7 +302,14 @@ def build_tab(session: gr.State) -> RenderTab:
         sr_go = gr.Button("Degrade, fit and compare", elem_id="sr-go")
         sr_table = gr.Markdown(elem_id="sr-table")
         with gr.Column(visible=False) as sr_box:
-            sr_image = gr.Image(label="Original | INR | classical", interactive=False, elem_classes=PIXELATED)
+            sr_image = gr.Image(label="One frame: original | INR | each classical rebuild", interactive=False,
+                                elem_classes=PIXELATED, elem_id="sr-image")
+            with gr.Row():
+                sr_zoom = gr.Slider(2, 8, value=SR_ZOOM, step=1, label="Zoom", elem_id="sr-zoom")
+                sr_x = gr.Slider(0, 100, value=50, step=1, label="Zoom centre, across (%)", elem_id="sr-zoom-x")
+                sr_y = gr.Slider(0, 100, value=50, step=1, label="Zoom centre, down (%)", elem_id="sr-zoom-y")
+            sr_zoomed = gr.Image(label="Zoomed: the same spot of each", interactive=False, elem_classes=PIXELATED,
+                                 elem_id="sr-zoomed")
             sr_video = gr.Video(label="Original | INR | classical", elem_classes=PIXELATED)
 
     inputs = [session, spatial, temporal, out_w, out_h, out_t, compare]
@@ -292,7 +321,10 @@ def build_tab(session: gr.State) -> RenderTab:
     go.click(inputs=inputs, **keyed(on_render, {"video": video, "files": files, "info": info, "rendered": rendered}),
              concurrency_limit=FIT_CONCURRENCY, api_name="render")
     sr_go.click(inputs=[session, sr_space, sr_time, sr_seconds, sr_prior], **keyed(on_sr_check, {
-        "image": sr_image, "table": sr_table, "video": sr_video, "box": sr_box}), api_name="sr_check", **FIT_QUEUE)
+        "image": sr_image, "table": sr_table, "video": sr_video, "box": sr_box, "zoomed": sr_zoomed, "zoom": sr_zoom,
+        "zoom_x": sr_x, "zoom_y": sr_y}), api_name="sr_check", **FIT_QUEUE)
+    gr.on([c.release for c in (sr_zoom, sr_x, sr_y)], on_sr_zoom, inputs=[session, sr_zoom, sr_x, sr_y],
+          outputs=sr_zoomed, show_progress="hidden", trigger_mode="always_last", api_name="sr_zoom")
     motion = {**keyed(on_motion_view, {"image": motion_image, "info": motion_info, "gap": motion_gap,
                                        "box": motion_box}), "inputs": [session, motion_gap]}
     motion_gap.release(**motion, api_name="motion_view")

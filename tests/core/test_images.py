@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from inr.core.train.history import thin
-from inr.core.media.images import enlarge, side_by_side, to_uint8
+from inr.core.media.images import enlarge, most_different, side_by_side, to_uint8, zoom
 
 
 def test_to_uint8_rounds_to_nearest_and_clamps_out_of_range_colours():
@@ -50,3 +50,23 @@ def test_a_caption_sits_under_the_image_and_covers_none_of_it():
     image = np.full((20, 30, 3), 7, np.uint8)
     out = caption(image, "a long caption wider than the image")
     assert out.shape == (34, 30, 3) and np.array_equal(out[:20], image) and out[20:].max() > 200  # white text on black
+
+
+def test_zoom_crops_around_a_centre_inside_the_picture_and_enlarges_by_repeat():
+    picture = np.arange(12 * 16 * 3, dtype=np.int64).reshape(12, 16, 3).astype(np.uint8)
+    middle = zoom(picture, (0.5, 0.5), 4)
+    assert middle.shape == (12, 16, 3) and np.array_equal(middle, enlarge(picture[4:7, 6:10], 4))
+    corner = zoom(picture, (1.0, 0.0), 2)  # past the edge: the crop stays inside
+    assert np.array_equal(corner, enlarge(picture[6:, :8], 2))
+    assert np.array_equal(zoom(picture, (0.3, 0.7), 1), picture)
+    with pytest.raises(ValueError, match="whole number >= 1"):
+        zoom(picture, (0.5, 0.5), 0)
+
+
+def test_most_different_finds_the_crop_where_two_pictures_differ():
+    a = np.zeros((40, 64, 3), np.uint8)
+    b = a.copy()
+    b[28:36, 4:12] = 200
+    y, x = most_different(a, b, 4)  # crops of 10 x 16
+    assert 28 <= y * 40 <= 36 and 4 <= x * 64 <= 12
+    assert np.array_equal(zoom(b, (y, x), 4)[::4, ::4].sum(), b.sum())  # the whole difference is in the crop

@@ -22,7 +22,7 @@ ENDPOINTS = {
     # Blend
     "/blend", "/blend_preview", "/blend_render",
     # Render
-    "/render_preview", "/render", "/sr_check", "/motion_view",
+    "/render_preview", "/render", "/sr_check", "/sr_zoom", "/motion_view",
     # Latent space
     "/space_preview", "/space_interpolate", "/space_sample", "/space_box_preview", "/space_invert",
     "/space_inpaint", "/space_train",

@@ -45,3 +45,35 @@ def caption(image: np.ndarray, text: str) -> np.ndarray:
     """uint8 (H + 14, W, 3): the image over a black strip holding `text` in white (nothing covered)."""
     strip = np.zeros((14, image.shape[1], 3), np.uint8)
     return np.concatenate([image, label(strip, text)[:, : image.shape[1]]])
+
+
+def _crop_size(height: int, width: int, factor: int) -> tuple[int, int]:
+    return max(1, height // factor), max(1, width // factor)
+
+
+def zoom(image: np.ndarray, centre: tuple[float, float], factor: int) -> np.ndarray:
+    """uint8 (H, W, 3): the part of `image` around `centre` ((y, x) as shares of its height and width,
+    0 to 1) that, `factor` times enlarged by pixel repeat, fills about the image's own size. The crop
+    stays inside the image; pixel repeat shows what each method drew, with no smoothing of ours."""
+    if int(factor) < 1:
+        raise ValueError(f"zoom factor must be a whole number >= 1, got {factor}")
+    factor = int(factor)
+    height, width = image.shape[:2]
+    rows, cols = _crop_size(height, width, factor)
+    top = min(max(round(centre[0] * height - rows / 2), 0), height - rows)
+    left = min(max(round(centre[1] * width - cols / 2), 0), width - cols)
+    return enlarge(image[top:top + rows, left:left + cols], factor)
+
+
+def most_different(a: np.ndarray, b: np.ndarray, factor: int) -> tuple[float, float]:
+    """The centre ((y, x) shares, for ``zoom``) of the crop `factor` times smaller than two uint8
+    (H, W, 3) pictures where they differ most (summed squared difference over the crop)."""
+    if a.shape != b.shape:
+        raise ValueError(f"most_different needs two pictures of one shape, got {a.shape} and {b.shape}")
+    height, width = a.shape[:2]
+    rows, cols = _crop_size(height, width, int(factor))
+    err = ((a.astype(np.float64) - b.astype(np.float64)) ** 2).sum(-1)
+    sums = np.pad(err.cumsum(0).cumsum(1), ((1, 0), (1, 0)))  # summed-area table: any crop's sum in 4 reads
+    windows = sums[rows:, cols:] - sums[:-rows, cols:] - sums[rows:, :-cols] + sums[:-rows, :-cols]
+    top, left = np.unravel_index(int(np.argmax(windows)), windows.shape)
+    return float((top + rows / 2) / height), float((left + cols / 2) / width)

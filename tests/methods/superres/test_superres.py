@@ -148,9 +148,19 @@ def test_app_compares_with_classical_upscaling_and_checks_against_the_original(t
     checked = render.on_sr_check(session, 2.0, 2, 2, True)
     image, table, path = checked["image"], checked["table"], checked["video"]
     assert "| INR" in table and "dB" in table and path.endswith(".mp4")
-    assert image.shape[0] == (h // 1) and image.shape[1] > 3 * w
+    panels = 2 + 3  # the original, the INR, bicubic + blending, Lanczos + minterpolate, trilinear
+    assert image.shape[:2] == (h + 14, panels * w + (panels - 1) * 4)
+    zoomed = checked["zoomed"]
+    assert checked["zoom"] == 4 and 0 <= checked["zoom_x"] <= 100 and zoomed.shape[:2] == (h // 4 * 4 + 14, image.shape[1])
+    again = render.on_sr_zoom(session, 2, 0, 100)  # bottom-left, 2x: the crop stays inside the frame
+    assert again.shape[:2] == (h // 2 * 2 + 14, image.shape[1])
+    assert np.array_equal(again[:h // 2 * 2, :w // 2 * 2], api.enlarge(checked_original(session)[h - h // 2:, :w // 2], 2))
     with pytest.warns(UserWarning, match="spatial factor"):
         render.on_sr_check(session, 0.5, 1, 2, False)
+
+
+def checked_original(session) -> np.ndarray:
+    return dict(session.views["render_sr"])["original"]
 
 
 @pytest.mark.slow
