@@ -35,7 +35,7 @@ def row(clip: api.Clip, factor: int) -> dict:
     start = time.perf_counter()
     learned = workflow.learned_rebuild(degraded)
     seconds = time.perf_counter() - start
-    scored = degrade.score(torch.from_numpy(learned).float() / 255, degraded.target, factor, structure=False)
+    scored = degrade.quality(torch.from_numpy(learned).float() / 255, degraded.target, factor, structure=False)
     classical = api.superres.classical_scores(clip, 1.0, factor)
     return {"clip": clip.name, "time": factor, "rife_psnr_new_frames": scored["psnr_new_frames"],
             "rife_seconds": round(seconds, 2), "blend_psnr_new_frames": classical["blend_psnr_new_frames"],

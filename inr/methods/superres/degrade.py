@@ -104,7 +104,7 @@ def classical(low: np.ndarray, shape: tuple[int, int, int]) -> dict[str, torch.T
     return {name: rebuild(low, shape, name) for name in methods(low.shape[:3], shape)}
 
 
-def score(pred: torch.Tensor, target: np.ndarray, time: int, structure: bool = True) -> dict[str, float]:
+def quality(pred: torch.Tensor, target: np.ndarray, time: int, structure: bool = True) -> dict[str, float]:
     """PSNR and SSIM of pred (T, H, W, 3) in [0, 1] against the uint8 original; with time > 1, also
     PSNR on the new frames only (the ones between kept frames). SSIM, the slow one, only if
     `structure`."""

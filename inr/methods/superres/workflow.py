@@ -62,10 +62,10 @@ def _classical_half(degraded: degrade.Degraded) -> tuple[dict, dict[str, np.ndar
     shape, time = degraded.target.shape[:3], degraded.time
     rebuilds = {name: to_uint8(v) for name, v in degrade.classical(degraded.low, shape).items()}
     # SSIM, the slow part, only for the one the row reports: the best by PSNR.
-    theirs = {name: degrade.score(torch.from_numpy(v).float() / 255, degraded.target, time, structure=False)
+    theirs = {name: degrade.quality(torch.from_numpy(v).float() / 255, degraded.target, time, structure=False)
               for name, v in rebuilds.items()}
     best = max(theirs, key=lambda name: theirs[name]["psnr"])
-    theirs[best] = degrade.score(torch.from_numpy(rebuilds[best]).float() / 255, degraded.target, time)
+    theirs[best] = degrade.quality(torch.from_numpy(rebuilds[best]).float() / 255, degraded.target, time)
     plain, strong = degrade.methods(degraded.low.shape[:3], shape)[:2]
     row = {"space": degraded.space, "time": time, "input": list(degraded.low.shape[:3]), "output": list(shape),
            "classical_psnr": theirs[best]["psnr"], "classical_ssim": theirs[best]["ssim"], "classical": best,
@@ -81,7 +81,7 @@ def _classical_half(degraded: degrade.Degraded) -> tuple[dict, dict[str, np.ndar
     learned = learned_rebuild(degraded)
     if learned is not None:
         rebuilds["RIFE"] = learned
-        row["rife_psnr_new_frames"] = degrade.score(torch.from_numpy(learned).float() / 255, degraded.target,
+        row["rife_psnr_new_frames"] = degrade.quality(torch.from_numpy(learned).float() / 255, degraded.target,
                                                      time, structure=False)["psnr_new_frames"]
     return row, rebuilds
 
@@ -116,7 +116,7 @@ def score(study: Study) -> SuperResolution:
     degraded, run, time = study.degraded, study.run, study.degraded.time
     shape = degraded.target.shape[:3]
     inr = np.stack(list(render_uint8(run.model, shape)))
-    ours = degrade.score(torch.from_numpy(inr).float() / 255, degraded.target, time)
+    ours = degrade.quality(torch.from_numpy(inr).float() / 255, degraded.target, time)
     theirs, rebuilds = _classical_half(degraded)
     row = {"clip": study.name, "arch": run.arch, **theirs, "inr_psnr": ours["psnr"], "inr_ssim": ours["ssim"],
            "curvature": run.fit_cfg.curvature, "temporal": run.fit_cfg.temporal,

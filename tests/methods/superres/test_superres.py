@@ -67,7 +67,7 @@ def test_minterpolate_rebuilds_a_real_clip_aligned_and_beats_blending_where_thin
     low = torch.from_numpy(d.low).float() / 255
     assert mci.shape == blend.shape == (*shape, 3)
     assert (mci[::2] - low).abs().max() <= 2 / 255  # output 2k is kept frame k: aligned
-    assert degrade.score(mci, d.target, 2)["psnr_new_frames"] > degrade.score(blend, d.target, 2)["psnr_new_frames"]
+    assert degrade.quality(mci, d.target, 2)["psnr_new_frames"] > degrade.quality(blend, d.target, 2)["psnr_new_frames"]
     with pytest.raises(ValueError, match="needs a spatial method"):
         degrade.rebuild(d.low, (shape[0], 72, 128), "minterpolate")
 
