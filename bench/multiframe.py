@@ -20,6 +20,15 @@ in the same run. Rows are medians over seeds. The designs, each one change from 
 * ``bilinear``: the rendered key read bilinearly where a neighbour's pixel lands (not bicubically);
 * ``refined``: the flows learned by the same loss (photometric, through the warp; learning rate 1e-4).
 
+``--time F`` measures in-between frames instead (every F-th frame kept, fitted on every pixel for
+``--steps`` steps, not seconds, as ``bench/motion.py`` does; PSNR on the new frames beside blending,
+minterpolate and RIFE where installed), with these designs:
+
+* ``ships``: the motion field as it ships (its neighbours have nothing to fill on every pixel);
+* ``fine-flow``: flow nodes on half the clip's pixels a side instead of a quarter;
+* ``refined``: the flows learned by the same loss as the content (learning rate 1e-4);
+* ``steps-2x``: twice the steps.
+
 ``--rows-from LOG`` adds the JSON rows an earlier run of this script printed (same protocol, same
 machine) before the medians are taken, so a long sweep can be run in parts.
 """
@@ -49,6 +58,7 @@ CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p
 DESIGNS = ("grid", "today", "full", "neighbours", "no-curvature", "curvature-0.03", "curvature-0.1", "weight-1",
            "bilinear", "refined")
 SPACE_DESIGNS = ("grid", "neighbours", "upscaled", "upscaled-alone")
+TIME_DESIGNS = ("ships", "fine-flow", "refined", "steps-2x")
 FLOW_LR = 1e-4  # normalised units: about 0.01 px a step at 160 px
 
 
@@ -57,6 +67,15 @@ def lattice_content(shape):
     motion, grid = model_config("motion", [shape], "every2"), model_config("grid", [shape], "every2").encoding
     return dataclasses.replace(motion, encoding=dataclasses.replace(
         motion.encoding, finest=grid.finest, levels=grid.levels, span=grid.span, coarsest=grid.coarsest))
+
+
+def learn_flows(run) -> None:
+    """Let the fit move the flows too: its optimizer gets them as a group of their own at FLOW_LR."""
+    flows = run.model.encoding.flows.requires_grad_(True)
+    run.optimizer = make_optimizer(run.model, run.fit_cfg)
+    group = run.optimizer.param_groups[1]
+    group["params"] = [p for p in group["params"] if p is not flows]
+    run.optimizer.add_param_group({"params": [flows], "lr": FLOW_LR})
 
 
 def prepare(clip, design: str, seed: int, seconds: float):
@@ -70,11 +89,7 @@ def prepare(clip, design: str, seed: int, seconds: float):
     run = api.prepare([clip], arch=arch, holdout="every2", device="cpu", seed=seed, seconds=seconds,
                       model_cfg=cfg, **overrides)
     if design == "refined":
-        flows = run.model.encoding.flows.requires_grad_(True)
-        run.optimizer = make_optimizer(run.model, run.fit_cfg)
-        group = run.optimizer.param_groups[1]
-        group["params"] = [p for p in group["params"] if p is not flows]
-        run.optimizer.add_param_group({"params": [flows], "lr": FLOW_LR})
+        learn_flows(run)
     return run
 
 
@@ -106,6 +121,28 @@ def measure_space(clip, design: str, seed: int, seconds: float, factor: float) -
             "bicubic_psnr": row["bicubic_psnr"], "lanczos_psnr": row["lanczos_psnr"]}
 
 
+def measure_time(clip, design: str, seed: int, steps: int, factor: int) -> dict:
+    """Keep every `factor`-th frame, fit them with `design` for a step budget, score the new frames."""
+    low_shape = degrade.degrade(clip.frames, 1.0, factor).low.shape[:3]
+    cfg = None
+    if design == "fine-flow":
+        cfg = model_config("motion", [low_shape], "none")
+        cfg = dataclasses.replace(cfg, encoding=dataclasses.replace(
+            cfg.encoding, flow_height=math.ceil(low_shape[1] / 2), flow_width=math.ceil(low_shape[2] / 2)))
+    study = api.superres.prepare_study(clip, 1.0, factor, arch="motion", device="cpu", seed=seed,
+                                       steps=2 * steps if design == "steps-2x" else steps, seconds=None, model_cfg=cfg)
+    if design == "refined":
+        learn_flows(study.run)
+    start = time.perf_counter()
+    for _ in api.fit(study.run):
+        pass
+    row = api.superres.score(study).row
+    return {"clip": clip.name, "design": design, "seed": seed, "time": factor,
+            "seconds": round(time.perf_counter() - start, 1), "steps": study.run.steps,
+            "inr_psnr": row["inr_psnr_new_frames"], "blend_psnr": row["blend_psnr_new_frames"],
+            "mci_psnr": row["mci_psnr_new_frames"], "rife_psnr": row.get("rife_psnr_new_frames")}
+
+
 def measure(clip, design: str, seed: int, seconds: float) -> dict:
     run = prepare(clip, design, seed, seconds)
     start = time.perf_counter()
@@ -135,6 +172,8 @@ def main(argv=None) -> None:
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--designs", help=f"default: {','.join(DESIGNS)}; with --space: {','.join(SPACE_DESIGNS)}")
     p.add_argument("--space", type=float, help="upscaling: shrink each clip this much, fit, render back (not every2)")
+    p.add_argument("--time", type=int, help="in-between frames: keep every TIME-th frame, fit on every pixel")
+    p.add_argument("--steps", type=int, default=2000, help="with --time: the step budget (bench/motion.py's)")
     p.add_argument("--rows-from", action="append", default=[], help="JSON rows printed by an earlier run")
     p.add_argument("--out", default="bench/results/multiframe.json")
     args = p.parse_args(argv)
@@ -143,11 +182,16 @@ def main(argv=None) -> None:
             if line.startswith("{")]
     for path in args.clip or (CLIPS if args.designs or not rows else []):
         clip = api.load_clips([path], max_frames=100, max_size=160, device="cpu")[0]
-        for design in (args.designs or ",".join(SPACE_DESIGNS if args.space else DESIGNS)).split(","):
+        default = TIME_DESIGNS if args.time else SPACE_DESIGNS if args.space else DESIGNS
+        for design in (args.designs or ",".join(default)).split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
-                rows.append(measure_space(clip, design, seed, args.seconds, args.space) if args.space
+                rows.append(measure_time(clip, design, seed, args.steps, args.time) if args.time
+                            else measure_space(clip, design, seed, args.seconds, args.space) if args.space
                             else measure(clip, design, seed, args.seconds))
                 print(json.dumps(rows[-1]), flush=True)
+    if args.time:
+        write(args, rows, time_medians(rows))
+        return
     if args.space:
         print("| clip | design | every pixel | bicubic | Lanczos | over the better | steps |\n|---|---|---|---|---|---|---|")
         write(args, rows, space_medians(rows))
@@ -185,8 +229,23 @@ def space_medians(rows: list[dict]) -> list[dict]:
     return out
 
 
+def time_medians(rows: list[dict]) -> list[dict]:
+    out = []
+    for key in dict.fromkeys((r["clip"], r["design"]) for r in rows):
+        mine = [r for r in rows if (r["clip"], r["design"]) == key]
+        keys = ("inr_psnr", "blend_psnr", "mci_psnr", "rife_psnr", "steps", "seconds")
+        m = {k: statistics.median(r[k] for r in mine) if all(r.get(k) is not None for r in mine) else None
+             for k in keys}
+        out.append({"clip": key[0], "design": key[1], "seeds": len(mine), **m})
+        rife = "–" if m["rife_psnr"] is None else f"{m['rife_psnr']:.2f}"
+        print(f"| {key[0]} | {key[1]} | {m['inr_psnr']:.2f} | {m['blend_psnr']:.2f} | {m['mci_psnr']:.2f} | {rife} | "
+              f"{m['steps']:.0f} | {m['seconds']:.0f} |")
+    return out
+
+
 def write(args, rows: list[dict], summary: list[dict]) -> None:
-    protocol = (f"{args.space:g}x space (area), every pixel" if args.space else "every2, held-out pixels") + \
+    protocol = (f"{args.time}x time, new frames only, {args.steps} steps" if args.time else
+                f"{args.space:g}x space (area), every pixel" if args.space else "every2, held-out pixels") + \
         ", up to 100 frames, longest side 160"
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

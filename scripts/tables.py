@@ -387,15 +387,47 @@ SPACE_DESIGNS = {"grid": "grid", "neighbours": "motion (as shipped)",
                  "upscaled-alone": "the same, no neighbours"}
 
 
-def motion_space2x(results: Path) -> str:
-    medians = load(results, "multiframe_space2.json")["medians"]
+def motion_space(results: Path, factor: int) -> str:
+    """bench/multiframe.py --space F: each design's upscale beside bicubic and Lanczos, and the best
+    design's margin over Lanczos (a design not run at this factor is a dash)."""
+    medians = load(results, f"multiframe_space{factor}.json")["medians"]
     by = {(m["clip"], m["design"]): m for m in medians}
     rows = []
     for clip in dict.fromkeys(m["clip"] for m in medians):
         any_row = by[(clip, "grid")]
-        rows.append([clip, *(f"{by[(clip, d)]['inr_psnr']:.2f}" for d in SPACE_DESIGNS),
-                     f"{any_row['bicubic_psnr']:.2f}", f"{any_row['lanczos_psnr']:.2f}"])
-    return markdown(["clip", *SPACE_DESIGNS.values(), "bicubic", "Lanczos"], rows)
+        ours = [by[(clip, d)]["inr_psnr"] for d in SPACE_DESIGNS if (clip, d) in by]
+        rows.append([clip, *(f"{by[(clip, d)]['inr_psnr']:.2f}" if (clip, d) in by else "–" for d in SPACE_DESIGNS),
+                     f"{any_row['bicubic_psnr']:.2f}", f"{any_row['lanczos_psnr']:.2f}",
+                     signed(max(ours) - any_row["lanczos_psnr"])])
+    return markdown(["clip", *SPACE_DESIGNS.values(), "bicubic", "Lanczos", "best − Lanczos"], rows)
+
+
+def motion_space2x(results: Path) -> str:
+    return motion_space(results, 2)
+
+
+def motion_space4x(results: Path) -> str:
+    return motion_space(results, 4)
+
+
+TIME_DESIGNS = {"ships": "motion field as shipped (2,000 steps)", "fine-flow": "flow nodes on half the pixels a side",
+                "steps-2x": "twice the steps (4,000)"}
+
+
+def motion_time4x(results: Path) -> str:
+    """bench/multiframe.py --time 4 (jelly): each design's new frames beside RIFE, with the grid's
+    learning-rate decay from bench/motion.py --final-lr-ratio 0.2 (motion_lr0.2.json) as one more row."""
+    data = load(results, "multiframe_time4.json")
+    rows = []
+    for m in data["medians"]:
+        rows.append([m["clip"], TIME_DESIGNS[m["design"]], f"{m['inr_psnr']:.2f}", f"{m['rife_psnr']:.2f}",
+                     signed(m["inr_psnr"] - m["rife_psnr"])])
+        rife = m["rife_psnr"]
+    decay = next(m for m in load(results, "motion_lr0.2.json")["medians"]
+                 if m["clip"] == "jelly" and m["kind"] == "4x time")
+    rows.append(["jelly", "the grid's learning-rate decay (to 20 %, not 2 %)", f"{decay['inr_psnr_new_frames']:.2f}",
+                 f"{rife:.2f}", signed(decay["inr_psnr_new_frames"] - rife)])
+    return markdown(["clip", "design", "motion field", "RIFE", "motion − RIFE"], rows)
 
 
 def motion_rife(results: Path) -> str:
@@ -635,6 +667,8 @@ TABLES = {
     "motion.measures": motion_measures,
     "motion.where": motion_where,
     "motion.space2x": motion_space2x,
+    "motion.space4x": motion_space4x,
+    "motion.time4x": motion_time4x,
     "motion.rife": motion_rife,
     "motion.ablation_flow": motion_ablation_flow,
     "motion.ablation_consistency": motion_ablation_consistency,
