@@ -40,6 +40,6 @@ def test_rife_moves_the_texture_into_the_middle_frames():
     out = workflow.learned_rebuild(degraded)
     assert out.shape == clip.shape and np.array_equal(out[::2], clip[::2])  # kept frames pass through
     blend = degrade.rebuild(degraded.low, clip.shape[:3], "linear blending")
-    scores = [degrade.score(torch.from_numpy(x).float() / 255 if x.dtype == np.uint8 else x, clip, 2,
+    scores = [degrade.quality(torch.from_numpy(x).float() / 255 if x.dtype == np.uint8 else x, clip, 2,
                              structure=False)["psnr_new_frames"] for x in (out, blend)]
     assert scores[0] > scores[1] + 3

@@ -223,6 +223,7 @@ def test_a_motion_checkpoint_loads_in_a_fresh_process_through_the_facade_loader_
     assert fresh_process(f"from inr.api import load; print(load({str(path)!r}, 'cpu').arch)") == "motion"
 
 
+@pytest.mark.slow
 def test_importing_a_method_registers_nothing():
     names = fresh_process("import inr.methods.motion; from inr.core.train import presets; "
                           "print(' '.join(presets.arch_names()))")
