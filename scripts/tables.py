@@ -81,6 +81,16 @@ def versus_lanczos(margins: dict[str, float]) -> str:
     return ", ".join(leads)
 
 
+def space_best(results: Path, factor: int) -> tuple[int, dict, dict]:
+    """bench/multiframe.py --space F: per clip, the best design's PSNR and its margin over Lanczos."""
+    medians = load(results, f"multiframe_space{factor}.json")["medians"]
+    best, margin = {}, {}
+    for m in medians:
+        if m["inr_psnr"] > best.get(m["clip"], -1.0):
+            best[m["clip"]], margin[m["clip"]] = m["inr_psnr"], m["inr_psnr"] - m["lanczos_psnr"]
+    return factor, best, margin
+
+
 def readme_standing(results: Path) -> str:
     """Where it stands: the motion field (motion.json, rife.json, multiframe.json) and the codec (the
     shipped file's own record, written beside it in checkpoints/ by scripts/make_codec.py, and
@@ -124,6 +134,9 @@ def readme_standing(results: Path) -> str:
          page],
         ["2x upscaling (motion field)", span([m["inr_psnr"] for m in kind("2x space")]),
          f"Lanczos: ours {versus_lanczos(lanczos)}", page],
+        *[[f"{factor}x upscaling, the bench's best design for each clip (picked after scoring, 60 s)", span(list(best.values())),
+           f"Lanczos: ours {versus_lanczos(best_margin)}", page]
+          for factor, best, best_margin in (space_best(results, f) for f in (2, 4))],
         ["compression (neural codec)", f"the shipped jelly file: {codec['psnr']:.2f} dB at {codec['bytes']:,} bytes",
          f"x264 4:4:4 at the same size: {codec['codecs']['x264']['psnr']:.2f} dB; BD-rate {min(bd):+.0f} % to "
          f"{max(bd):+.0f} % against x264", "[codec](docs/codec.md)"],
