@@ -68,3 +68,20 @@ def test_bad_numbers_exit_2_with_one_line_naming_the_flag(argv, flag, capsys):
     out, err = capsys.readouterr()
     assert exit_.value.code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and f"argument {flag}" in err, err
+
+
+def test_priors_left_unset_keep_each_architectures_own_weights():
+    """`fit` and `evaluate-sr` without --curvature/--temporal must fit the motion field with its own
+    neighbours and curvature (what its figures were measured with), not switch them off."""
+    from inr import api
+    from inr.cli import build_parser
+
+    for argv in (["fit", "clip.mp4", "--out", "o"], ["evaluate-sr", "clip.mp4"]):
+        args = build_parser().parse_args(argv)
+        assert args.curvature is None and args.temporal is None
+        motion = api.fit_config("motion", "cpu", curvature=args.curvature, temporal=args.temporal)
+        assert (motion.temporal, motion.curvature) == (0.5, 0.01)
+        grid = api.fit_config("grid", "cpu", curvature=args.curvature, temporal=args.temporal)
+        assert (grid.temporal, grid.curvature) == (0.0, 0.0)
+    args = build_parser().parse_args(["fit", "clip.mp4", "--out", "o", "--temporal", "0"])
+    assert api.fit_config("motion", "cpu", temporal=args.temporal).temporal == 0.0  # an explicit 0 turns it off
