@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from inr import api  # noqa: E402
 from inr.core.train.fit import make_optimizer  # noqa: E402
-from inr.core.train.presets import model_config, training_span  # noqa: E402
+from inr.core.train.presets import model_config, upscale_config  # noqa: E402
 from inr.methods.motion import neighbours  # noqa: E402
 from inr.methods.superres import degrade  # noqa: E402
 
@@ -93,22 +93,11 @@ def prepare(clip, design: str, seed: int, seconds: float):
     return run
 
 
-def upscaled_content(low_shape, shape):
-    """The motion field's model of the shrunk clip, with its content nodes on every pixel of the
-    original size (more levels on top), so the neighbours' pixels can fill detail the shrunk frames lack."""
-    cfg = model_config("motion", [low_shape], "none")
-    frames, height, width = shape
-    extra = math.ceil(math.log2(max(height / low_shape[1], width / low_shape[2])))
-    return dataclasses.replace(cfg, encoding=dataclasses.replace(
-        cfg.encoding, finest=(frames, height, width), levels=cfg.encoding.levels + extra,
-        span=((-1.0, 1.0), training_span(height, 1), training_span(width, 1))))
-
-
 def measure_space(clip, design: str, seed: int, seconds: float, factor: float) -> dict:
     """Shrink the clip `factor` x (area), fit the small one with `design`, render it back, score every pixel."""
     low_shape = degrade.degrade(clip.frames, factor, 1).low.shape[:3]
     overrides = {"temporal": 0.0} if design == "upscaled-alone" else {}
-    cfg = upscaled_content(low_shape, clip.frames.shape[:3]) if design.startswith("upscaled") else None
+    cfg = upscale_config("motion", low_shape, clip.frames.shape[:3]) if design.startswith("upscaled") else None
     arch = "grid" if design == "grid" else "motion"
     study = api.superres.prepare_study(clip, factor, 1, arch=arch, device="cpu", seed=seed, seconds=seconds,
                                        model_cfg=cfg, **overrides)

@@ -172,16 +172,18 @@ def on_render(session: Session, spatial, temporal, width, height, frames, compar
 
 
 @friendly
-def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress=gr.Progress()):
+def on_sr_check(session: Session, space, time, seconds, temporal_prior, multiframe=False, progress=gr.Progress()):
     """Degrade the Fit tab's clip, fit an INR to the small version, compare with classical upscaling."""
     run = _need_model(session)
     if run.frames is None:
         raise ValueError("the check needs the original clip: fit one in the Fit tab or load an example")
     clip = api.Clip(run.frames[0], run.clips[0].fps, Path(session.name).stem, ())
     progress(0, desc=f"fitting the {space:g}x smaller, {int(time)}x slower clip for {seconds:g} s")
-    arch = api.superres.best_arch(float(space), int(time))
-    prior = (SR_TEMPORAL_PRIOR if temporal_prior else 0.0) if arch != "motion" else None
-    result = api.superres.evaluate(clip, float(space), int(time), arch=arch, seconds=float(seconds), temporal=prior)
+    multiframe = bool(multiframe) and float(space) > 1
+    arch = None if multiframe else api.superres.best_arch(float(space), int(time))
+    prior = (SR_TEMPORAL_PRIOR if temporal_prior else 0.0) if arch not in (None, "motion") else None
+    result = api.superres.evaluate(clip, float(space), int(time), arch=arch, seconds=float(seconds), temporal=prior,
+                                   multiframe=multiframe)
     r = result.row
     k = _between(r["input"][0], r["output"][0])
     moving = int(time) > 1
@@ -193,7 +195,8 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
              f"{r['output'][2]}×{r['output'][1]}, scored against the original frames, which no method saw.\n",
              "| | PSNR | SSIM |" + (" PSNR on new frames |" if moving else ""),
              "|---|---|---|" + ("---|" if moving else ""),
-             f"| INR ({r['steps']} steps, {r['seconds']:.0f} s) | {r['inr_psnr']:.2f} dB | {r['inr_ssim']:.3f} |" +
+             f"| INR{' (multi-frame)' if multiframe else ''} ({r['steps']} steps, {r['seconds']:.0f} s) | "
+             f"{r['inr_psnr']:.2f} dB | {r['inr_ssim']:.3f} |" +
              new_cell(r.get("inr_psnr_new_frames"))]
     for name, value in sorted(r["classical_all"].items(), key=lambda item: -item[1]):  # the best first
         structure = f"{r['classical_ssim']:.3f}" if name == r["classical"] else ""
@@ -205,7 +208,7 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, progress
                                  f"spot of each zoomed (first where the INR and {r['classical']} differ most).")
     video = api.side_by_side([result.target, result.inr, result.classical])
     path = api.export(session.path(f"sr_check_{space:g}x_{int(time)}x.mp4"), video, run.clips[0].fps)
-    named = [("original", result.target[k]), ("INR", result.inr[k]),
+    named = [("original", result.target[k]), ("INR (multi-frame)" if multiframe else "INR", result.inr[k]),
              *[(name, frames[k]) for name, frames in result.rebuilds.items()]]
     session.views["render_sr"] = named
     y, x = api.most_different(result.inr[k], result.classical[k], SR_ZOOM)
@@ -299,6 +302,9 @@ def build_tab(session: gr.State) -> RenderTab:
             sr_time = gr.Slider(1, 4, value=2, step=1, label="Temporal factor (keep every n-th frame)")
             sr_seconds = gr.Slider(5, 120, value=20, step=1, label="Seconds to train")
             sr_prior = gr.Checkbox(False, label="Straight-in-time prior (spatial factors: the grid)")
+            sr_multiframe = gr.Checkbox(False, label="Multi-frame upscaling (spatial factors)", elem_id="sr-multiframe",
+                                        info="content at the original's size, filled by the other frames' pixels "
+                                             "along the flow: it beat Lanczos where the flow holds, lost where not")
         sr_go = gr.Button("Degrade, fit and compare", elem_id="sr-go")
         sr_table = gr.Markdown(elem_id="sr-table")
         with gr.Column(visible=False) as sr_box:
@@ -320,7 +326,7 @@ def build_tab(session: gr.State) -> RenderTab:
           trigger_mode="always_last", concurrency_limit=1, concurrency_id="render-preview", api_name="render_preview")
     go.click(inputs=inputs, **keyed(on_render, {"video": video, "files": files, "info": info, "rendered": rendered}),
              concurrency_limit=FIT_CONCURRENCY, api_name="render")
-    sr_go.click(inputs=[session, sr_space, sr_time, sr_seconds, sr_prior], **keyed(on_sr_check, {
+    sr_go.click(inputs=[session, sr_space, sr_time, sr_seconds, sr_prior, sr_multiframe], **keyed(on_sr_check, {
         "image": sr_image, "table": sr_table, "video": sr_video, "box": sr_box, "zoomed": sr_zoomed, "zoom": sr_zoom,
         "zoom_x": sr_x, "zoom_y": sr_y}), api_name="sr_check", **FIT_QUEUE)
     gr.on([c.release for c in (sr_zoom, sr_x, sr_y)], on_sr_zoom, inputs=[session, sr_zoom, sr_x, sr_y],

@@ -17,6 +17,9 @@ def register(sub) -> None:
     p.add_argument("--both", action="store_true", help="also one row with the first spatial and temporal factor together")
     p.add_argument("--arch", choices=api.ARCHS,
                    help="the field to fit (default: motion for temporal factors, grid for spatial ones)")
+    p.add_argument("--multiframe", action="store_true",
+                   help="spatial factors: content at the original's size, filled by the other frames' pixels moved "
+                        "along the flow (beat Lanczos where the flow holds, lost where it does not: docs/motion.md)")
     add_prior_options(p)
     add_clip_options(p, holdout=False)
     p.set_defaults(handler=cmd_evaluate_sr)
@@ -34,11 +37,12 @@ def cmd_evaluate_sr(args) -> dict:
     print(f"{'space':>6} {'time':>4}  {'input':>12}  {'INR':>6} {'SSIM':>6}  {'bicubic':>7} {'Lanczos':>7}  "
           f"{'INR new':>7} {'blend':>6} {'minterp':>7} {'RIFE':>6}  best classical (PSNR SSIM)", file=sys.stderr)
     for s, n in cases:
-        arch = args.arch or api.superres.best_arch(s, n)
+        multiframe = args.multiframe and s > 1
+        arch = args.arch or (None if multiframe else api.superres.best_arch(s, n))
         study = api.superres.prepare_study(clip, s, n, arch=arch, device=args.device, seed=args.seed,
-                                           steps=args.steps, seconds=args.seconds, curvature=args.curvature,
-                                           temporal=args.temporal)
-        follow(api.fit(study.run), f"{s:g}x space, {n}x time")
+                                           multiframe=multiframe, steps=args.steps, seconds=args.seconds,
+                                           curvature=args.curvature, temporal=args.temporal)
+        follow(api.fit(study.run), f"{s:g}x space, {n}x time" + (", multi-frame" if multiframe else ""))
         row = api.superres.score(study).row
         rows.append(row)
         print(_line(row))

@@ -42,6 +42,9 @@ class Arch:
     default_reason: str | None = None
     # An encoding of its own, (default config, module), that fields build and checkpoints name.
     encoding: tuple[EncodingConfig, type[nn.Module]] | None = None
+    # Multi-frame upscaling: its model for a clip shrunk from (T, H, W) to a (t, h, w), with content
+    # at the original's size for the other frames' pixels to fill (None: it has none).
+    upscale: Callable[[tuple[int, int, int], tuple[int, int, int]], ModelConfig] | None = None
 
 
 def _grid(shapes: list[tuple[int, int, int]], holdout: str, sigma: float | None = None) -> ModelConfig:
@@ -136,6 +139,20 @@ def model_config(arch: str, shapes: list[tuple[int, int, int]], holdout: str = "
                  sigma: float | None = None) -> ModelConfig:
     """The model of `arch` sized for clips of these (T, H, W) shapes and this holdout mode."""
     return _row(arch).model_config(shapes, holdout, sigma)
+
+
+def upscalers() -> tuple[str, ...]:
+    """The architectures with multi-frame upscaling."""
+    return tuple(name for name, arch in _ARCHS.items() if arch.upscale)
+
+
+def upscale_config(arch: str, low_shape: tuple[int, int, int], shape: tuple[int, int, int]) -> ModelConfig:
+    """The model of `arch` that fits a clip of `low_shape` shrunk from `shape` and renders it back with
+    content at the original's size; ValueError when `arch` has no multi-frame upscaling."""
+    hook = _row(arch).upscale
+    if hook is None:
+        raise ValueError(f"the {arch} field has no multi-frame upscaling (these do: {', '.join(upscalers())})")
+    return hook(low_shape, shape)
 
 
 def training_span(pixels: int, step: int) -> tuple[float, float]:

@@ -1,6 +1,7 @@
 """The ``motion`` architecture: its model for a clip, its fit settings, and its flows set from the clip."""
 
 import dataclasses
+import math
 import time
 
 import cv2
@@ -37,6 +38,18 @@ def model_config(shapes: list[tuple[int, int, int]], holdout: str, sigma: float 
                        span=((-1.0, 1.0), presets.training_span(height, 1), presets.training_span(width, 1)))
     flow_height, flow_width = flow_grid_size(height, width)
     return ModelConfig(MotionConfig(**content, flow_height=flow_height, flow_width=flow_width), grid.network)
+
+
+def upscale_config(low_shape: tuple[int, int, int], shape: tuple[int, int, int]) -> ModelConfig:
+    """The motion field of a clip shrunk from `shape` to `low_shape`, its content nodes on every pixel
+    of the original size (levels added on top): each frame's neighbours, moved along the flow, land
+    at sub-pixel positions of it and fill detail the shrunk frames lack (multi-frame upscaling)."""
+    cfg = model_config([low_shape], "none")
+    height, width = shape[1:]
+    extra = math.ceil(math.log2(max(height / low_shape[1], width / low_shape[2], 1)))
+    return dataclasses.replace(cfg, encoding=dataclasses.replace(
+        cfg.encoding, finest=(low_shape[0], height, width), levels=cfg.encoding.levels + extra,
+        span=((-1.0, 1.0), presets.training_span(height, 1), presets.training_span(width, 1))))
 
 
 def visible_frames(frames: np.ndarray, mask: torch.Tensor) -> np.ndarray:
@@ -104,4 +117,4 @@ ARCH = presets.Arch(
     model_config,
     {kind: {**presets.BUILTIN["grid"].fit[kind], "final_lr_ratio": FINAL_LR_RATIO, "temporal": NEIGHBOURS,
             "curvature": CURVATURE} for kind in ("cpu", "cuda")},
-    initialise, motion_trainer, default_reason=WHY, encoding=(MotionConfig(), MotionGrid))
+    initialise, motion_trainer, default_reason=WHY, encoding=(MotionConfig(), MotionGrid), upscale=upscale_config)

@@ -7,7 +7,7 @@ import torch
 
 from inr.core.evaluate import rife
 from inr.core.media.io import Clip
-from inr.core.train.presets import BASE_ARCH
+from inr.core.train.presets import BASE_ARCH, upscale_config, upscalers
 from inr.core.media.images import to_uint8
 from inr.core.field.render import render_uint8
 from inr.core.train.run import Run, fit, prepare
@@ -42,16 +42,28 @@ def best_arch(space: float, time: int) -> str:
 
 
 def prepare_study(clip: Clip, space: float = 1.0, time: int = 1, arch: str | None = None,
-                  device: str | None = None, seed: int = 0, **fit_overrides) -> Study:
+                  device: str | None = None, seed: int = 0, multiframe: bool = False, **fit_overrides) -> Study:
     """Shrink a clip (space x smaller, every time-th frame) and prepare a field for the small one.
+
+    `multiframe`: the field's content at the original's size, filled by the other frames' pixels
+    moved along the flow (an architecture with multi-frame upscaling, the first of them unless
+    `arch` names one). It beat Lanczos where the flow holds and lost where it does not
+    (docs/motion.md), so it is asked for, never the default.
 
     Train it with ``fit(study.run)`` (a generator of Records, so a caller can show progress), then
     ``score(study)``; ``evaluate`` does all three.
     """
     degraded = degrade.degrade(clip.frames, space, time)
     low = Clip(degraded.low, clip.fps / time, clip.name, ())
+    model_cfg = None
+    if multiframe:
+        if degraded.low.shape[1:3] == clip.frames.shape[1:3]:
+            raise ValueError("multi-frame upscaling needs a spatial factor that shrinks the clip")
+        arch = arch or upscalers()[0]
+        model_cfg = upscale_config(arch, degraded.low.shape[:3], clip.frames.shape[:3])
     arch = arch or best_arch(space, time)
-    return Study(clip.name, degraded, prepare([low], arch, holdout="none", device=device, seed=seed, **fit_overrides))
+    return Study(clip.name, degraded, prepare([low], arch, holdout="none", device=device, seed=seed,
+                                              model_cfg=model_cfg, **fit_overrides))
 
 
 def _classical_half(degraded: degrade.Degraded) -> tuple[dict, dict[str, np.ndarray]]:
@@ -127,9 +139,9 @@ def score(study: Study) -> SuperResolution:
 
 
 def evaluate(clip: Clip, space: float = 1.0, time: int = 1, arch: str | None = None,
-             device: str | None = None, seed: int = 0, **fit_overrides) -> SuperResolution:
+             device: str | None = None, seed: int = 0, multiframe: bool = False, **fit_overrides) -> SuperResolution:
     """Shrink a clip, fit the small version to its budget, render it back and score both ways."""
-    study = prepare_study(clip, space, time, arch, device, seed, **fit_overrides)
+    study = prepare_study(clip, space, time, arch, device, seed, multiframe, **fit_overrides)
     for _ in fit(study.run):
         pass
     return score(study)

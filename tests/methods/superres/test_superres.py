@@ -90,6 +90,21 @@ def test_evaluate_sr_scores_inr_and_classical_on_the_same_original_frames(plant)
     assert 0 < r["inr_ssim"] <= 1 and 0 < r["classical_ssim"] <= 1
 
 
+def test_multi_frame_upscaling_puts_the_content_on_the_originals_pixels(plant):
+    study = api.superres.prepare_study(plant, space=2.0, time=1, device="cpu", multiframe=True, steps=3, seconds=None)
+    frames, height, width = plant.frames.shape[:3]
+    encoding = study.run.model.cfg.encoding
+    assert study.run.arch == "motion" and tuple(encoding.finest) == (frames, height, width)
+    assert (study.run.fit_cfg.temporal, study.run.fit_cfg.curvature) == (0.5, 0.01)  # its neighbours fill it
+    for _ in api.fit(study.run):
+        pass
+    assert api.superres.score(study).inr.shape == plant.frames.shape
+    with pytest.raises(ValueError, match="spatial factor that shrinks"):
+        api.superres.prepare_study(plant, space=1.0, time=2, device="cpu", multiframe=True)
+    with pytest.raises(ValueError, match="no multi-frame upscaling"):
+        api.superres.prepare_study(plant, space=2.0, time=1, arch="grid", device="cpu", multiframe=True)
+
+
 def test_a_study_fitted_step_by_step_scores_what_evaluate_scores(plant):
     """prepare_study -> fit -> score (how the CLI shows progress) is evaluate, split open."""
     whole = api.superres.evaluate(plant, space=2.0, time=2, device="cpu", steps=30, seconds=None)
