@@ -33,9 +33,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inr import api  # noqa: E402
 from inr.core.evaluate.baselines import classical_rebuild  # noqa: E402
 from inr.core.field.holdout import train_mask  # noqa: E402
+from inr import api  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 PHASES = ((0, 1), (1, 0), (1, 1))  # (row, column) offset of a held-out pixel from its training pixel

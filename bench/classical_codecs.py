@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from inr.core.evaluate import rate_distortion, video_baselines  # noqa: E402
 from inr.core.media.io import load_clip  # noqa: E402
-from inr.core.report.plots import rate_distortion_figure  # noqa: E402
 from inr.core.report.artifacts import write_figures  # noqa: E402
+from inr.core.report.plots import rate_distortion_figure  # noqa: E402
 
 CLIPS = [ROOT.parent / "shared" / "clips" / name for name in ("jelly.mp4", "office_plant.mp4", "carphone.gif",
                                                                   "water.mp4")]

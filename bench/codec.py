@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 from bench import classical_codecs as classical  # noqa: E402
 from inr.core.evaluate import rate_distortion  # noqa: E402
 from inr.core.media.io import load_clip  # noqa: E402
-from inr.core.report.plots import rate_distortion_figure  # noqa: E402
 from inr.core.report.artifacts import write_figures  # noqa: E402
+from inr.core.report.plots import rate_distortion_figure  # noqa: E402
 from inr.methods.codec import workflow as codec_run  # noqa: E402
 from inr.methods.latent_inr import workflow as latent_run  # noqa: E402
 

@@ -37,11 +37,11 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inr import api  # noqa: E402
 from inr.core.field.encodings import FourierConfig, IdentityConfig  # noqa: E402
-from inr.core.train.fit import FitConfig  # noqa: E402
 from inr.core.field.model import Field, ModelConfig  # noqa: E402
 from inr.core.field.networks import NetworkConfig  # noqa: E402
+from inr.core.train.fit import FitConfig  # noqa: E402
+from inr import api  # noqa: E402
 
 LEVELS = (25.0, 30.0, 35.0, 40.0)  # training-pixel PSNR levels for time-to-quality
 CHECKPOINTS = (2.0, 10.0, 30.0, 60.0, 150.0)  # seconds at which PSNR is read off the curves

@@ -29,9 +29,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inr import api  # noqa: E402
 from inr.core.field.model import Field  # noqa: E402
 from inr.core.train.presets import fit_config, model_config, training_span  # noqa: E402
+from inr import api  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 

@@ -4,13 +4,13 @@ and the temporal-interpolation study. Not part of the library (``inr``)."""
 import numpy as np
 from PIL import Image
 
-from inr import api
 from inr.core.evaluate import video_baselines
 from inr.core.media.io import Clip
 from inr.methods.latent_inr import retrieval
 from inr.methods.latent_inr import workflow as latent_run
 from inr.methods.latent_inr.model import render_codes
 from inr.methods.latent_inr.retrieval import FrameIndex
+from inr import api
 
 
 # ---------------------------------------------------------------- perturbed queries (for measuring)

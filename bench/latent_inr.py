@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import latent_experiments  # noqa: E402
+from inr.core.media.io import load_clip  # noqa: E402
 from inr.methods.latent_inr import retrieval  # noqa: E402
 from inr.methods.latent_inr import workflow as latent_run  # noqa: E402
-from inr.core.media.io import load_clip  # noqa: E402
 
 CLIPS = [str(ROOT.parent / "shared" / "clips" / name) for name in ("jelly.mp4", "water.mp4")]
 

@@ -38,8 +38,8 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inr import api  # noqa: E402
 from inr.methods.superres import degrade  # noqa: E402
+from inr import api  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 MOVING_PIXELS = 1.0  # a pixel "moves" when the field's flow carries it this far between kept frames

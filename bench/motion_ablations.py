@@ -28,9 +28,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inr import api  # noqa: E402
 from inr.core.field.coords import pixel_centres  # noqa: E402
 from inr.methods.motion.flow import disagreement, dis_flow, origin, sample, to_normalised  # noqa: E402
+from inr import api  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 

@@ -48,11 +48,11 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inr import api  # noqa: E402
 from inr.core.train.fit import make_optimizer  # noqa: E402
 from inr.core.train.presets import model_config, upscale_config  # noqa: E402
 from inr.methods.motion import neighbours  # noqa: E402
 from inr.methods.superres import degrade  # noqa: E402
+from inr import api  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 DESIGNS = ("grid", "today", "full", "neighbours", "no-curvature", "curvature-0.03", "curvature-0.1", "weight-1",

@@ -22,9 +22,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inr import api  # noqa: E402
 from inr.core.evaluate import rife  # noqa: E402
 from inr.methods.superres import workflow, degrade  # noqa: E402
+from inr import api  # noqa: E402
 
 CLIPS = sorted(str(p) for p in (ROOT.parent / "shared" / "clips").glob("*") if p.suffix in (".mp4", ".gif"))
 FACTORS = (2, 4)

@@ -35,8 +35,8 @@ from inr.core.train.presets import caps, default_arch, fit_config
 from inr.core.train.run import (MAX_RENDER_PIXELS, Run, attach_clips, clip_ssim, common_size, default_device, device_name,
                                 export, fit, load, load_clips, output_fps, output_size, prepare, render, resume, save,
                                 summary, verdict)
-from inr import archs
 from inr.methods import codec, compare, inr_v, latent_inr, motion, superres
+from inr import archs
 
 ARCHS = archs.install()  # every architecture, the methods' rows (motion) registered before anything runs
 

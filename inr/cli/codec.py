@@ -14,10 +14,10 @@ would take more than --max-memory GB is refused naming the limit.
 import sys
 from pathlib import Path
 
-from inr import api
 from inr.cli import latent
 from inr.cli.options import add_clip_options, add_json_option, positive_float
 from inr.cli.progress import follow, notes
+from inr import api
 
 def register(sub) -> None:
     p = sub.add_parser("compress", help="encode a clip into a small .inr file (the neural codec, or Latent-INR)")

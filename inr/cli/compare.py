@@ -4,9 +4,9 @@ import json
 import sys
 from pathlib import Path
 
-from inr import api
 from inr.cli.options import add_clip_options, positive_int, sigmas
 from inr.cli.progress import follow, notes
+from inr import api
 
 
 def register(sub) -> None:

@@ -4,9 +4,9 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from inr import api
 from inr.cli.options import add_clip_options, add_device_option, add_prior_options, positive_float, sigma
 from inr.cli.progress import follow, notes
+from inr import api
 
 
 def register(sub) -> None:

@@ -10,9 +10,9 @@ index, and the alignment to the image encoder is fitted from its decoded frames 
 import sys
 from pathlib import Path
 
-from inr import api
 from inr.cli.options import add_json_option, positive_int
 from inr.cli.progress import follow, notes
+from inr import api
 
 
 def register(sub) -> None:

@@ -9,9 +9,9 @@ import argparse
 import time
 from pathlib import Path
 
-from inr import api
 from inr.cli.fit import add_fit_options, fit_into, prepare
 from inr.cli.progress import quietly, rank_bar, say
+from inr import api
 
 
 MANIFEST_SECONDS = 30.0  # a rank rebuilds the manifest after a clip at most this often; rank 0 at the end

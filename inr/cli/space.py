@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from inr import api
 from inr.cli.options import add_device_option, add_json_option, non_negative_int, positive_float, positive_int
 from inr.cli.progress import follow, notes
+from inr import api
 
 INVERSION_PIXELS = ("visible", "masked")  # what an inversion's train_psnr and heldout_psnr score
 WINDOW_CACHE = "windows"  # OUT/windows/: --data's clips decoded once, a .npy of windows per clip

@@ -2,9 +2,9 @@
 
 import sys
 
-from inr import api
 from inr.cli.options import add_clip_options, add_prior_options, space_factors, time_factors
 from inr.cli.progress import follow, notes
+from inr import api
 
 
 def register(sub) -> None:

@@ -2,8 +2,8 @@
 
 import re
 
-from inr import api
 from inr.cli import progress
+from inr import api
 
 # LABEL  step N  S s  R steps/s  PIXELS PSNR dB[  PIXELS PSNR dB]; a σ stack joins its PSNRs with ' / '
 LINE = re.compile(r"(?P<label>\S.*?)  step +(?P<step>\d+) +\d+\.\d s +\d+\.\d steps/s  "

@@ -2,9 +2,9 @@ import torch
 
 from inr.core.evaluate.baselines import (classical_rebuild, scattered_rebuild, upsample_every2, upscale_space,
                                          upscale_space_lanczos, upscale_time, upscale_time_minterpolate)
+from inr.core.evaluate.metrics import psnr
 from inr.core.field.holdout import train_mask
 from inr.core.media.images import to_uint8
-from inr.core.evaluate.metrics import psnr
 
 
 def test_every2_rebuild_keeps_training_pixels_and_is_exact_on_a_ramp():

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from inr import api
 from inr.core.media import files
+from inr import api
 
 KILLS = 20
 
@@ -36,8 +36,8 @@ def slow_fsync(fd):  # a slow disk: a kill at a random moment often lands inside
 os.fsync = slow_fsync
 def say(line):  # one write(2) per line: print() under PYTHONUNBUFFERED writes the newline apart,
     os.write(1, (line + "\n").encode())  # and a kill between the two would glue two lines together
-from inr import api
 from inr.core.media.io import Clip
+from inr import api
 folder = sys.argv[1]
 frames = (np.random.default_rng(0).random((8, 48, 64, 3)) * 255).astype(np.uint8)
 run = api.prepare([Clip(frames, 10.0, "noise")], arch="grid", device="cpu", steps=2, seconds=None)

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from conftest import ASSETS, plain_point_fit
-from inr import api
 from inr.core.media.io import load_clip
 from inr.core.train.fit import FitConfig, make_optimizer, prior_loss, step_loss
+from inr import api
 
 
 def _fit(clip, arch, steps, sigma=None, **kw):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from inr.core.train.history import thin
 from inr.core.media.images import enlarge, most_different, side_by_side, to_uint8, zoom
+from inr.core.train.history import thin
 
 
 def test_to_uint8_rounds_to_nearest_and_clamps_out_of_range_colours():

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from inr import api
 from inr.core.train import priors
 from inr.core.train.fit import FitConfig
+from inr import api
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from inr import api
 from inr.core.field.render import render_frames
+from inr import api
 
 
 @pytest.fixture(scope="module")

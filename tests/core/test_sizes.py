@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from conftest import ASSETS
-from inr import api
 from inr.core.evaluate import sizes
 from inr.core.media.io import load_clip
+from inr import api
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from conftest import ASSETS
-from inr.core.media import ffmpeg
 from inr.core.evaluate import video_baselines
+from inr.core.media import ffmpeg
 from inr.core.media.io import load_clip
 
 

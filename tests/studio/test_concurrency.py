@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, free_port
-from inr.core.media.io import load_clip
 from inr.core.evaluate.metrics import mse_to_psnr
+from inr.core.media.io import load_clip
 
 SESSIONS = 8
 FIT_SECONDS = 3

@@ -12,9 +12,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from inr.core.evaluate.metrics import psnr
 from inr.core.media import ffmpeg
 from inr.core.media.images import to_uint8
-from inr.core.evaluate.metrics import psnr
 
 # ffmpeg's motion-compensated interpolation as its documentation recommends for quality:
 # overlapped-block compensation, bidirectional search, variable-size blocks.

@@ -19,9 +19,9 @@ import imageio.v3 as iio
 import numpy as np
 import torch
 
+from inr.core.evaluate.metrics import psnr, ssim
 from inr.core.media import ffmpeg
 from inr.core.media.export import write_gif
-from inr.core.evaluate.metrics import psnr, ssim
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from plotly.offline import get_plotlyjs
 
 from inr.core.evaluate.baselines import upsample_every2
 from inr.core.media.files import atomic_write_bytes
+from inr.core.media.images import label, to_uint8
 from inr.core.report.diagnostics import ERROR_GAIN, preview_triplet
 from inr.core.report.plots import curves_figure
-from inr.core.media.images import label, to_uint8
 
 
 def plotly_src(page: Path, plotly_js: str | Path | None = None) -> str:

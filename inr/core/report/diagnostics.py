@@ -7,11 +7,11 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from inr.core.evaluate.metrics import mse_to_psnr, psnr
 from inr.core.field.coords import frame_times, pixel_centres
+from inr.core.media.images import to_uint8
 from inr.core.train.fit import field_trainer, loop_config, make_optimizer
 from inr.core.train.loop import Scores, train
-from inr.core.evaluate.metrics import mse_to_psnr, psnr
-from inr.core.media.images import to_uint8
 
 ERROR_GAIN = 5  # error maps are |prediction - truth| x 5: small errors stay visible
 

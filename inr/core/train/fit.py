@@ -13,14 +13,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from inr.core.train import loop, priors
-from inr.core.field.coords import frame_times, pixel_centres
-from inr.core.field.pixels import MIN_PROBE_FRAMES, PixelSet, spread
 from inr.core.evaluate.metrics import mse_to_psnr
+from inr.core.field.coords import frame_times, pixel_centres
 from inr.core.field.model import Field
-from inr.core.media.images import to_uint8
-from inr.core.train.loop import PRECISIONS, Record
+from inr.core.field.pixels import MIN_PROBE_FRAMES, PixelSet, spread
 from inr.core.field.render import render_frames
+from inr.core.media.images import to_uint8
+from inr.core.train import loop, priors
+from inr.core.train.loop import PRECISIONS, Record
 
 
 @dataclass(frozen=True)

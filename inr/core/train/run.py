@@ -13,22 +13,21 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from inr.core.train import checkpoints
 from inr.core.evaluate import sizes
 from inr.core.evaluate.baselines import classical_rebuild
-from inr.core.train.checkpoints import ClipInfo
-from inr.core.field.coords import scaled_size
-from inr.core.media.export import write_clip
-from inr.core.field.model import Field, ModelConfig
-from inr.core.train.history import thin
-from inr.core.train.fit import FitConfig, make_optimizer, train_field
-from inr.core.train.loop import Trainer
-from inr.core.media.io import Clip, load_clip, resize
-from inr.core.train.loop import Record
 from inr.core.evaluate.metrics import mse_to_psnr, psnr_to_mse, ssim
+from inr.core.field.coords import scaled_size
+from inr.core.field.model import Field, ModelConfig
 from inr.core.field.pixels import PixelSet, make_pixel_set
-from inr.core.train.presets import arch_names, caps, default_arch, fit_config, initialise, model_config, trainer
 from inr.core.field.render import render_uint8
+from inr.core.media.export import write_clip
+from inr.core.media.io import Clip, load_clip, resize
+from inr.core.train import checkpoints
+from inr.core.train.checkpoints import ClipInfo
+from inr.core.train.fit import FitConfig, make_optimizer, train_field
+from inr.core.train.history import thin
+from inr.core.train.loop import Record, Trainer
+from inr.core.train.presets import arch_names, caps, default_arch, fit_config, initialise, model_config, trainer
 
 MAX_RENDER_PIXELS = 8192 * 8192 * 64  # a render larger than this is refused, whatever the device
 # The figures of the checkpoint file itself. A file cannot hold its own size (writing the number

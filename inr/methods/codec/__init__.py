@@ -3,9 +3,9 @@
 from inr.methods.codec.fileformat import ClipMeta, MAGIC, VERSION, read
 from inr.methods.codec.header import DECODE_LIMIT
 from inr.methods.codec.model import CodecConfig
+from inr.methods.codec.trainer import CodecFitConfig
 from inr.methods.codec.workflow import (RAW_BPP, CodecRun, codecs_at_size, compress, decode_frames, decompress, fit,
                                    floor_bytes, prepare)
-from inr.methods.codec.trainer import CodecFitConfig
 
 __all__ = ["DECODE_LIMIT", "ClipMeta", "CodecConfig", "CodecFitConfig", "CodecRun", "MAGIC", "RAW_BPP", "VERSION", "codecs_at_size",
            "compress", "decode_frames", "decompress", "fit", "floor_bytes", "is_codec_file", "prepare", "read"]

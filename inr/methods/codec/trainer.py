@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from inr.core.train import loop
-from inr.core.media.images import to_uint8
 from inr.core.evaluate.metrics import mse_to_psnr
+from inr.core.media.images import to_uint8
+from inr.core.train import loop
 from inr.methods.codec.entropy import ARM, grid_bits
 from inr.methods.codec.model import LATENT_MAX, CodecModel, quantise
 

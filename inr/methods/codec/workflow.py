@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from inr.core.train import loop
 from inr.core.evaluate import rate_distortion, video_baselines
 from inr.core.media.files import atomic_write_bytes
 from inr.core.media.io import Clip
+from inr.core.train import loop
 from inr.core.train.loop import Record
 from inr.core.train.run import check_device
 from inr.methods.codec import fileformat, entropy

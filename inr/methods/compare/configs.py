@@ -12,8 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from inr.core.train import presets
 from inr.core.field.model import ModelConfig
+from inr.core.train import presets
 
 MAX_CONFIGS = 6  # more panels than this no longer fit side by side on one screen
 CODEC = "codec"  # the neural codec: not a field, so it has no place in the engine's arch table

@@ -19,13 +19,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from inr.core.evaluate.metrics import mse_to_psnr, psnr_to_mse
 from inr.core.field.encodings import build_encoding
 from inr.core.field.model import Field, ModelConfig
-from inr.core.train.fit import FitConfig, field_trainer, full_psnr, preview_frame, probe_psnr
-from inr.core.train.loop import Record, Scores, Trainer
-from inr.core.evaluate.metrics import mse_to_psnr, psnr_to_mse
 from inr.core.field.networks import NetworkConfig
 from inr.core.field.pixels import PixelSet
+from inr.core.train.fit import FitConfig, field_trainer, full_psnr, preview_frame, probe_psnr
+from inr.core.train.loop import Record, Scores, Trainer
 from inr.core.train.run import Run
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 
 from inr.core.evaluate.baselines import rebuild
-from inr.core.report.diagnostics import ERROR_GAIN, error_map, uint8_psnr
 from inr.core.media.images import caption, enlarge, side_by_side, to_uint8
+from inr.core.report.diagnostics import ERROR_GAIN, error_map, uint8_psnr
 from inr.core.train.run import Run
 from inr.methods.compare.workflow import Comparison, results
 

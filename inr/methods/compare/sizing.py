@@ -14,9 +14,9 @@ import math
 
 import torch
 
+from inr.core.field.model import Field
 from inr.core.train import checkpoints
 from inr.core.train.checkpoints import ClipInfo
-from inr.core.field.model import Field
 from inr.methods.codec import workflow as codec
 from inr.methods.codec.model import CodecConfig
 from inr.methods.compare.configs import CODEC, SETTINGS, SIZED_BY, Config, model_config

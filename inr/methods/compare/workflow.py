@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inr.core.train import run as engine
-from inr.core.report.diagnostics import uint8_psnr
-from inr.core.media.io import Clip
-from inr.core.train.loop import Record
 from inr.core.field.render import render_uint8
+from inr.core.media.io import Clip
+from inr.core.report.diagnostics import uint8_psnr
+from inr.core.train import run as engine
+from inr.core.train.loop import Record
 from inr.core.train.run import Run
 from inr.methods.codec import workflow as codec
 from inr.methods.compare import sizing

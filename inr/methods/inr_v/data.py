@@ -21,11 +21,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, DistributedSampler
 
-from inr.core.train import distributed
 from inr.core.many.manifest import CLIP_FAILURES, reason
-from inr.core.train.checkpoints import ClipInfo
 from inr.core.media.files import atomic_write_bytes
 from inr.core.media.io import Clip, load_clip
+from inr.core.train import distributed
+from inr.core.train.checkpoints import ClipInfo
 
 DECODED = 64  # clips whose windows a Folder without a disk cache keeps in memory (0.5 MB each at 48x36)
 SOURCE_FRAMES = 900  # a clip is read up to this many frames (30 s at 30 fps): an hour-long file costs no more

@@ -9,9 +9,9 @@ from pathlib import Path
 import torch
 from safetensors.torch import save as save_bytes
 
+from inr.core.media.files import atomic_write_bytes
 from inr.core.train import checkpoints
 from inr.core.train.checkpoints import ClipInfo
-from inr.core.media.files import atomic_write_bytes
 from inr.methods.inr_v.model import HyperConfig, HyperINR
 
 FORMAT = "inr-space"

@@ -13,10 +13,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
-from inr.core.train import distributed, loop
-from inr.core.field.coords import frame_times, pixel_centres
-from inr.core.train.loop import Record
 from inr.core.evaluate.metrics import mse_to_psnr
+from inr.core.field.coords import frame_times, pixel_centres
+from inr.core.train import distributed, loop
+from inr.core.train.loop import Record
 from inr.methods.inr_v.data import Batches, Windows
 from inr.methods.inr_v.model import HyperINR, clip_errors, render_frame
 

@@ -19,17 +19,17 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from inr.methods.inr_v import fileformat, trainer
+from inr.core.evaluate.metrics import mse_to_psnr
+from inr.core.media.images import side_by_side
+from inr.core.media.io import Clip, load_clip, resize
 from inr.core.train import checkpoints, loop
 from inr.core.train.checkpoints import ClipInfo
-from inr.core.train.loop import Record
 from inr.core.train.history import thin
-from inr.core.media.images import side_by_side
+from inr.core.train.loop import Record
+from inr.methods.inr_v import fileformat, trainer
 from inr.methods.inr_v.data import Folder, Stacked, Windows, window_starts
 from inr.methods.inr_v.model import HyperConfig, HyperINR, render, render_frame
 from inr.methods.inr_v.trainer import InvertConfig, TrainConfig
-from inr.core.media.io import Clip, load_clip, resize
-from inr.core.evaluate.metrics import mse_to_psnr
 
 SHRINK = 0.1  # share of the diagonal mixed into the prior's covariance: a few dozen codes in 32 dims
 

@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from inr.core.media.files import atomic_write_bytes
 from inr.core.train import checkpoints
 from inr.core.train.checkpoints import ClipInfo
-from inr.core.media.files import atomic_write_bytes
 from inr.methods.latent_inr.model import FrameLatents, config_dict, config_from_dict
 
 MAGIC = b"\x89INR\r\n\x1a\n"

@@ -25,11 +25,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from inr.methods.latent_inr import fileformat
+from inr.core.evaluate.metrics import mse_to_psnr
 from inr.core.field.coords import pixel_centres
 from inr.core.media.io import load_clip
 from inr.core.train.loop import LoopConfig, Scores, Trainer, train
-from inr.core.evaluate.metrics import mse_to_psnr
+from inr.methods.latent_inr import fileformat
 from inr.methods.latent_inr.model import FrameLatents, render_clip
 
 MODES = ("aligned", "latent", "features")

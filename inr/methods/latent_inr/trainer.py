@@ -9,10 +9,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from inr.core.train import loop
-from inr.core.field.coords import pixel_centres
-from inr.core.train.loop import Record
 from inr.core.evaluate.metrics import mse_to_psnr
+from inr.core.field.coords import pixel_centres
+from inr.core.train import loop
+from inr.core.train.loop import Record
 from inr.methods.latent_inr.model import FrameLatents, LatentConfig, interpolate
 
 

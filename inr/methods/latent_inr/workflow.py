@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from inr.methods.latent_inr import fileformat
 from inr.core.evaluate import rate_distortion, video_baselines
+from inr.core.media.io import Clip
 from inr.core.train.checkpoints import ClipInfo
-from inr.core.train.run import check_device
 from inr.core.train.loop import Record
+from inr.core.train.run import check_device
+from inr.methods.latent_inr import fileformat
 from inr.methods.latent_inr.model import FrameLatents, interpolate, render_clip
 from inr.methods.latent_inr.trainer import LatentFitConfig, fit as fit_loop, make_model
-from inr.core.media.io import Clip
 
 # (label, bits, per_channel, compression): the size/quality ladder of one fitted model.
 VARIANTS = (

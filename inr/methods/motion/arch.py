@@ -9,10 +9,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from inr.core.train import presets
 from inr.core.field.model import ModelConfig
-from inr.methods.motion.model import MotionConfig, MotionGrid, flow_grid_size
+from inr.core.train import presets
 from inr.methods.motion.flow import MIN_SIDE, gap_flows
+from inr.methods.motion.model import MotionConfig, MotionGrid, flow_grid_size
 from inr.methods.motion.trainer import motion_trainer
 
 NAME = "motion"

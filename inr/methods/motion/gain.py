@@ -9,12 +9,12 @@ pixels by the field's own flow says which of the two a figure is made of.
 import torch
 
 from inr.core.evaluate.baselines import rebuild
-from inr.core.field.coords import pixel_centres
 from inr.core.evaluate.metrics import mse_to_psnr
+from inr.core.field.coords import pixel_centres
 from inr.core.field.render import render_frames
 from inr.core.train.run import Run
-from inr.methods.motion.model import MotionGrid
 from inr.methods.motion.flow import sample
+from inr.methods.motion.model import MotionGrid
 
 MOVING_PIXELS = 0.25  # a pixel whose flow to a neighbouring frame is at least this long "moves"
 

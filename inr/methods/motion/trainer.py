@@ -12,10 +12,10 @@ import dataclasses
 import numpy as np
 import torch
 
-from inr.core.train import loop
 from inr.core.field.model import Field
-from inr.core.train.fit import FitConfig, field_trainer
 from inr.core.field.pixels import PixelSet
+from inr.core.train import loop
+from inr.core.train.fit import FitConfig, field_trainer
 from inr.methods.motion import neighbours
 
 # Key/neighbour pairs a step: each renders a key frame on the pixel lattice, the step's main cost.

@@ -7,8 +7,8 @@ import torch
 from inr.core.field.coords import frame_times, pixel_centres
 from inr.core.media.images import enlarge, side_by_side, to_uint8
 from inr.core.train.run import Run
-from inr.methods.motion.model import MotionGrid
 from inr.methods.motion.flow import flow_arrows, flow_colours
+from inr.methods.motion.model import MotionGrid
 
 PANEL_TITLES = ("content of key frame", "where it moves by the next", "motion (hue: direction, brightness: speed)")
 

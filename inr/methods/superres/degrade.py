@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from inr.core.evaluate.baselines import upscale_space, upscale_space_lanczos, upscale_time, upscale_time_minterpolate
-from inr.core.media.io import resize
 from inr.core.evaluate.metrics import psnr, ssim
+from inr.core.media.io import resize
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ import numpy as np
 import torch
 
 from inr.core.evaluate import rife
+from inr.core.field.render import render_uint8
+from inr.core.media.images import to_uint8
 from inr.core.media.io import Clip
 from inr.core.train.presets import BASE_ARCH, upscale_config, upscalers
-from inr.core.media.images import to_uint8
-from inr.core.field.render import render_uint8
 from inr.core.train.run import Run, fit, prepare
 from inr.methods.superres import degrade
 

@@ -14,8 +14,8 @@ import pytest
 
 import hostile
 from conftest import ROOT
-from inr import cli
 from inr.methods.codec import header as checks
+from inr import cli
 
 SHIPPED = ROOT / "checkpoints" / "codec_jelly_small.inr"
 

@@ -4,9 +4,9 @@ import dataclasses
 
 import pytest
 
-from inr import api
 from inr.core.train import presets
 from inr.methods.compare.configs import model_config
+from inr import api
 
 SHAPES = [(8, 54, 96)]
 

@@ -4,12 +4,12 @@ import pytest
 import torch
 
 from conftest import plain_point_fit
-from inr import api
 from inr.core.field.encodings import FourierConfig, IdentityConfig
-from inr.core.train.fit import thin_probes
 from inr.core.field.model import Field, ModelConfig
 from inr.core.field.networks import NetworkConfig
+from inr.core.train.fit import thin_probes
 from inr.methods.compare.model import FieldStack
+from inr import api
 
 SIGMAS = [None, 10.0]
 

@@ -11,10 +11,10 @@ import torch
 from safetensors.torch import load_file
 
 from conftest import ASSETS, ROOT
-from inr import api
 from inr.cli import main
 from inr.core.train import distributed
 from inr.methods.inr_v.data import Batches
+from inr import api
 
 SMALL = ["--frames", "8", "--height", "18", "--width", "24"]  # 12 windows of two clips: both counts even
 

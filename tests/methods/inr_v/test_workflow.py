@@ -13,9 +13,9 @@ import torch
 from conftest import ASSETS, ROOT, drain
 from inr import api
 from bench import windows
-from inr.methods.inr_v import model as hypernet, trainer
-from inr.core.media.io import load_clip
 from inr.core.evaluate.metrics import psnr
+from inr.core.media.io import load_clip
+from inr.methods.inr_v import model as hypernet, trainer
 
 SHIPPED = ROOT / "checkpoints" / "space.safetensors"
 

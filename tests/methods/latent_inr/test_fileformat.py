@@ -4,9 +4,9 @@ import json
 
 import pytest
 
+from inr.cli import main
 from inr.methods.latent_inr import fileformat
 from inr.methods.latent_inr import workflow as latent_run
-from inr.cli import main
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from inr.methods.latent_inr import model as fl, trainer
 from inr.core.train.loop import Record
+from inr.methods.latent_inr import model as fl, trainer
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ import pytest
 import torch
 
 from conftest import ASSETS, ROOT, drain
-from inr import api
 from inr.core.evaluate.baselines import rebuild
 from inr.core.field.coords import frame_times, pixel_centres
 from inr.core.field.render import render_frames
 from inr.methods.motion.arch import visible_frames
 from inr.methods.motion.flow import gap_flows
+from inr import api
 
 
 def texture(height: int, width: int, seed: int = 0) -> np.ndarray:

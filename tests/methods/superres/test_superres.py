@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from conftest import ASSETS, ROOT
-from inr import api
-from inr.methods.superres import degrade
 from inr.core.evaluate.baselines import upscale_space, upscale_time
+from inr.methods.superres import degrade
+from inr import api
 from views import fit, render
 
 
