@@ -213,14 +213,13 @@ def on_sr_check(session: Session, space, time, seconds, temporal_prior, multifra
     session.views["render_sr"] = named
     y, x = api.most_different(result.inr[k], result.classical[k], SR_ZOOM)
     return {"image": api.side_by_side([api.caption(p, name) for name, p in named]), "table": table,
-            "video": str(path), "box": shown(), **_zoomed(named, SR_ZOOM, x, y),
+            "video": str(path), "box": shown(), "zoomed": _zoomed(named, SR_ZOOM, x, y),
             "zoom": SR_ZOOM, "zoom_x": round(100 * x), "zoom_y": round(100 * y)}
 
 
-def _zoomed(named: list[tuple[str, np.ndarray]], factor, x, y) -> dict:
+def _zoomed(named: list[tuple[str, np.ndarray]], factor, x, y) -> np.ndarray:
     """The zoom row: the same crop of every panel, enlarged alike (x, y: its centre, shares of the frame)."""
-    crops = [api.caption(api.zoom(p, (y, x), int(factor)), name) for name, p in named]
-    return {"zoomed": api.side_by_side(crops)}
+    return api.side_by_side([api.caption(api.zoom(p, (y, x), int(factor)), name) for name, p in named])
 
 
 @friendly
@@ -229,7 +228,7 @@ def on_sr_zoom(session: Session, factor, x, y):
     named = session.views.get("render_sr") if isinstance(session, Session) else None
     if not named:
         raise ValueError("run the check first: the zoom shows its frames")
-    return _zoomed(named, factor, float(x) / 100, float(y) / 100)["zoomed"]
+    return _zoomed(named, factor, float(x) / 100, float(y) / 100)
 
 
 @friendly

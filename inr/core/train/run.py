@@ -193,9 +193,15 @@ def summary(run: Run, sizes: bool = True) -> dict:
     A loaded checkpoint whose clips are not attached has no baseline to recompute: it reports the
     figures saved with it.
     """
-    figures = {**_figures(run), **(_clip_sizes(run) if sizes else _known_sizes(run))}
-    figures["verdict"] = verdict(figures)
+    figures = _stored_figures(run, sizes)
     return {**figures, **_file_figures(run, figures)}
+
+
+def _stored_figures(run: Run, measure_sizes: bool) -> dict:
+    """What a checkpoint stores of the summary: the fit's figures, the clips' sizes (encoded now only
+    when `measure_sizes`, else as far as known) and the verdict."""
+    figures = {**_figures(run), **(_clip_sizes(run) if measure_sizes else _known_sizes(run))}
+    return {**figures, "verdict": verdict(figures)}
 
 
 def _figures(run: Run) -> dict:
@@ -263,8 +269,8 @@ def verdict(s: dict) -> str:
 def save(run: Run, path: str | Path, optimizer: bool = True) -> Path:
     """Save the run; with `optimizer`, Adam's moments too (twice the weights' size) so that a saved
     fit resumes where it stopped. Shipped models leave them out."""
-    figures = {**_figures(run), **_known_sizes(run)}  # saving never encodes: sizes go in once measured
-    return checkpoints.save(path, run.model, run.clips, _extra(run, {**figures, "verdict": verdict(figures)}),
+    # Saving never encodes: the sizes go in once a summary has measured them.
+    return checkpoints.save(path, run.model, run.clips, _extra(run, _stored_figures(run, measure_sizes=False)),
                             optimizer=run.optimizer if optimizer else None)
 
 
